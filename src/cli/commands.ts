@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+
+/** A CLI subcommand: builds its commander `Command`. One file per command group. */
+export type CommandFactory = () => Command;
+
+/** The install list of subcommands, in the order `--help` shows them. */
+export async function loadCommands(): Promise<CommandFactory[]> {
+  const modules = await Promise.all([
+  ]);
+  return modules.map((m) => m.default);
+}
