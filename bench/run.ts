@@ -5,6 +5,8 @@ import type { Benchmark, Figure } from './figure.js';
 
 /** The install list of benchmarks: name -> module path. */
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
+  nab: () => import('./nab.js'),
+  detect: () => import('./detect.js'),
 };
 
 function usage(): string {

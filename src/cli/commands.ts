@@ -6,6 +6,7 @@ export type CommandFactory = () => Command;
 /** The install list of subcommands, in the order `--help` shows them. */
 export async function loadCommands(): Promise<CommandFactory[]> {
   const modules = await Promise.all([
+    import('./detect.js'),
     import('./profile-offline.js'),
   ]);
   return modules.map((m) => m.default);

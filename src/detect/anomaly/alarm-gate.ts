@@ -1,0 +1,40 @@
+import type { DetectorOptions } from './options.js';
+
+const PEAK = 0;
+const AGE = 1;
+
+/**
+ * Refractory period after an alarm: for `refractory` samples after a score of at least `alarmScore`,
+ * only a score above the episode's peak so far is emitted (and becomes the new peak); lesser scores
+ * are emitted as 0. One episode then raises one alarm at any threshold, plus one per escalation.
+ */
+export class AlarmGate {
+  /** State values this component keeps in the detector's buffer. */
+  static readonly SIZE = 2;
+
+  constructor(
+    private readonly s: Float64Array,
+    private readonly b: number,
+    private readonly o: DetectorOptions,
+  ) {
+    s[b + AGE] = Number.MAX_VALUE;
+  }
+
+  /** Passes one score through the gate; returns the score to emit. */
+  pass(score: number): number {
+    const s = this.s;
+    const b = this.b;
+    const age = ++s[b + AGE]!;
+    if (age <= this.o.refractory) {
+      if (score <= s[b + PEAK]!) return 0;
+      s[b + PEAK] = score;
+      s[b + AGE] = 0;
+      return score;
+    }
+    if (score >= this.o.alarmScore) {
+      s[b + PEAK] = score;
+      s[b + AGE] = 0;
+    }
+    return score;
+  }
+}

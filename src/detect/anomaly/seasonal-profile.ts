@@ -1,0 +1,105 @@
+import type { DetectorOptions } from './options.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** 1970-01-01 was a Thursday: shifts epoch days so that Monday is day 0. */
+const EPOCH_WEEKDAY = 3;
+/** Day-of-week offsets are used only after this much history. */
+const WEEKLY_AFTER_MS = 14 * DAY_MS;
+/** Knot k sits at hour k + 0.5: shifting by 23.5 h makes floor() land on the knot at or before a time. */
+const KNOT_SHIFT = 23.5;
+
+/** Position in the day in hours [0, 24), UTC, of an epoch-millisecond timestamp, without allocating a Date. */
+export function hourOfDay(timestamp: number): number {
+  const h = (timestamp % DAY_MS) / HOUR_MS;
+  return h < 0 ? h + 24 : h;
+}
+
+/** Day of week (0 = Monday ... 6 = Sunday, UTC) of an epoch-millisecond timestamp. */
+export function dayOfWeek(timestamp: number): number {
+  const d = (Math.floor(timestamp / DAY_MS) + EPOCH_WEEKDAY) % 7;
+  return d < 0 ? d + 7 : d;
+}
+
+const HOUR = 0;
+const HOUR_COUNT = 24;
+const DAY = 48;
+const DAY_COUNT = 55;
+const VAR_WITH = 62;
+const VAR_WITHOUT = 63;
+const FIRST = 64;
+const LAST = 65;
+
+/**
+ * Additive seasonal profile: a daily curve through 24 hourly knots (linear between knot centres, so a
+ * smooth daily rhythm is followed within the hour) plus one offset per day of week, each learned as the
+ * running mean of the series' departure from its deseasonalised level. It is used only once it has seen
+ * `seasonalMinDays` days and explains the data: the residual variance with it must be at most
+ * `seasonalGain` times the variance without it, so a series with no daily rhythm is not given one. The
+ * day-of-week offsets count only after two weeks.
+ */
+export class SeasonalProfile {
+  /** State values this component keeps in the detector's buffer. */
+  static readonly SIZE = 66;
+
+  constructor(
+    private readonly s: Float64Array,
+    private readonly b: number,
+    private readonly o: DetectorOptions,
+  ) {
+    s[b + FIRST] = Number.NaN;
+    s[b + LAST] = Number.NaN;
+  }
+
+  /** Offset the profile predicts at `timestamp` (whether or not it is active). */
+  offset(timestamp: number): number {
+    const s = this.s;
+    const b = this.b;
+    const daily = this.daily(timestamp);
+    return s[b + LAST]! - s[b + FIRST]! >= WEEKLY_AFTER_MS ? daily + s[b + DAY + dayOfWeek(timestamp)]! : daily;
+  }
+
+  /** Whether the profile has enough history and explains enough variance to be used. */
+  active(): boolean {
+    const s = this.s;
+    const b = this.b;
+    return s[b + LAST]! - s[b + FIRST]! >= this.o.seasonalMinDays * DAY_MS && s[b + VAR_WITH]! <= this.o.seasonalGain * s[b + VAR_WITHOUT]!;
+  }
+
+  /**
+   * Learns one sample: `departure` is the value minus the deseasonalised level, clipped by the caller
+   * so that a spike moves the profile by a bounded amount.
+   */
+  learn(timestamp: number, departure: number): void {
+    const s = this.s;
+    const b = this.b;
+    if (Number.isNaN(s[b + FIRST]!)) s[b + FIRST] = timestamp;
+    s[b + LAST] = timestamp;
+    const miss = departure - this.offset(timestamp);
+    s[b + VAR_WITH]! += this.o.spreadRate * (miss * miss - s[b + VAR_WITH]!);
+    s[b + VAR_WITHOUT]! += this.o.spreadRate * (departure * departure - s[b + VAR_WITHOUT]!);
+    const pos = hourOfDay(timestamp) + KNOT_SHIFT;
+    const lo = Math.floor(pos);
+    const w = pos - lo;
+    this.learnKnot(b + HOUR + (lo % 24), 1 - w, miss);
+    this.learnKnot(b + HOUR + ((lo + 1) % 24), w, miss);
+    const d = b + DAY + dayOfWeek(timestamp);
+    const count = ++s[d + DAY_COUNT - DAY]!;
+    s[d]! += Math.max(1 / count, this.o.seasonalRate / 24) * (departure - this.daily(timestamp) - s[d]!);
+  }
+
+  /** The daily curve at `timestamp`: linear between the two nearest hourly knots. */
+  private daily(timestamp: number): number {
+    const pos = hourOfDay(timestamp) + KNOT_SHIFT;
+    const lo = Math.floor(pos);
+    const w = pos - lo;
+    return this.s[this.b + HOUR + (lo % 24)]! * (1 - w) + this.s[this.b + HOUR + ((lo + 1) % 24)]! * w;
+  }
+
+  /** LMS step of one knot by its interpolation weight; the rate starts at 1/count (a mean), then settles. */
+  private learnKnot(k: number, weight: number, miss: number): void {
+    if (weight <= 0) return;
+    const count = (this.s[k + HOUR_COUNT]! += weight);
+    this.s[k]! += Math.max(weight / count, this.o.seasonalRate * weight) * miss;
+  }
+}
