@@ -10,6 +10,17 @@ import { exportProfile } from '../src/profile/export/export-profile.js';
 import { renderFlameHtml } from '../src/profile/render/flame-html.js';
 import { flameFromDiff } from '../src/profile/render/flame-model.js';
 
+// Browser globals used inside page.evaluate callbacks: the project compiles without the DOM lib.
+interface XmlDoc {
+  documentElement: { nodeName: string };
+  getElementsByTagName(tag: string): { length: number };
+  querySelectorAll(selector: string): { length: number };
+  querySelector(selector: string): { textContent: string | null } | null;
+}
+declare const document: { documentElement: { getAttribute(name: string): string | null } };
+declare function getComputedStyle(el: unknown): { backgroundColor: string };
+declare const DOMParser: new () => { parseFromString(text: string, type: string): XmlDoc };
+
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) process.stderr.write(`profile-flame-browser: ${CHROMIUM} not found, skipping (install Debian package chromium)\n`);
