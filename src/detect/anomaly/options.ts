@@ -17,6 +17,8 @@ export interface DetectorOptions {
   readonly longVolatilityRate: number;
   /** Half-life, in samples, of the decayed maxima each departure is compared with (the memory of "seen before"). */
   readonly memoryHalfLife: number;
+  /** EWMA rate of the typical departure of each kind (the base the largest one is measured from). */
+  readonly typicalRate: number;
   /** Samples learned before departures are remembered (the baseline is too young before that). */
   readonly warmup: number;
   /** Samples scored 0 at the start while the detector learns the series. */
@@ -50,6 +52,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = Object.freeze({
   volatilityRate: 0.1,
   longVolatilityRate: 0.005,
   memoryHalfLife: 10_000,
+  typicalRate: 0.02,
   warmup: 30,
   learningPeriod: 100,
   refractory: 50,
@@ -66,7 +69,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = Object.freeze({
 /** Merges overrides into the defaults and checks every value is in range; throws a RangeError naming the option. */
 export function resolveDetectorOptions(overrides: Partial<DetectorOptions> = {}): DetectorOptions {
   const merged: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS, ...overrides };
-  const rates = ['levelRate', 'spreadRate', 'shortRate', 'volatilityRate', 'longVolatilityRate', 'seasonalRate', 'trendRate'] as const;
+  const rates = ['levelRate', 'spreadRate', 'shortRate', 'volatilityRate', 'longVolatilityRate', 'typicalRate', 'seasonalRate', 'trendRate'] as const;
   for (const key of rates) {
     const v = merged[key];
     if (!(v > 0 && v <= 1)) throw new RangeError(`detector option ${key} must be in (0, 1], got ${v}`);

@@ -29,18 +29,22 @@ const VAR_WITH = 62;
 const VAR_WITHOUT = 63;
 const FIRST = 64;
 const LAST = 65;
+const HOUR_SUM = 66;
+const DAY_SUM = 67;
 
 /**
  * Additive seasonal profile: a daily curve through 24 hourly knots (linear between knot centres, so a
  * smooth daily rhythm is followed within the hour) plus one offset per day of week, each learned as the
- * running mean of the series' departure from its deseasonalised level. It is used only once it has seen
+ * running mean of the series' departure from its deseasonalised level. Both are kept centred (the
+ * mean knot and the mean day offset are subtracted), so the level stays the plain daily mean and does
+ * not trade its value against the profile. It is used only once it has seen
  * `seasonalMinDays` days and explains the data: the residual variance with it must be at most
  * `seasonalGain` times the variance without it, so a series with no daily rhythm is not given one. The
  * day-of-week offsets count only after two weeks.
  */
 export class SeasonalProfile {
   /** State values this component keeps in the detector's buffer. */
-  static readonly SIZE = 66;
+  static readonly SIZE = 68;
 
   constructor(
     private readonly s: Float64Array,
@@ -56,7 +60,8 @@ export class SeasonalProfile {
     const s = this.s;
     const b = this.b;
     const daily = this.daily(timestamp);
-    return s[b + LAST]! - s[b + FIRST]! >= WEEKLY_AFTER_MS ? daily + s[b + DAY + dayOfWeek(timestamp)]! : daily;
+    if (s[b + LAST]! - s[b + FIRST]! < WEEKLY_AFTER_MS) return daily;
+    return daily + s[b + DAY + dayOfWeek(timestamp)]! - s[b + DAY_SUM]! / 7;
   }
 
   /** Whether the profile has enough history and explains enough variance to be used. */
@@ -85,7 +90,9 @@ export class SeasonalProfile {
     this.learnKnot(b + HOUR + ((lo + 1) % 24), w, miss);
     const d = b + DAY + dayOfWeek(timestamp);
     const count = ++s[d + DAY_COUNT - DAY]!;
-    s[d]! += Math.max(1 / count, this.o.seasonalRate / 24) * (departure - this.daily(timestamp) - s[d]!);
+    const step = Math.max(1 / count, this.o.seasonalRate / 24) * (departure - this.daily(timestamp) - s[d]!);
+    s[d]! += step;
+    s[b + DAY_SUM]! += step;
   }
 
   /** The daily curve at `timestamp`: linear between the two nearest hourly knots. */
@@ -93,13 +100,17 @@ export class SeasonalProfile {
     const pos = hourOfDay(timestamp) + KNOT_SHIFT;
     const lo = Math.floor(pos);
     const w = pos - lo;
-    return this.s[this.b + HOUR + (lo % 24)]! * (1 - w) + this.s[this.b + HOUR + ((lo + 1) % 24)]! * w;
+    const s = this.s;
+    const b = this.b;
+    return s[b + HOUR + (lo % 24)]! * (1 - w) + s[b + HOUR + ((lo + 1) % 24)]! * w - s[b + HOUR_SUM]! / 24;
   }
 
   /** LMS step of one knot by its interpolation weight; the rate starts at 1/count (a mean), then settles. */
   private learnKnot(k: number, weight: number, miss: number): void {
     if (weight <= 0) return;
     const count = (this.s[k + HOUR_COUNT]! += weight);
-    this.s[k]! += Math.max(weight / count, this.o.seasonalRate * weight) * miss;
+    const step = Math.max(weight / count, this.o.seasonalRate * weight) * miss;
+    this.s[k]! += step;
+    this.s[this.b + HOUR_SUM]! += step;
   }
 }

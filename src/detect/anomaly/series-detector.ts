@@ -129,7 +129,7 @@ class OnlineSeriesDetector implements SeriesDetector {
     const longVol = s[LONG_VOLATILITY]! > floor ? s[LONG_VOLATILITY]! : floor;
     d[CALM] = longVol / Math.max(s[VOLATILITY]!, floor * 0.01);
     d[SHIFT] = Math.abs(s[SHORT_MEAN]!);
-    let novelty = 0;
+    let novelty = Number.NEGATIVE_INFINITY;
     let cause = -1;
     const remember = n > this.o.warmup;
     for (let k = 0; k < KIND_COUNT; k++) {
@@ -140,7 +140,7 @@ class OnlineSeriesDetector implements SeriesDetector {
       }
       if (remember) this.memory.remember(k, d[k]!);
     }
-    const raw = n > this.o.learningPeriod ? novelty / (1 + novelty) : 0;
+    const raw = n > this.o.learningPeriod ? 1 / (1 + Math.exp(-novelty)) : 0;
     const score = this.gate.pass(raw);
     s[LAST_SCORE] = score;
     s[LAST_CAUSE] = score > 0 ? cause : -1;
@@ -158,10 +158,10 @@ class OnlineSeriesDetector implements SeriesDetector {
     const limit = o.huberClip * spread;
     const departure = value - this.baseline.level;
     this.seasonal.learn(timestamp, departure > offset + limit ? offset + limit : departure < offset - limit ? offset - limit : departure);
-    this.baseline.learn(value - s[LAST_OFFSET]!);
+    this.baseline.learn(value - offset);
     this.trend.update(timestamp, value);
     if (this.baseline.samples > o.warmup) {
-      const shift = this.changes.update(timestamp, residual, spread);
+      const shift = this.changes.update(timestamp, residual + s[LAST_OFFSET]! - offset, spread);
       if (shift !== 0) {
         this.baseline.shift(shift);
         s[SHORT_MEAN] = 0;
