@@ -1,0 +1,141 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigStore, maskUrl } from './config-store.js';
+import { envName, loadConfig } from './load.js';
+import { DEFAULTS } from './schema.js';
+import { ConfigError } from './validate.js';
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function loadError(opts: Parameters<typeof loadConfig>[0]): ConfigError {
+  try {
+    loadConfig(opts);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the seed defaults with no file and no environment', () => {
+    const { config, origins } = loadConfig({ env: {} });
+    expect(config.monitoring_interval_seconds).toBe(15);
+    expect(config.profiling_schedule).toBeNull();
+    expect(config.alert_thresholds).toEqual({});
+    expect(config.enable_auto_profiling).toBe(false);
+    expect(config.data_retention_days).toBe(90);
+    expect(origins.monitoring_interval_seconds).toBe('default');
+  });
+
+  it('lets the environment override the file, which overrides the defaults', () => {
+    const file = tmpFile('c.yaml', 'monitoring_interval_seconds: 10\ndata_retention_days: 30\n');
+    const { config, origins } = loadConfig({
+      file,
+      env: { PERF_ENGINE_MONITORING_INTERVAL_SECONDS: '5', DATABASE_URL: 'postgres://u:pw@h/db' },
+    });
+    expect(config.monitoring_interval_seconds).toBe(5);
+    expect(origins.monitoring_interval_seconds).toBe('env:PERF_ENGINE_MONITORING_INTERVAL_SECONDS');
+    expect(config.data_retention_days).toBe(30);
+    expect(origins.data_retention_days).toBe(`file:${file}`);
+    expect(config.database_url).toBe('postgres://u:pw@h/db');
+  });
+
+  it('reads JSON files and JSON-valued environment variables', () => {
+    const file = tmpFile('c.json', JSON.stringify({ alert_thresholds: { cpu_usage: { critical: 90 } } }));
+    const { config } = loadConfig({
+      file,
+      env: { PERF_ENGINE_ENABLE_AUTO_PROFILING: 'true', PERF_ENGINE_WATCH_PROCESSES: '["^node$","^python"]' },
+    });
+    expect(config.alert_thresholds).toEqual({ cpu_usage: { critical: 90 } });
+    expect(config.enable_auto_profiling).toBe(true);
+    expect(config.watch_processes).toEqual(['^node$', '^python']);
+  });
+
+  it('names the key, the value, the origin and what is allowed for a bad value', () => {
+    const err = loadError({ env: { PERF_ENGINE_MONITORING_INTERVAL_SECONDS: '0' } });
+    expect(err.message).toContain('monitoring_interval_seconds = 0');
+    expect(err.message).toContain('env:PERF_ENGINE_MONITORING_INTERVAL_SECONDS');
+    expect(err.message).toContain('an integer from 1 to 86400');
+  });
+
+  it('rejects an interval above a day, a non-number, an unknown key and a bad cron', () => {
+    expect(loadError({ env: { PERF_ENGINE_MONITORING_INTERVAL_SECONDS: '86401' } }).message).toContain('86401');
+    expect(loadError({ env: { PERF_ENGINE_DATA_RETENTION_DAYS: 'ninety' } }).message).toContain('"ninety"');
+    const unknown = loadError({ file: tmpFile('u.json', '{"monitoring_interval":10}') });
+    expect(unknown.message).toContain('monitoring_interval');
+    expect(unknown.message).toContain('unknown key');
+    expect(loadError({ env: { PERF_ENGINE_PROFILING_SCHEDULE: 'every day' } }).message).toContain('cron expression');
+  });
+
+  it('rejects an unreadable or malformed file with the path in the message', () => {
+    expect(loadError({ file: '/nonexistent/x.yaml' }).message).toContain('/nonexistent/x.yaml');
+    expect(loadError({ file: tmpFile('bad.json', '{oops') }).message).toContain('valid JSON');
+  });
+
+  it('rejects threshold rules that have no level or a wrong type', () => {
+    expect(loadError({ env: { PERF_ENGINE_ALERT_THRESHOLDS: '{"cpu_usage":{}}' } }).message).toContain('at least one of');
+    expect(loadError({ env: { PERF_ENGINE_ALERT_THRESHOLDS: '{"cpu_usage":{"critical":"high"}}' } }).message).toContain(
+      'alert_thresholds/cpu_usage/critical',
+    );
+  });
+
+  it('maps every key to PERF_ENGINE_<KEY> except the two aliases', () => {
+    expect(envName('http_port')).toBe('PERF_ENGINE_HTTP_PORT');
+    expect(envName('database_url')).toBe('DATABASE_URL');
+    expect(envName('nats_url')).toBe('NATS_URL');
+  });
+});
+
+describe('ConfigStore live updates', () => {
+  it('applies a valid partial update and tells listeners what changed', () => {
+    const store = new ConfigStore(loadConfig({ env: {} }));
+    const seen: string[][] = [];
+    store.onChange((_c, changed) => seen.push([...changed]));
+    const r = store.applyUpdate({ monitoring_interval_seconds: 10, alert_thresholds: { cpu_usage: { warning: 75, critical: 90 } } });
+    expect(r.ok).toBe(true);
+    expect(store.current.monitoring_interval_seconds).toBe(10);
+    expect(store.origins.monitoring_interval_seconds).toBe('live');
+    expect(seen).toEqual([['monitoring_interval_seconds', 'alert_thresholds']]);
+  });
+
+  it('rejects a bad update whole and keeps the running configuration', () => {
+    const store = new ConfigStore(loadConfig({ env: {} }));
+    const r = store.applyUpdate({ monitoring_interval_seconds: 10, data_retention_days: -1 });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]!.key).toBe('data_retention_days');
+    expect(store.current.monitoring_interval_seconds).toBe(DEFAULTS.monitoring_interval_seconds);
+  });
+
+  it('rejects keys that need a restart, unknown keys and non-objects', () => {
+    const store = new ConfigStore(loadConfig({ env: {} }));
+    expect(store.applyUpdate({ http_port: 1234 }).ok).toBe(false);
+    expect(store.applyUpdate({ bogus: 1 }).ok).toBe(false);
+    expect(store.applyUpdate([1, 2]).ok).toBe(false);
+    expect(store.applyUpdate(null).ok).toBe(false);
+    expect(store.current.http_port).toBe(DEFAULTS.http_port);
+  });
+
+  it('does not notify when nothing changed', () => {
+    const store = new ConfigStore(loadConfig({ env: {} }));
+    let calls = 0;
+    store.onChange(() => calls++);
+    expect(store.applyUpdate({ monitoring_interval_seconds: 15 })).toEqual({ ok: true, changed: [] });
+    expect(calls).toBe(0);
+  });
+});
+
+describe('maskUrl', () => {
+  it('hides passwords in one or several URLs', () => {
+    expect(maskUrl('postgres://user:secret@host:5432/db')).toBe('postgres://user:***@host:5432/db');
+    expect(maskUrl('nats://a:b@h1:4222,nats://c:d@h2:4222')).toBe('nats://a:***@h1:4222,nats://c:***@h2:4222');
+    expect(maskUrl('nats://h:4222')).toBe('nats://h:4222');
+  });
+});

@@ -1,0 +1,209 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { NAME_PATTERN } from '../model/metric-names.js';
+
+const nullableString = (description: string) =>
+  Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description });
+
+/** One threshold rule's levels and behaviour; also the shape of a per-source override. */
+const thresholdLevels = {
+  warning: Type.Optional(Type.Number({ description: 'level that raises a warning' })),
+  critical: Type.Optional(Type.Number({ description: 'level that raises a critical alert' })),
+  direction: Type.Optional(
+    Type.Union([Type.Literal('above'), Type.Literal('below')], {
+      description: 'fire when the value is above (default) or below the level',
+    }),
+  ),
+  for_seconds: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 86400, description: 'hold time before a pending alert fires' }),
+  ),
+  clear: Type.Optional(
+    Type.Number({ description: 'hysteresis: the value must cross back past this level to resolve' }),
+  ),
+  renotify_seconds: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 604800, description: 're-send a firing alert at this interval (0: never)' }),
+  ),
+};
+
+/** A threshold rule for one metric (`alert_thresholds` value). */
+export const ThresholdRuleSchema = Type.Object(
+  {
+    ...thresholdLevels,
+    overrides: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            source: Type.String({ minLength: 1, description: 'glob on the source name (* and ?)' }),
+            ...thresholdLevels,
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 100 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ThresholdRule = Static<typeof ThresholdRuleSchema>;
+
+/**
+ * Every configuration key, with its type, bounds and description. One schema validates every
+ * source: defaults, config file, environment and live updates.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    monitoring_interval_seconds: Type.Integer({
+      minimum: 1,
+      maximum: 86400,
+      description: 'How often host and processes are collected, in seconds.',
+    }),
+    profiling_schedule: Type.Union([Type.String({ minLength: 1 }), Type.Null()], {
+      description: 'Cron expression (5 or 6 fields) for scheduled profiling, or null for none.',
+    }),
+    alert_thresholds: Type.Record(Type.String({ pattern: NAME_PATTERN }), ThresholdRuleSchema, {
+      description: 'Alert rules per metric name, e.g. {"cpu_usage": {"critical": 90}}.',
+    }),
+    enable_auto_profiling: Type.Boolean({
+      description: 'Profile the affected agent automatically when a bottleneck is detected.',
+    }),
+    data_retention_days: Type.Integer({
+      minimum: 1,
+      maximum: 36500,
+      description: 'Days of data kept in every table; older data is removed by the retention job.',
+    }),
+    database_url: nullableString(
+      'PostgreSQL connection URL; null stores into the embedded PGlite database in data_dir.',
+    ),
+    database_schema: Type.String({
+      pattern: '^[a-z_][a-z0-9_]{0,62}$',
+      description: 'PostgreSQL schema holding the tables.',
+    }),
+    nats_url: nullableString(
+      'NATS server URL(s), comma-separated; null tries nats://127.0.0.1:4222 and falls back to an in-process bus.',
+    ),
+    nats_subject_prefix: Type.String({
+      pattern: '^([A-Za-z0-9_-]+\\.)*$',
+      description:
+        'Prefix of every subject (e.g. "staging."), to run isolated platforms on one NATS server; empty for the PROTOCOL.md subjects.',
+    }),
+    nats_user: nullableString('NATS user name.'),
+    nats_password: nullableString('NATS password (secret).'),
+    nats_token: nullableString('NATS authentication token (secret).'),
+    nats_creds_file: nullableString('Path of a NATS credentials (.creds) file.'),
+    nats_tls_ca_file: nullableString('Path of a CA certificate for NATS TLS.'),
+    nats_tls_cert_file: nullableString('Path of a client certificate for NATS TLS.'),
+    nats_tls_key_file: nullableString('Path of the client key for NATS TLS.'),
+    http_host: Type.String({ minLength: 1, description: 'Address the HTTP server listens on.' }),
+    http_port: Type.Integer({ minimum: 0, maximum: 65535, description: 'HTTP port (0: any free port).' }),
+    data_dir: Type.String({ minLength: 1, description: 'Folder for the embedded database and the lock file.' }),
+    host_name: nullableString("Source name of this machine's host snapshot; null uses the OS host name."),
+    agent_id: Type.String({ pattern: NAME_PATTERN, description: "This engine's agent id." }),
+    log_level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { description: 'Log level.' },
+    ),
+    watch_processes: Type.Array(Type.String({ minLength: 1 }), {
+      maxItems: 100,
+      description: 'Regular expressions on process name or command line of processes to watch.',
+    }),
+    ingest_max_future_skew_seconds: Type.Number({
+      minimum: 0,
+      maximum: 86400,
+      description: 'Snapshots timestamped further than this in the future are rejected.',
+    }),
+    ingest_max_batch_snapshots: Type.Integer({
+      minimum: 1,
+      maximum: 100000,
+      description: 'Most snapshots accepted in one batch message.',
+    }),
+    store_flush_interval_ms: Type.Integer({
+      minimum: 1,
+      maximum: 60000,
+      description: 'Longest time a received sample waits before its batch is written.',
+    }),
+    store_batch_max_samples: Type.Integer({
+      minimum: 1,
+      maximum: 10000000,
+      description: 'A batch is written as soon as it holds this many samples.',
+    }),
+    store_max_pending_samples: Type.Integer({
+      minimum: 1000,
+      maximum: 100000000,
+      description: 'Samples waiting for the database beyond which new messages are refused (back-pressure).',
+    }),
+    retention_check_interval_seconds: Type.Integer({
+      minimum: 10,
+      maximum: 86400,
+      description: 'How often the retention job runs.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The validated configuration. */
+export type Config = Static<typeof ConfigSchema>;
+/** A configuration key. */
+export type ConfigKey = keyof Config;
+
+/** Built-in defaults (the seed's five first). Frozen: copy before changing. */
+export const DEFAULTS: Readonly<Config> = Object.freeze({
+  monitoring_interval_seconds: 15,
+  profiling_schedule: null,
+  alert_thresholds: {},
+  enable_auto_profiling: false,
+  data_retention_days: 90,
+  database_url: null,
+  database_schema: 'public',
+  nats_url: null,
+  nats_subject_prefix: '',
+  nats_user: null,
+  nats_password: null,
+  nats_token: null,
+  nats_creds_file: null,
+  nats_tls_ca_file: null,
+  nats_tls_cert_file: null,
+  nats_tls_key_file: null,
+  http_host: '127.0.0.1',
+  http_port: 9477,
+  data_dir: 'data',
+  host_name: null,
+  agent_id: 'performance_engine_agent',
+  log_level: 'info',
+  watch_processes: ['^node$'],
+  ingest_max_future_skew_seconds: 300,
+  ingest_max_batch_snapshots: 10000,
+  store_flush_interval_ms: 20,
+  store_batch_max_samples: 100000,
+  store_max_pending_samples: 2000000,
+  retention_check_interval_seconds: 3600,
+} satisfies Config);
+
+/** Keys holding secrets: masked when printed, redacted in logs. */
+export const SECRET_KEYS: readonly ConfigKey[] = ['nats_password', 'nats_token', 'database_url'];
+
+/** Keys that a live update (`config.performance_engine_agent.updated`) may change without a restart. */
+export const LIVE_KEYS: readonly ConfigKey[] = [
+  'monitoring_interval_seconds',
+  'profiling_schedule',
+  'alert_thresholds',
+  'enable_auto_profiling',
+  'data_retention_days',
+  'log_level',
+  'watch_processes',
+  'ingest_max_future_skew_seconds',
+  'ingest_max_batch_snapshots',
+  'retention_check_interval_seconds',
+];
+
+/** Environment variables that are not `PERF_ENGINE_<KEY>`. */
+export const ENV_ALIASES: Partial<Record<ConfigKey, string>> = {
+  database_url: 'DATABASE_URL',
+  nats_url: 'NATS_URL',
+};
+
+/** Every key of the schema, in schema order. */
+export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[];
+
+/** The schema of one key. */
+export function keySchema(key: ConfigKey): TSchema {
+  return ConfigSchema.properties[key];
+}
