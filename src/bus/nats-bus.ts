@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import {
+  connect,
+  credsAuthenticator,
+  errors as natsErrors,
+  type ConnectionOptions,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import {
+  BusTimeoutError,
+  NoRespondersError,
+  type Bus,
+  type BusMessage,
+  type BusStatus,
+  type MessageHandler,
+  type SubscribeOptions,
+} from './bus.js';
+
+/** How to reach and authenticate to NATS. */
+export interface NatsOptions {
+  /** One or more server URLs. */
+  readonly servers: readonly string[];
+  readonly name: string;
+  readonly user?: string | null;
+  readonly password?: string | null;
+  readonly token?: string | null;
+  readonly credsFile?: string | null;
+  readonly tlsCaFile?: string | null;
+  readonly tlsCertFile?: string | null;
+  readonly tlsKeyFile?: string | null;
+}
+
+/** Reconnect delay: exponential from 250 ms, capped at 10 s, with up to 25% jitter. */
+export function reconnectDelay(attempt: number): number {
+  const base = Math.min(10_000, 250 * 2 ** Math.min(attempt, 10));
+  return Math.round(base * (1 + Math.random() * 0.25));
+}
+
+/** Builds nats.js connection options from ours. */
+export function toConnectionOptions(o: NatsOptions): ConnectionOptions {
+  let attempt = 0;
+  const opts: ConnectionOptions = {
+    servers: [...o.servers],
+    name: o.name,
+    maxReconnectAttempts: -1,
+    reconnectDelayHandler: () => reconnectDelay(attempt++),
+    timeout: 2000,
+    pingInterval: 20_000,
+  };
+  if (o.user) opts.user = o.user;
+  if (o.password) opts.pass = o.password;
+  if (o.token) opts.token = o.token;
+  if (o.credsFile) opts.authenticator = credsAuthenticator(readFileSync(o.credsFile));
+  if (o.tlsCaFile || o.tlsCertFile || o.tlsKeyFile) {
+    opts.tls = {
+      ...(o.tlsCaFile ? { caFile: o.tlsCaFile } : {}),
+      ...(o.tlsCertFile ? { certFile: o.tlsCertFile } : {}),
+      ...(o.tlsKeyFile ? { keyFile: o.tlsKeyFile } : {}),
+    };
+  }
+  return opts;
+}
+
+/** Tries to connect once; throws what the client threw. */
+export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
+  return connect(toConnectionOptions(o));
+}
+
+/** The bus over a NATS connection; nats.js reconnects with our backoff, forever. */
+export class NatsBus implements Bus {
+  readonly kind = 'nats' as const;
+  #reconnects = 0;
+  #connected = true;
+  #lastError: string | undefined;
+
+  constructor(
+    readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {
+    void this.#watchStatus();
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      switch (s.type) {
+        case 'disconnect':
+          this.#connected = false;
+          this.log.warn({ server: s.server }, 'NATS disconnected; reconnecting');
+          break;
+        case 'reconnect':
+          this.#connected = true;
+          this.#reconnects++;
+          this.log.info({ server: s.server, reconnects: this.#reconnects }, 'NATS reconnected');
+          break;
+        case 'error':
+          this.#lastError = String(s.error);
+          this.log.error({ err: s.error }, 'NATS error');
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  publish(subject: string, data: Uint8Array | string, opts?: { reply?: string }): void {
+    try {
+      this.nc.publish(subject, data, opts?.reply ? { reply: opts.reply } : undefined);
+    } catch (err) {
+      this.#lastError = String(err);
+      this.log.warn({ err, subject }, 'publish failed');
+    }
+  }
+
+  subscribe(subject: string, handler: MessageHandler, opts?: SubscribeOptions): () => void {
+    const sub = this.nc.subscribe(subject, {
+      ...(opts?.queue ? { queue: opts.queue } : {}),
+      callback: (err, m) => {
+        if (err) {
+          this.log.error({ err, subject }, 'subscription error');
+          return;
+        }
+        const msg: BusMessage = m.reply ? { subject: m.subject, data: m.data, reply: m.reply } : { subject: m.subject, data: m.data };
+        handler(msg);
+      },
+    });
+    return () => sub.unsubscribe();
+  }
+
+  async request(subject: string, data: Uint8Array | string, timeoutMs: number): Promise<BusMessage> {
+    try {
+      const m = await this.nc.request(subject, data, { timeout: timeoutMs });
+      return { subject: m.subject, data: m.data };
+    } catch (err) {
+      if (err instanceof natsErrors.NoRespondersError) throw new NoRespondersError(subject);
+      if (err instanceof natsErrors.TimeoutError) throw new BusTimeoutError(subject, timeoutMs);
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause instanceof natsErrors.NoRespondersError) throw new NoRespondersError(subject);
+      if (cause instanceof natsErrors.TimeoutError) throw new BusTimeoutError(subject, timeoutMs);
+      throw err;
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.flush();
+  }
+
+  status(): BusStatus {
+    const server = this.nc.getServer();
+    return {
+      kind: 'nats',
+      connected: this.#connected && !this.nc.isClosed(),
+      server,
+      reconnects: this.#reconnects,
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    try {
+      await this.nc.drain();
+    } catch {
+      await this.nc.close();
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/** NATS subjects of PROTOCOL.md, plus the project's own. */
+export const SUBJECTS = {
+  realtimeMetrics: 'monitoring.realtime_metrics',
+  configUpdated: 'config.performance_engine_agent.updated',
+  profileRequest: 'orchestrator.profile_request',
+  metrics: 'performance.metrics',
+  profileReport: 'performance.profile_report',
+  bottleneckDetected: 'performance.bottleneck_detected',
+  optimizationStatus: 'performance.optimization_status',
+  alert: 'performance.alert',
+  invalidMessage: 'performance.invalid_message',
+  /** Announces a rejected live configuration update (project extension). */
+  configRejected: 'performance.config_rejected',
+  /** Announces an applied live configuration update (project extension). */
+  configApplied: 'performance.config_applied',
+} as const;
+
+/** Subject on which an SDK agent answers profile requests. */
+export function agentProfileSubject(agentId: string): string {
+  return `agent.${agentId}.profile`;
+}
+
+/** Queue group shared by engine instances, so each inbound sample is handled once. */
+export const ENGINE_QUEUE = 'performance_engine';

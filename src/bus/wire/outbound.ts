@@ -1,0 +1,147 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Name, OutboundTimestamp } from './common.js';
+
+/** Bottleneck kinds: the closed set of PROTOCOL.md. */
+export const BOTTLENECK_KINDS = [
+  'cpu_saturation',
+  'memory_pressure',
+  'memory_leak',
+  'disk_io_saturation',
+  'network_saturation',
+  'event_loop_blocked',
+  'gc_pressure',
+  'slow_db_query',
+  'latency_regression',
+  'anomaly',
+] as const;
+export type BottleneckKind = (typeof BOTTLENECK_KINDS)[number];
+
+/** Severities of bottlenecks and alerts. */
+export const SEVERITIES = ['warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
+
+/** A recommended action. */
+export const Recommendation = Type.Object({
+  action: Type.String(),
+  params: Type.Record(Type.String(), Type.Unknown()),
+  rationale: Type.String(),
+});
+
+/** `performance.bottleneck_detected`. */
+export const BottleneckMessage = Type.Object(
+  {
+    bottleneck_id: Type.String({ format: 'uuid' }),
+    detected_at: OutboundTimestamp,
+    source: Name,
+    kind: literalUnion(BOTTLENECK_KINDS),
+    severity: literalUnion(SEVERITIES),
+    metric: Type.Union([Name, Type.Null()]),
+    summary: Type.String(),
+    evidence: Type.Record(Type.String(), Type.Unknown()),
+    recommendations: Type.Array(Recommendation),
+  },
+  { $id: 'performance.bottleneck_detected', additionalProperties: true },
+);
+export type BottleneckMessage = Static<typeof BottleneckMessage>;
+
+/** A profile target (PROTOCOL.md `orchestrator.profile_request`). */
+export const ProfileTarget = Type.Union([
+  Type.Object({ agent_id: Name }, { additionalProperties: false }),
+  Type.Object({ pid: Type.Integer({ minimum: 1, maximum: 4194304 }) }, { additionalProperties: false }),
+  Type.Object({ self: Type.Literal(true) }, { additionalProperties: false }),
+]);
+export type ProfileTarget = Static<typeof ProfileTarget>;
+
+/** Profile kinds. */
+export const PROFILE_KINDS = ['cpu', 'heap', 'event_loop'] as const;
+export type ProfileKind = (typeof PROFILE_KINDS)[number];
+
+/** A hotspot of `performance.profile_report`. */
+export const Hotspot = Type.Object({
+  function: Type.String(),
+  url: Type.String(),
+  line: Type.Integer(),
+  self_ms: Type.Number(),
+  self_pct: Type.Number(),
+  total_ms: Type.Number(),
+  total_pct: Type.Number(),
+});
+
+/** `performance.profile_report`: a finished profile, or a failed one with `error` set. */
+export const ProfileReportMessage = Type.Object(
+  {
+    profile_id: Type.String({ format: 'uuid' }),
+    request_id: Type.Union([Type.String(), Type.Null()]),
+    target: ProfileTarget,
+    kind: literalUnion(PROFILE_KINDS),
+    started_at: OutboundTimestamp,
+    duration_ms: Type.Number({ minimum: 0 }),
+    sample_count: Type.Integer({ minimum: 0 }),
+    hotspots: Type.Array(Hotspot),
+    error: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'performance.profile_report', additionalProperties: true },
+);
+
+/** Optimization statuses. */
+export const OPTIMIZATION_STATUSES = ['proposed', 'applied', 'verified', 'ineffective', 'regressed', 'rolled_back', 'failed'] as const;
+
+const Percentiles = Type.Object({ p50: Type.Number(), p95: Type.Number() }, { additionalProperties: true });
+
+/** `performance.optimization_status`. */
+export const OptimizationStatusMessage = Type.Object(
+  {
+    optimization_id: Type.String({ format: 'uuid' }),
+    bottleneck_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+    action: Type.String(),
+    status: literalUnion(OPTIMIZATION_STATUSES),
+    at: OutboundTimestamp,
+    impact: Type.Optional(
+      Type.Object(
+        {
+          metric: Name,
+          before: Percentiles,
+          after: Percentiles,
+          change_pct: Type.Number(),
+          significant: Type.Boolean(),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { $id: 'performance.optimization_status', additionalProperties: true },
+);
+
+/** `performance.alert`: one `firing` and one `resolved` per episode. */
+export const AlertMessage = Type.Object(
+  {
+    alert_id: Type.String({ format: 'uuid' }),
+    state: literalUnion(['firing', 'resolved'] as const),
+    severity: literalUnion(SEVERITIES),
+    source: Name,
+    metric: Name,
+    value: Type.Number(),
+    threshold: Type.Union([Type.Number(), Type.Null()]),
+    started_at: OutboundTimestamp,
+    resolved_at: Type.Union([OutboundTimestamp, Type.Null()]),
+    message: Type.String(),
+  },
+  { $id: 'performance.alert', additionalProperties: true },
+);
+
+/** `performance.invalid_message`: a rejected inbound message (never more than 256 payload bytes). */
+export const InvalidMessageNotice = Type.Object(
+  {
+    subject: Type.String(),
+    reason: Type.String(),
+    received_at: OutboundTimestamp,
+    size_bytes: Type.Integer({ minimum: 0 }),
+    code: Type.String(),
+    payload_head: Type.String({ description: 'first bytes of the payload, at most 256' }),
+    suppressed: Type.Integer({ minimum: 0, description: 'announcements skipped by the rate limit since the previous one' }),
+  },
+  { $id: 'performance.invalid_message', additionalProperties: true },
+);
