@@ -1,0 +1,37 @@
+/** Rows and count of a query. */
+export interface QueryResult<R> {
+  readonly rows: R[];
+  readonly rowCount: number;
+}
+
+/** Anything that runs SQL: the database handle or an open transaction. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Bulk-loads with `COPY ... FROM STDIN (FORMAT binary)` when the backend can (PostgreSQL);
+   * undefined where it cannot (PGlite), and callers fall back to INSERT.
+   */
+  readonly copyBinary?: (copySql: string, payload: Buffer) => Promise<void>;
+}
+
+/**
+ * The database handle stages receive: PostgreSQL through `pg`, or embedded PGlite, behind the
+ * same SQL. Stages depend on this interface, never on a driver.
+ */
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Schema that holds the engine's tables (set as search_path on every connection). */
+  readonly schema: string;
+  /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Cheap round-trip used by readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Quotes an identifier for SQL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

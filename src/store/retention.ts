@@ -1,0 +1,45 @@
+import type { Db } from './db.js';
+import type { DailyPartitions, DroppedPartition } from './partitions.js';
+
+/** Tables cleaned row by row, with their time column. */
+const ROW_TABLES = [
+  { table: 'performance_profiles', column: 'started_at' },
+  { table: 'bottlenecks', column: 'detected_at' },
+  { table: 'alerts', column: 'started_at', keep: "state NOT IN ('pending', 'firing')" },
+] as const;
+
+/** What one retention run removed. */
+export interface RetentionReport {
+  readonly cutoff: string;
+  readonly droppedPartitions: readonly DroppedPartition[];
+  readonly deletedRows: Readonly<Record<string, number>>;
+}
+
+/**
+ * Enforces `retentionDays` on every table: whole expired daily partitions of the time series are
+ * dropped; the smaller tables are cleaned with DELETE (open alerts are kept whatever their age);
+ * idempotency records older than a day, and streams unseen since before the cutoff, go too.
+ */
+export async function runRetention(
+  db: Db,
+  partitioned: readonly DailyPartitions[],
+  retentionDays: number,
+  now: number,
+): Promise<RetentionReport> {
+  const cutoffMs = now - retentionDays * 86_400_000;
+  const cutoff = new Date(cutoffMs);
+  const droppedPartitions: DroppedPartition[] = [];
+  for (const p of partitioned) droppedPartitions.push(...(await p.dropBefore(cutoffMs)));
+  const deletedRows: Record<string, number> = {};
+  for (const t of ROW_TABLES) {
+    const keep = 'keep' in t ? ` AND ${t.keep}` : '';
+    const r = await db.query(`DELETE FROM ${t.table} WHERE ${t.column} < $1${keep}`, [cutoff]);
+    deletedRows[t.table] = r.rowCount;
+  }
+  const batches = await db.query(`DELETE FROM ingest_batches WHERE committed_at < $1`, [new Date(now - 86_400_000)]);
+  deletedRows.ingest_batches = batches.rowCount;
+  // A stream unseen for a day longer than retention has no stored snapshot left to describe.
+  const streams = await db.query(`DELETE FROM metric_streams WHERE last_seen < $1`, [new Date(cutoffMs - 86_400_000)]);
+  deletedRows.metric_streams = streams.rowCount;
+  return { cutoff: cutoff.toISOString(), droppedPartitions, deletedRows };
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { MetricSnapshot } from '../model/snapshot.js';
+import type { Queryable } from './db.js';
+
+/** Key of a stream: source, host and labels (in sorted key order). */
+export function streamKey(source: string, host: string | undefined, labels: Readonly<Record<string, string>> | undefined): string {
+  let key = `${source}\u0000${host ?? ''}`;
+  if (labels) {
+    const names = Object.keys(labels);
+    if (names.length > 0) {
+      names.sort();
+      for (const n of names) key += `\u0000${n}=${labels[n]}`;
+    }
+  }
+  return key;
+}
+
+/** Key of a metric set: the names in the order the snapshot gave them. */
+export function setKey(metrics: Readonly<Record<string, number>>): string {
+  let key = '';
+  for (const name in metrics) key += key === '' ? name : `,${name}`;
+  return key;
+}
+
+interface StreamRow {
+  id: number;
+  source: string;
+  host: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * Maps (source, host, labels) to `metric_streams.id` and metric name lists to `metric_sets.id`,
+ * caching both; unseen ones are upserted in bulk. Also tracks last-seen times, written at most
+ * every `lastSeenEveryMs` per stream so that frequent snapshots do not rewrite the row each time.
+ */
+export class StreamRegistry {
+  readonly #streams = new Map<string, number>();
+  readonly #sets = new Map<string, number>();
+  readonly #lastSeenWritten = new Map<number, number>();
+
+  constructor(private readonly lastSeenEveryMs = 10_000) {}
+
+  /** Cached stream id, or undefined when it must be resolved first. */
+  streamId(s: MetricSnapshot): number | undefined {
+    return this.#streams.get(streamKey(s.source, s.host, s.labels));
+  }
+
+  /** Cached set id, or undefined when it must be resolved first. */
+  setId(s: MetricSnapshot): number | undefined {
+    return this.#sets.get(setKey(s.metrics));
+  }
+
+  /** Ensures every stream and set of `snapshots` has an id. */
+  async resolve(q: Queryable, snapshots: readonly MetricSnapshot[]): Promise<void> {
+    const missingStreams = new Map<string, MetricSnapshot>();
+    const missingSets = new Map<string, string[]>();
+    for (const s of snapshots) {
+      const sk = streamKey(s.source, s.host, s.labels);
+      if (!this.#streams.has(sk)) missingStreams.set(sk, s);
+      const mk = setKey(s.metrics);
+      if (!this.#sets.has(mk)) missingSets.set(mk, Object.keys(s.metrics));
+    }
+    if (missingStreams.size > 0) await this.#upsertStreams(q, [...missingStreams.values()]);
+    for (const [key, names] of missingSets) {
+      // A list of 1000 names is too large for a btree entry: the unique key is its digest.
+      const r = await q.query<{ id: number }>(
+        `INSERT INTO metric_sets (names_key, names) VALUES ($1, $2::text[])
+         ON CONFLICT (names_key) DO UPDATE SET names_key = EXCLUDED.names_key RETURNING id`,
+        [createHash('sha256').update(key).digest('hex'), names],
+      );
+      this.#sets.set(key, r.rows[0]!.id);
+    }
+  }
+
+  async #upsertStreams(q: Queryable, snaps: MetricSnapshot[]): Promise<void> {
+    const r = await q.query<StreamRow>(
+      `INSERT INTO metric_streams (source, host, labels)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
+       ON CONFLICT (source, host, labels) DO UPDATE SET source = EXCLUDED.source
+       RETURNING id, source, host, labels`,
+      [snaps.map((s) => s.source), snaps.map((s) => s.host ?? ''), snaps.map((s) => JSON.stringify(s.labels ?? {}))],
+    );
+    for (const row of r.rows) {
+      const labels = typeof row.labels === 'string' ? (JSON.parse(row.labels) as Record<string, string>) : row.labels;
+      this.#streams.set(streamKey(row.source, row.host === '' ? undefined : row.host, labels), row.id);
+    }
+  }
+
+  /** Streams whose last-seen time is due to be written, with the newest timestamp of each. */
+  dueLastSeen(rows: readonly { streamId: number; ts: number }[], now: number): Map<number, number> {
+    const newest = new Map<number, number>();
+    for (const r of rows) {
+      const written = this.#lastSeenWritten.get(r.streamId);
+      if (written !== undefined && now - written < this.lastSeenEveryMs) continue;
+      const prev = newest.get(r.streamId);
+      if (prev === undefined || r.ts > prev) newest.set(r.streamId, r.ts);
+    }
+    return newest;
+  }
+
+  /** Records that last-seen was written for these streams at `now`. */
+  markLastSeen(ids: Iterable<number>, now: number): void {
+    for (const id of ids) this.#lastSeenWritten.set(id, now);
+  }
+}
