@@ -6,6 +6,13 @@ export type CommandFactory = () => Command;
 /** The install list of subcommands, in the order `--help` shows them. */
 export async function loadCommands(): Promise<CommandFactory[]> {
   const modules = await Promise.all([
+    import('./start.js'),
+    import('./migrate.js'),
+    import('./status.js'),
+    import('./config.js'),
+    import('./sources.js'),
+    import('./metrics.js'),
+    import('./schemas.js'),
     import('./detect.js'),
     import('./profile-offline.js'),
   ]);

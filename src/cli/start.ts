@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { ConfigStore } from '../config/config-store.js';
+import { createLogger } from '../agent/logger.js';
+import { PerformanceEngine } from '../engine.js';
+import { CliError } from './cli-error.js';
+import { loadCliConfig, withConfigOption } from './shared.js';
+
+/** `perf-engine start`: runs the engine until SIGINT/SIGTERM. */
+export default function startCommand(): Command {
+  return withConfigOption(new Command('start'))
+    .description('run the engine (embedded PGlite and in-process bus unless DATABASE_URL / NATS are available)')
+    .action(async (opts: { config?: string }) => {
+      const loaded = loadCliConfig(opts.config);
+      const log = createLogger({ level: loaded.config.log_level, name: 'perf-engine' });
+      const engine = new PerformanceEngine(new ConfigStore(loaded), log);
+      try {
+        await engine.start();
+      } catch (err) {
+        log.fatal({ err }, 'engine failed to start');
+        throw new CliError(`engine failed to start: ${(err as Error).message}`);
+      }
+      await new Promise<void>((resolve) => {
+        engine.agent.handleSignals((code) => {
+          log.info({ code }, 'performance engine stopped');
+          process.exitCode = code;
+          resolve();
+        });
+      });
+    });
+}

@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import pino from 'pino';
+import { openBus } from '../bus/open-bus.js';
+import { describeDb } from '../store/open-db.js';
+import { storeCounts, type StoreCounts } from '../store/metric-queries.js';
+import type { Config } from '../config/schema.js';
+import { engineUrl, fetchEngine, loadCliConfig, println, withConfigOption, withDirectDb } from './shared.js';
+
+async function probeNats(config: Config): Promise<{ connected: boolean; server: string; error?: string }> {
+  const bus = await openBus({
+      url: config.nats_url,
+      name: 'perf-engine-status',
+      user: config.nats_user,
+      password: config.nats_password,
+      token: config.nats_token,
+      credsFile: config.nats_creds_file,
+      log: pino({ level: 'silent' }),
+      signal: AbortSignal.timeout(3000),
+    }).catch((err: unknown) => ({ error: String(err) }));
+  if ('error' in bus) return { connected: false, server: config.nats_url ?? 'default', error: bus.error };
+  const s = bus.status();
+  await bus.close();
+  return s.kind === 'memory'
+    ? { connected: false, server: 'nats://127.0.0.1:4222', error: 'no server answers' }
+    : { connected: true, server: s.server };
+}
+
+/** `perf-engine status`: the running engine's state, or the stores' state when none runs. */
+export default function statusCommand(): Command {
+  return withConfigOption(new Command('status'))
+    .description('show connections, last collection tick and counts (from the running engine, or directly)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config?: string; json?: boolean }) => {
+      const { config } = loadCliConfig(opts.config);
+      const engine = (await fetchEngine(config, '/api/v1/status')) as Record<string, unknown> | null;
+      const where = describeDb({ databaseUrl: config.database_url, schema: config.database_schema, dataDir: config.data_dir });
+      let counts: StoreCounts | { error: string } | null = null;
+      try {
+        counts = await withDirectDb(config, (db) => storeCounts(db));
+      } catch (err) {
+        counts = { error: (err as Error).message };
+      }
+      const nats = engine ? null : await probeNats(config);
+      const report = {
+        engine: engine ? { running: true, url: engineUrl(config), ...engine } : { running: false, url: engineUrl(config) },
+        database: { where, counts },
+        ...(nats ? { nats } : {}),
+      };
+      if (opts.json) {
+        println(JSON.stringify(report, null, 2));
+        return;
+      }
+      printHuman(report.engine as Record<string, unknown>, where, counts, nats);
+    });
+}
+
+function printHuman(
+  engine: Record<string, unknown>,
+  where: string,
+  counts: StoreCounts | { error: string } | null,
+  nats: { connected: boolean; server: string; error?: string } | null,
+): void {
+  if (engine.running) {
+    const bus = engine.bus as { kind: string; connected: boolean; server: string };
+    const monitor = engine.monitor as { lastTickAt: string | null; intervalSeconds: number; ticks: number } | null;
+    const ingest = engine.ingest as { messages: number; samples: number; rejected: number } | null;
+    println(`engine:    running (pid ${String(engine.pid)}, since ${String(engine.started_at)}) at ${String(engine.url)}; ready: ${String(engine.ready)}`);
+    println(`bus:       ${bus.kind} ${bus.server} ${bus.connected ? 'connected' : 'DISCONNECTED'}`);
+    if (monitor) println(`monitor:   every ${monitor.intervalSeconds} s, ${monitor.ticks} ticks, last at ${monitor.lastTickAt ?? 'never'}`);
+    if (ingest) println(`ingest:    ${ingest.messages} messages, ${ingest.samples} samples accepted, ${ingest.rejected} rejected`);
+  } else {
+    println(`engine:    not running (nothing answers at ${String(engine.url)})`);
+    if (nats) println(`nats:      ${nats.connected ? `reachable at ${nats.server}` : `not reachable (${nats.error ?? 'unknown'})`}`);
+  }
+  println(`database:  ${where}`);
+  if (counts === null) println('counts:    (held by the running engine: see its status above)');
+  else if ('error' in counts) println(`counts:    unavailable: ${counts.error}`);
+  else {
+    println(`samples:   ${counts.samples} in ${counts.snapshots} snapshots from ${counts.streams} streams; newest ${counts.newestSample ?? 'none'}`);
+    println(`stored:    ${counts.profiles} profiles, ${counts.bottlenecks} bottlenecks, ${counts.alerts} alerts`);
+  }
+}
