@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { ConfigStore } from '../../src/config/config-store.js';
+import { loadConfig } from '../../src/config/load.js';
+import { PerformanceEngine, type EngineOverrides } from '../../src/engine.js';
+import { NATS_URL, PG_URL, dropSchema, quietLogger, uniqueSchema } from './services.js';
+
+/** A running engine on the real PostgreSQL (own schema) and NATS (own subject prefix). */
+export interface TestEngine {
+  readonly engine: PerformanceEngine;
+  readonly schema: string;
+  /** Subject prefix isolating this engine from other tests on the same server. */
+  readonly prefix: string;
+  /** A plain NATS client for the test to act as another agent. */
+  readonly nc: NatsConnection;
+  readonly dataDir: string;
+  /** Base URL of the engine's HTTP server. */
+  readonly http: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an engine with test isolation; `env` adds configuration as environment variables. */
+export async function startTestEngine(env: Record<string, string> = {}, overrides: EngineOverrides = {}): Promise<TestEngine> {
+  const schema = uniqueSchema('e');
+  const prefix = `${schema}.`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'perf-engine-test-'));
+  const loaded = loadConfig({
+    env: {
+      DATABASE_URL: PG_URL,
+      NATS_URL,
+      PERF_ENGINE_DATABASE_SCHEMA: schema,
+      PERF_ENGINE_NATS_SUBJECT_PREFIX: prefix,
+      PERF_ENGINE_HTTP_PORT: '0',
+      PERF_ENGINE_DATA_DIR: dataDir,
+      PERF_ENGINE_LOG_LEVEL: process.env.TEST_LOG ?? 'silent',
+      ...env,
+    },
+  });
+  const engine = new PerformanceEngine(new ConfigStore(loaded), quietLogger(), overrides);
+  await engine.start();
+  const nc = await connect({ servers: NATS_URL });
+  return {
+    engine,
+    schema,
+    prefix,
+    nc,
+    dataDir,
+    http: engine.agent.httpAddress()!,
+    async stop() {
+      await nc.close();
+      await engine.stop();
+      await dropSchema(schema);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
