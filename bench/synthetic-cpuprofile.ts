@@ -79,8 +79,8 @@ class ChunkWriter {
 export function writeSyntheticCpuProfile(path: string, targetBytes: number, seed = 42): SyntheticProfileStats {
   const rand = prng(seed);
   const fns = makeFunctions(6000, rand);
-  const nodeBudget = Math.max(10, Math.floor((targetBytes * 0.6) / 190));
-  const sampleBudget = Math.max(10, Math.floor((targetBytes * 0.4) / 12));
+  const nodeBudget = Math.max(10, Math.floor((targetBytes * 0.6) / 180));
+  const sampleBudget = Math.max(10, Math.floor((targetBytes * 0.4) / 11.4));
   const parent = new Int32Array(nodeBudget + 1);
   const depth = new Int32Array(nodeBudget + 1);
   const fnOf = new Int32Array(nodeBudget + 1);

@@ -39,10 +39,16 @@ export function buildCallTree(tree: ProfileTree, nodeSelf: Float64Array, unit: W
   const n = tree.parent.length;
   const total = subtreeTotals(tree, nodeSelf);
   const fnCount = tree.functions.length;
-  const merged: MutableNode[] = new Array<MutableNode>(n);
+  // Pass 1 merges into flat arrays; pass 2 makes objects with exactly sized children arrays
+  // (growing arrays by push over-allocates, which costs tens of MB on large profiles).
   const mergedId = new Int32Array(n);
+  const mergedParent = new Int32Array(n);
+  const mergedFn = new Int32Array(n);
+  const mergedSelf = new Float64Array(n);
+  const mergedTotal = new Float64Array(n);
+  const childCount = new Int32Array(n);
   const byParentAndFn = new Map<number, number>();
-  const nodes: MutableNode[] = [];
+  let count = 0;
   for (let i = 0; i < n; i++) {
     const fn = tree.nodeFunction[i]!;
     const parent = tree.parent[i]!;
@@ -50,17 +56,25 @@ export function buildCallTree(tree: ProfileTree, nodeSelf: Float64Array, unit: W
     const key = (parentId + 1) * fnCount + fn;
     let id = byParentAndFn.get(key);
     if (id === undefined) {
-      id = nodes.length;
-      const node: MutableNode = { fn, self: 0, total: 0, children: [] };
-      nodes.push(node);
+      id = count++;
       byParentAndFn.set(key, id);
-      if (parentId >= 0) nodes[parentId]!.children.push(node);
+      mergedParent[id] = parentId;
+      mergedFn[id] = fn;
+      if (parentId >= 0) childCount[parentId]!++;
     }
     mergedId[i] = id;
-    merged[i] = nodes[id]!;
-    nodes[id]!.self += nodeSelf[i]!;
+    mergedSelf[id]! += nodeSelf[i]!;
     // A merged node's total is the sum of its members' totals: members never nest (same path).
-    nodes[id]!.total += total[i]!;
+    mergedTotal[id]! += total[i]!;
+  }
+  byParentAndFn.clear();
+  const nodes: MutableNode[] = new Array<MutableNode>(count);
+  const filled = new Int32Array(count);
+  for (let id = 0; id < count; id++) {
+    const node: MutableNode = { fn: mergedFn[id]!, self: mergedSelf[id]!, total: mergedTotal[id]!, children: new Array<MutableNode>(childCount[id]!) };
+    nodes[id] = node;
+    const parentId = mergedParent[id]!;
+    if (parentId >= 0) nodes[parentId]!.children[filled[parentId]!++] = node;
   }
   for (const node of nodes) if (node.children.length > 1) node.children.sort(heavierFirst);
   return { functions: tree.functions, root: nodes[0]!, unit };

@@ -59,22 +59,31 @@ export function flameFromCallTree(tree: CallTree, options: FlameOptions = {}): F
   const min = grand * (options.minFraction ?? 1 / 12000);
   let kept = 0;
   let pruned = 0;
+  // Label, location and colour are per function: computed once, shared by all its frames.
+  const labels = new Map<number, { label: string; where: string; color: string }>();
+  const describe = (fnIndex: number): { label: string; where: string; color: string } => {
+    let d = labels.get(fnIndex);
+    if (!d) {
+      const fn = tree.functions[fnIndex]!;
+      const where = location(fn);
+      d = { label: displayName(fn.name), where: where ? ` (${where})` : '', color: frameColor(fn) };
+      labels.set(fnIndex, d);
+    }
+    return d;
+  };
   const build = (node: CallTreeNode): FlameFrame => {
     kept++;
-    const fn = tree.functions[node.fn]!;
-    const where = location(fn);
+    const { label, where, color } = describe(node.fn);
     const children: FlameFrame[] = [];
     for (const child of node.children) {
       if (child.total >= min && child.total > 0) children.push(build(child));
       else pruned++;
     }
     return {
-      label: displayName(fn.name),
-      tooltip:
-        `${displayName(fn.name)}${where ? ` (${where})` : ''}\n` +
-        `total ${formatWeight(node.total, tree.unit)} (${pct(node.total, grand)}), self ${formatWeight(node.self, tree.unit)} (${pct(node.self, grand)})`,
+      label,
+      tooltip: `${label}${where}\ntotal ${formatWeight(node.total, tree.unit)} (${pct(node.total, grand)}), self ${formatWeight(node.self, tree.unit)} (${pct(node.self, grand)})`,
       value: node.total,
-      color: frameColor(fn),
+      color,
       children,
     };
   };

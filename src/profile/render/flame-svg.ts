@@ -10,14 +10,20 @@ export interface SvgOptions {
 
 /** Escapes text for XML content and attribute values. */
 export function escapeXml(text: string): string {
+  // Copies clean runs with slice: building the result a character at a time makes one string per
+  // character, which for tens of thousands of tooltips is hundreds of MB of garbage.
   let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const special = code === 0x3c || code === 0x3e || code === 0x26 || code === 0x22 || code === 0x27;
     // XML 1.0 forbids most control characters even as references: they are dropped.
-    if (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) continue;
-    out += ch === '<' || ch === '>' || ch === '&' || ch === '"' || ch === "'" ? `&#${code};` : ch;
+    const control = code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d;
+    if (!special && !control) continue;
+    out += text.slice(from, i) + (special ? `&#${code};` : '');
+    from = i + 1;
   }
-  return out;
+  return from === 0 ? text : out + text.slice(from);
 }
 
 const FONT_SIZE = 12;
