@@ -7,6 +7,7 @@ import type { Benchmark, Figure } from './figure.js';
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   nab: () => import('./nab.js'),
   detect: () => import('./detect.js'),
+  'profile-analysis': () => import('./profile-analysis.js'),
 };
 
 function usage(): string {
