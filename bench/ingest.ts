@@ -1,0 +1,169 @@
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
+import { generateSnapshots, type WireSnapshot, type Workload } from './lib/workload.js';
+import {
+  BENCH_NATS_URL,
+  dropSchema,
+  processCpuMs,
+  processRss,
+  sql,
+  startEngineProcess,
+  timePsql,
+  uniqueName,
+} from './lib/services.js';
+
+function argNumber(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+}
+
+/** Sends every message as a request, keeping `window` in flight, and waits for all replies. */
+async function publishDurably(
+  nc: Awaited<ReturnType<typeof connect>>,
+  subject: string,
+  messages: readonly Uint8Array[],
+  samplesPerMessage: number,
+  window: number,
+): Promise<void> {
+  let next = 0;
+  let inFlight = 0;
+  let done = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (inFlight < window && next < messages.length) {
+        const msg = messages[next++]!;
+        inFlight++;
+        nc.request(subject, msg, { timeout: 120_000 }).then((reply) => {
+          const body = reply.json<{ ok: boolean; samples?: number; error?: unknown }>();
+          if (!body.ok || body.samples !== samplesPerMessage) {
+            reject(new Error(`unexpected reply ${JSON.stringify(body)}`));
+            return;
+          }
+          inFlight--;
+          if (++done === messages.length) resolve();
+          else pump();
+        }, reject);
+      }
+    };
+    pump();
+  });
+}
+
+async function writeCsv(path: string, snapshots: readonly WireSnapshot[]): Promise<void> {
+  const out = createWriteStream(path);
+  for (const s of snapshots) {
+    const ts = new Date(s.timestamp).toISOString();
+    let chunk = '';
+    for (const [m, v] of Object.entries(s.metrics)) chunk += `${ts},${s.source},${m},${v}\n`;
+    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+  }
+  await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+}
+
+async function schemaBytes(schema: string): Promise<number> {
+  const rows = await sql<{ bytes: string }>(
+    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS bytes
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relkind = 'r'`,
+    [schema],
+  );
+  return Number(rows[0]!.bytes);
+}
+
+async function reference(ctx: BenchContext, snapshots: readonly WireSnapshot[], samples: number) {
+  const schema = uniqueName('benchref');
+  const csv = join(ctx.tmpDir, 'samples.csv');
+  await writeCsv(csv, snapshots);
+  try {
+    timePsql([
+      '-c',
+      `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.samples (ts timestamptz, source text, metric text, value float8);
+       CREATE INDEX ON ${schema}.samples (source, metric, ts);`,
+    ]);
+    const ms = timePsql(['-c', `\\copy ${schema}.samples FROM '${csv}' CSV`]);
+    const bytes = await schemaBytes(schema);
+    return { rate: samples / (ms / 1000), bytesPerSample: bytes / samples };
+  } finally {
+    await dropSchema(schema);
+  }
+}
+
+const bench: Benchmark = {
+  name: 'ingest',
+  description: 'samples/s from NATS into PostgreSQL, durable (reply after commit), vs psql \\copy one row per sample',
+  async run(ctx) {
+    const samplesWanted = argNumber(ctx.args, '--samples', 1_000_000);
+    const perMessage = argNumber(ctx.args, '--per-message', 50);
+    const window = argNumber(ctx.args, '--window', 2000);
+    const sources = 1000;
+    const workload: Workload = {
+      sources,
+      metricsPerSnapshot: perMessage,
+      snapshotsPerSource: Math.max(1, Math.round(samplesWanted / perMessage / sources)),
+      intervalMs: 1000,
+      start: Date.now() - 3_600_000,
+    };
+    const snapshots = [...generateSnapshots(workload)];
+    const samples = snapshots.length * perMessage;
+    const messages = snapshots.map((s) => new TextEncoder().encode(JSON.stringify({ ...s, timestamp: new Date(s.timestamp).toISOString() })));
+    ctx.log(`${samples.toLocaleString('en-US')} samples in ${messages.length} messages of ${perMessage}; ${window} requests in flight`);
+
+    const engine = await startEngineProcess();
+    const nc = await connect({ servers: BENCH_NATS_URL });
+    let figures: Figure[];
+    try {
+      const pid = engine.child.pid!;
+      const cpu0 = processCpuMs(pid);
+      const t0 = performance.now();
+      await publishDurably(nc, `${engine.prefix}monitoring.realtime_metrics`, messages, perMessage, window);
+      const seconds = (performance.now() - t0) / 1000;
+      const cpuMs = processCpuMs(pid) - cpu0;
+      const rss = processRss(pid);
+      const stored = await sql<{ n: string }>(`SELECT coalesce(sum(cardinality(vals)), 0)::text AS n FROM "${engine.schema}".metric_snapshots`);
+      if (Number(stored[0]!.n) < samples) throw new Error(`stored ${stored[0]!.n} samples, sent ${samples}`);
+      const bytes = await schemaBytes(engine.schema);
+      ctx.log(`engine: ${seconds.toFixed(2)} s, ${cpuMs.toFixed(0)} ms CPU; measuring the psql \\copy reference`);
+      const ref = await reference(ctx, snapshots, samples);
+      const rate = samples / seconds;
+      figures = [
+        figure({
+          bench: 'ingest',
+          name: 'samples/s, NATS request -> committed in PostgreSQL -> reply',
+          value: rate,
+          unit: 'samples/s',
+          reference: { name: 'psql \\copy, row per sample, btree (source, metric, ts)', value: ref.rate, unit: 'rows/s' },
+          target: '>= 1,000,000 samples/s',
+          met: rate >= 1_000_000,
+          notes: `${samples.toLocaleString('en-US')} samples, ${perMessage}/message, ${window} in flight; engine CPU ${((cpuMs * 1000) / samples).toFixed(2)} us/sample`,
+        }),
+        figure({
+          bench: 'ingest',
+          name: 'bytes per sample on disk (data + indexes, every table of the schema)',
+          value: bytes / samples,
+          unit: 'B/sample',
+          reference: { name: 'psql \\copy, row per sample, btree (source, metric, ts)', value: ref.bytesPerSample, unit: 'B/sample' },
+          target: '<= 8 B/sample',
+          met: bytes / samples <= 8,
+        }),
+        figure({
+          bench: 'ingest',
+          name: 'engine peak RSS during ingest',
+          value: rss.peak / 1048576,
+          unit: 'MB',
+          target: '< 300 MB',
+          met: rss.peak < 300 * 1048576,
+          notes: `RSS at the end ${(rss.current / 1048576).toFixed(0)} MB`,
+        }),
+      ];
+    } finally {
+      await nc.close();
+      await engine.stop();
+      await dropSchema(engine.schema);
+    }
+    return figures;
+  },
+};
+
+export default bench;
