@@ -44,7 +44,7 @@ async function publishDurably(
           inFlight--;
           if (++done === messages.length) resolve();
           else pump();
-        }, reject);
+        }, (err: unknown) => reject(err));
       }
     };
     pump();
@@ -57,7 +57,7 @@ async function writeCsv(path: string, snapshots: readonly WireSnapshot[]): Promi
     const ts = new Date(s.timestamp).toISOString();
     let chunk = '';
     for (const [m, v] of Object.entries(s.metrics)) chunk += `${ts},${s.source},${m},${v}\n`;
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
 }

@@ -16,7 +16,11 @@ async function request(nc: NatsConnection, subject: string, payload: unknown): P
 
 function collect(nc: NatsConnection, subject: string): Msg[] {
   const got: Msg[] = [];
-  nc.subscribe(subject, { callback: (_e, m) => got.push(m) });
+  nc.subscribe(subject, {
+    callback: (_e, m) => {
+      got.push(m);
+    },
+  });
   return got;
 }
 
