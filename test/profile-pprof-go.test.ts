@@ -33,7 +33,7 @@ describe.skipIf(!hasGo)('pprof export read by `go tool pprof -top` (Debian golan
     const loaded = analyzeProfileBytes(readFileSync(new URL('fixtures/profile/workload-before.cpuprofile', import.meta.url)));
     if (loaded.kind !== 'cpu') throw new Error('fixture is not a CPU profile');
     const file = join(dir, 'cpu.pb.gz');
-    writeFileSync(file, exportProfile(loaded, 'pprof', 'cpu'));
+    writeFileSync(file, exportProfile(loaded, 'pprof', 'cpu') as Uint8Array);
     const rows = goTop(file, 'cpu');
     const names = loaded.profile.functions;
     const top = loaded.analysis.report.hotspots.slice(0, 6);
@@ -51,7 +51,7 @@ describe.skipIf(!hasGo)('pprof export read by `go tool pprof -top` (Debian golan
     const loaded = analyzeProfileBytes(readFileSync(new URL('fixtures/profile/workload.heapprofile', import.meta.url)));
     if (loaded.kind !== 'heap') throw new Error('fixture is not a heap profile');
     const file = join(dir, 'heap.pb.gz');
-    writeFileSync(file, exportProfile(loaded, 'pprof', 'heap'));
+    writeFileSync(file, exportProfile(loaded, 'pprof', 'heap') as Uint8Array);
     const rows = goTop(file, 'space');
     const site = loaded.analysis.report.allocation_sites[0]!;
     expect(rows.get(site.function)?.flat).toBeCloseTo(site.self_pct, 1);

@@ -1,11 +1,19 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { analyzeProfileBytes, type AnalyzedProfile } from '../profile/analysis/analyze-profile.js';
 import { summarizeEventLoop } from '../profile/analysis/event-loop-report.js';
 import { compareProfiles, diffCallTrees } from '../profile/analysis/profile-diff.js';
 import { ProfileFormatError } from '../profile/analysis/profile-format-error.js';
-import { canExport, EXPORT_FORMATS, exportProfile, formatFromPath, isExportFormat, type ExportFormat } from '../profile/export/export-profile.js';
+import {
+  canExport,
+  EXPORT_FORMATS,
+  exportProfile,
+  formatFromPath,
+  isExportFormat,
+  type ExportFormat,
+  type ExportOutput,
+} from '../profile/export/export-profile.js';
 import { renderFlameHtml } from '../profile/render/flame-html.js';
 import { flameFromDiff } from '../profile/render/flame-model.js';
 import { renderFlameSvg } from '../profile/render/flame-svg.js';
@@ -52,9 +60,21 @@ function load(file: string, top: number): AnalyzedProfile {
   }
 }
 
-function write(file: string, content: string | Uint8Array): void {
+/** Writes an export (pieces one after another, so no single string has to hold it); returns its size in bytes. */
+function write(file: string, content: ExportOutput): number {
   try {
-    writeFileSync(file, content);
+    if (typeof content === 'string' || content instanceof Uint8Array) {
+      writeFileSync(file, content);
+      return typeof content === 'string' ? Buffer.byteLength(content) : content.length;
+    }
+    const fd = openSync(file, 'w');
+    let bytes = 0;
+    try {
+      for (const piece of content) bytes += writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
+    return bytes;
   } catch (err) {
     throw new CliError(`${file}: cannot write (${errorCode(err)})`);
   }
@@ -75,9 +95,8 @@ function analyze(file: string, options: AnalyzeOptions): void {
   const loaded = load(file, top);
   if (format !== undefined && !canExport(loaded.kind, format)) throw usageError(`a ${loaded.kind} profile cannot be written as ${format}`);
   if (format !== undefined && options.out !== undefined) {
-    const content = exportProfile(loaded, format, basename(file));
-    write(options.out, content);
-    process.stderr.write(`wrote ${options.out} (${format}, ${content.length} bytes)\n`);
+    const bytes = write(options.out, exportProfile(loaded, format, basename(file)));
+    process.stderr.write(`wrote ${options.out} (${format}, ${bytes} bytes)\n`);
   }
   if (loaded.kind === 'event_loop') {
     const summary = summarizeEventLoop(loaded.report, { top });

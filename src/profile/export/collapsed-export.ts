@@ -1,4 +1,4 @@
-import { walkCallTree, type CallTree } from '../analysis/call-tree.js';
+import type { CallTree } from '../analysis/call-tree.js';
 import { displayName, type FunctionKey } from '../analysis/profile-tree.js';
 
 /**
@@ -13,18 +13,32 @@ export function collapsedFrame(fn: FunctionKey): string {
 
 /**
  * Brendan Gregg's collapsed ("folded") stacks: one line per call path with self weight,
- * `outer;inner;leaf weight`, outermost caller first, the root pseudo-frame left out. Weights are
- * rounded to integers (give a tree of sample counts for the classic form).
+ * `outer;inner;leaf weight\n`, outermost caller first, the root pseudo-frame left out. Weights are
+ * rounded to integers (give a tree of sample counts for the classic form). Lines come one at a
+ * time: a large profile's folded text can exceed the longest string V8 can hold.
  */
-export function collapsedStacks(tree: CallTree): string {
+export function* collapsedLines(tree: CallTree): Generator<string> {
   const names = tree.functions.map(collapsedFrame);
   const lines: string[] = [];
-  walkCallTree(tree.root, (node, path) => {
+  const flush = function* (): Generator<string> {
+    yield* lines;
+    lines.length = 0;
+  };
+  const path: string[] = [];
+  const stack: { node: CallTree['root']; depth: number }[] = [{ node: tree.root, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    path.length = Math.max(0, depth - 1);
+    if (depth > 0) path.push(names[node.fn]!);
     const weight = Math.round(node.self);
-    if (weight <= 0 || path.length < 2) return;
-    let line = names[path[1]!.fn]!;
-    for (let i = 2; i < path.length; i++) line += `;${names[path[i]!.fn]!}`;
-    lines.push(`${line} ${weight}`);
-  });
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+    if (weight > 0 && depth > 0) lines.push(`${path.join(';')} ${weight}\n`);
+    if (lines.length >= 1024) yield* flush();
+    for (let c = node.children.length - 1; c >= 0; c--) stack.push({ node: node.children[c]!, depth: depth + 1 });
+  }
+  yield* flush();
+}
+
+/** The whole folded text of a call tree (see `collapsedLines`), for profiles small enough to hold in one string. */
+export function collapsedStacks(tree: CallTree): string {
+  return [...collapsedLines(tree)].join('');
 }

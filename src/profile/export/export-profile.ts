@@ -4,8 +4,8 @@ import { nodeSampleCounts } from '../analysis/sample-timeline.js';
 import { renderFlameHtml } from '../render/flame-html.js';
 import { flameFromCallTree } from '../render/flame-model.js';
 import { renderFlameSvg } from '../render/flame-svg.js';
-import { collapsedStacks } from './collapsed-export.js';
-import { cpuProfileJson } from './cpuprofile-export.js';
+import { collapsedLines } from './collapsed-export.js';
+import { cpuProfileChunks } from './cpuprofile-export.js';
 import { cpuToPprof, heapToPprof } from './pprof-export.js';
 import { callTreeToSpeedscope, cpuToSpeedscope } from './speedscope-export.js';
 
@@ -37,12 +37,16 @@ export function canExport(kind: AnalyzedProfile['kind'], format: ExportFormat): 
   return format !== 'cpuprofile' || kind === 'cpu';
 }
 
+/** An export's content: text, bytes, or text in pieces (formats whose text can outgrow one string). */
+export type ExportOutput = string | Uint8Array | Iterable<string>;
+
 /**
  * Writes an analysed profile in the given format; `name` titles the output. Flame graphs and
  * speedscope take CPU and heap profiles; collapsed stacks count samples for CPU and bytes for heap;
- * `.cpuprofile` is for CPU profiles only. Throws when the format does not fit the kind.
+ * `.cpuprofile` is for CPU profiles only; those two come in pieces. Throws when the format does not
+ * fit the kind.
  */
-export function exportProfile(loaded: AnalyzedProfile, format: ExportFormat, name: string): string | Uint8Array {
+export function exportProfile(loaded: AnalyzedProfile, format: ExportFormat, name: string): ExportOutput {
   if (loaded.kind === 'event_loop') throw new Error('an event-loop report has no call tree to export');
   const tree = loaded.analysis.callTree;
   switch (format) {
@@ -57,10 +61,10 @@ export function exportProfile(loaded: AnalyzedProfile, format: ExportFormat, nam
         loaded.kind === 'cpu' ? cpuToSpeedscope(loaded.profile, loaded.analysis.timeline, name) : callTreeToSpeedscope(tree, name),
       );
     case 'collapsed':
-      if (loaded.kind === 'heap') return collapsedStacks(tree);
-      return collapsedStacks(buildCallTree(loaded.profile, nodeSampleCounts(loaded.profile, loaded.analysis.timeline), 'samples'));
+      if (loaded.kind === 'heap') return collapsedLines(tree);
+      return collapsedLines(buildCallTree(loaded.profile, nodeSampleCounts(loaded.profile, loaded.analysis.timeline), 'samples'));
     case 'cpuprofile':
       if (loaded.kind !== 'cpu') throw new Error('only a CPU profile can be written as .cpuprofile');
-      return cpuProfileJson(loaded.profile);
+      return cpuProfileChunks(loaded.profile);
   }
 }

@@ -9,13 +9,15 @@ import { analyzeProfileBytes, type AnalyzedProfile } from '../analysis/analyze-p
 import { analyzeCpuProfile } from '../analysis/cpu-analysis.js';
 import { indexCpuProfile, type CpuProfile } from '../analysis/cpu-profile.js';
 import { collapsedStacks } from './collapsed-export.js';
-import { exportProfile } from './export-profile.js';
+import { exportProfile, type ExportOutput } from './export-profile.js';
 import { cpuToPprof } from './pprof-export.js';
 import { cpuToSpeedscope } from './speedscope-export.js';
 
 const FIXTURES = new URL('../../../test/fixtures/profile/', import.meta.url);
 const load = (name: string): AnalyzedProfile => analyzeProfileBytes(readFileSync(new URL(name, FIXTURES)));
 const require = createRequire(import.meta.url);
+const text = (out: ExportOutput): string =>
+  typeof out === 'string' ? out : out instanceof Uint8Array ? new TextDecoder().decode(out) : [...out].join('');
 
 describe('speedscope export', () => {
   // speedscope's own published schema, shipped in its npm package.
@@ -23,7 +25,7 @@ describe('speedscope export', () => {
   const validate = new Ajv({ strict: false }).compile(schema);
 
   it.each(['workload-before.cpuprofile', 'workload.heapprofile'])('%s validates against speedscope file-format-schema.json', (name) => {
-    const file = JSON.parse(exportProfile(load(name), 'speedscope', name) as string) as unknown;
+    const file = JSON.parse(text(exportProfile(load(name), 'speedscope', name))) as unknown;
     expect(validate(file), JSON.stringify(validate.errors)).toBe(true);
   });
 
@@ -40,6 +42,15 @@ describe('speedscope export', () => {
     expect(validate(file)).toBe(true);
   });
 
+  it('aggregates per call path when time order would repeat too many stack entries', () => {
+    const index = indexCpuProfile(handMadeProfile());
+    const { timeline } = analyzeCpuProfile(index);
+    const p = cpuToSpeedscope(index, timeline, 'hand', 5).profiles[0]!;
+    expect(p.weights.reduce((a, b) => a + b, 0)).toBe(10_000);
+    expect(p.samples).toHaveLength(9);
+    expect(p.weights).toContain(1500);
+  });
+
   it('rejects a broken file, so the check can fail', () => {
     expect(validate({ $schema: 'https://www.speedscope.app/file-format-schema.json', shared: {}, profiles: [] })).toBe(false);
   });
@@ -48,7 +59,7 @@ describe('speedscope export', () => {
 describe('.cpuprofile export', () => {
   it('writes what DevTools loads: consistent nodes, children, hitCount, samples and timeDeltas', () => {
     const loaded = load('workload-before.cpuprofile');
-    const out = JSON.parse(exportProfile(loaded, 'cpuprofile', 'x') as string) as Required<CpuProfile>;
+    const out = JSON.parse(text(exportProfile(loaded, 'cpuprofile', 'x'))) as Required<CpuProfile>;
     const original = JSON.parse(readFileSync(new URL('workload-before.cpuprofile', FIXTURES), 'utf8')) as Required<CpuProfile>;
     const ids = new Set(out.nodes.map((n) => n.id));
     expect(ids.size).toBe(out.nodes.length);
@@ -68,8 +79,7 @@ describe('.cpuprofile export', () => {
 describe('collapsed stacks', () => {
   it('writes one `frame;frame count` line per stack, counts adding up to the samples', () => {
     const loaded = load('workload-before.cpuprofile');
-    const text = exportProfile(loaded, 'collapsed', 'x') as string;
-    const lines = text.trimEnd().split('\n');
+    const lines = text(exportProfile(loaded, 'collapsed', 'x')).trimEnd().split('\n');
     let sum = 0;
     for (const line of lines) {
       const m = /^(.+) (\d+)$/.exec(line);

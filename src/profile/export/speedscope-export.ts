@@ -50,9 +50,12 @@ function frameOf(name: string, url: string, line: number, column: number): Speed
 /**
  * A CPU profile as a speedscope sampled profile in time order (so speedscope's "Time Order" view
  * replays it): one entry per run of consecutive samples on the same node, weighted by its duration
- * in microseconds; frames are the profile's call frames, the root pseudo-frame left out.
+ * in microseconds; frames are the profile's call frames, the root pseudo-frame left out. The format
+ * repeats the whole stack in every entry, so when that would exceed `maxFrameRefs` stack entries
+ * (default 5 million, some 40 MB of JSON) the samples are aggregated per call-tree node instead:
+ * time order is lost, the left-heavy and sandwich views stay exact.
  */
-export function cpuToSpeedscope(profile: CpuProfileIndex, timeline: SampleTimeline, name: string): SpeedscopeFile {
+export function cpuToSpeedscope(profile: CpuProfileIndex, timeline: SampleTimeline, name: string, maxFrameRefs = 5_000_000): SpeedscopeFile {
   const frames = profile.frames.map((f) => frameOf(f.functionName, f.url, f.lineNumber + 1, f.columnNumber + 1));
   const stacks: (number[] | undefined)[] = new Array<number[] | undefined>(profile.parent.length);
   const stackOf = (node: number): number[] => {
@@ -65,8 +68,24 @@ export function cpuToSpeedscope(profile: CpuProfileIndex, timeline: SampleTimeli
     }
     return stack;
   };
+  const depth = new Int32Array(profile.parent.length);
+  for (let i = 1; i < depth.length; i++) depth[i] = depth[profile.parent[i]!]! + 1;
+  let refs = 0;
+  for (let i = 0; i < timeline.nodes.length; i++) {
+    if (i === 0 || timeline.nodes[i] !== timeline.nodes[i - 1]) refs += depth[timeline.nodes[i]!]!;
+  }
   const samples: number[][] = [];
   const weights: number[] = [];
+  if (refs > maxFrameRefs) {
+    const self = new Float64Array(profile.parent.length);
+    for (let i = 0; i < timeline.nodes.length; i++) self[timeline.nodes[i]!]! += timeline.durations[i]!;
+    self.forEach((weight, node) => {
+      if (weight <= 0 || node === 0) return;
+      samples.push(stackOf(node));
+      weights.push(weight);
+    });
+    return file(name, frames, { type: 'sampled', name, unit: 'microseconds', startValue: 0, endValue: timeline.endTime - timeline.startTime, samples, weights });
+  }
   let last = -1;
   for (let i = 0; i < timeline.nodes.length; i++) {
     const node = timeline.nodes[i]!;
