@@ -81,7 +81,6 @@ export function writeSyntheticCpuProfile(path: string, targetBytes: number, seed
   const fns = makeFunctions(6000, rand);
   const nodeBudget = Math.max(10, Math.floor((targetBytes * 0.6) / 180));
   const sampleBudget = Math.max(10, Math.floor((targetBytes * 0.4) / 11.4));
-  const parent = new Int32Array(nodeBudget + 1);
   const depth = new Int32Array(nodeBudget + 1);
   const fnOf = new Int32Array(nodeBudget + 1);
   const children: number[][] = [[]];
@@ -89,7 +88,6 @@ export function writeSyntheticCpuProfile(path: string, targetBytes: number, seed
   let count = 1;
   const addNode = (p: number, fn: number): number => {
     count++;
-    parent[count] = p;
     depth[count] = depth[p]! + 1;
     fnOf[count] = fn;
     children[count - 1] = [];
