@@ -5,6 +5,7 @@ import type { Benchmark, Figure } from './figure.js';
 
 /** The install list of benchmarks: name -> module path. */
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
+  collect: () => import('./collect.js'),
   ingest: () => import('./ingest.js'),
   nab: () => import('./nab.js'),
   detect: () => import('./detect.js'),

@@ -1,0 +1,34 @@
+import { counterDelta, type MetricSink, pct, put } from '../counter.js';
+import { pressureMetrics } from '../host-metrics.js';
+import type { CgroupReading } from './read-cgroup.js';
+
+const PRESSURE_RESOURCES = ['cpu', 'memory', 'io'] as const;
+
+/**
+ * Metrics of the engine's own cgroup: memory against its limit, CPU against its quota (or all
+ * cores when it has none), throttling and pressure. Rates need a previous reading.
+ */
+export function cgroupMetrics(
+  out: MetricSink,
+  prev: CgroupReading | undefined,
+  cur: CgroupReading,
+  elapsedMs: number,
+  hostCores: number,
+): void {
+  put(out, 'cgroup_memory_current_bytes', cur.memoryCurrentBytes);
+  put(out, 'cgroup_memory_max_bytes', cur.memoryLimitBytes);
+  put(out, 'cgroup_memory_usage', pct(cur.memoryCurrentBytes, cur.memoryLimitBytes));
+  put(out, 'cgroup_cpu_limit_cores', cur.cpuLimitCores);
+  if (prev === undefined || prev.version !== cur.version) return;
+  const elapsedUs = elapsedMs * 1000;
+  const capacityCores = cur.cpuLimitCores ?? hostCores;
+  put(out, 'cgroup_cpu_usage', pct(counterDelta(prev.cpuUsageUs, cur.cpuUsageUs), elapsedUs * capacityCores));
+  put(out, 'cgroup_cpu_throttled_pct', pct(counterDelta(prev.throttledUs, cur.throttledUs), elapsedUs * hostCores));
+  const periods = counterDelta(prev.periods, cur.periods);
+  if (periods !== undefined && periods > 0) {
+    put(out, 'cgroup_cpu_throttled_periods_pct', pct(counterDelta(prev.throttledPeriods, cur.throttledPeriods), periods));
+  }
+  for (const r of PRESSURE_RESOURCES) {
+    pressureMetrics(out, `cgroup_pressure_${r}`, ['some', 'full'], prev.pressure[r], cur.pressure[r], elapsedMs);
+  }
+}
