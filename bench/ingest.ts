@@ -121,7 +121,8 @@ const bench: Benchmark = {
       const seconds = (performance.now() - t0) / 1000;
       const cpuMs = processCpuMs(pid) - cpu0;
       const rss = processRss(pid);
-      const stored = await sql<{ n: string }>(`SELECT coalesce(sum(cardinality(vals)), 0)::text AS n FROM "${engine.schema}".metric_snapshots`);
+      const stored = await sql<{ n: string }>(`SELECT coalesce(sum(cardinality(ms.names)), 0)::text AS n FROM "${engine.schema}".metric_snapshots s
+         JOIN "${engine.schema}".metric_sets ms ON ms.id = s.set_id`);
       if (Number(stored[0]!.n) < samples) throw new Error(`stored ${stored[0]!.n} samples, sent ${samples}`);
       const bytes = await schemaBytes(engine.schema);
       ctx.log(`engine: ${seconds.toFixed(2)} s, ${cpuMs.toFixed(0)} ms CPU; measuring the psql \\copy reference`);

@@ -65,7 +65,9 @@ export async function startEngineProcess(env: Record<string, string> = {}): Prom
   const schema = uniqueName('bench');
   const prefix = `${schema}.`;
   const port = await freePort();
-  const child = spawn(process.execPath, [resolve('dist/cli/main.js'), 'start'], {
+  // BENCH_ENGINE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") lets one profile the engine under load.
+  const nodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0);
+  const child = spawn(process.execPath, [...nodeArgs, resolve('dist/cli/main.js'), 'start'], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -1,6 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { SnapshotWire } from '../bus/wire/realtime-metrics.js';
+import { Type } from '@sinclair/typebox';
+import { MAX_METRICS_PER_SNAPSHOT, SnapshotWire } from '../bus/wire/realtime-metrics.js';
+import { NAME_PATTERN } from '../model/metric-names.js';
 import { parseInboundTimestamp } from '../bus/wire/common.js';
 
 /** Why a message was rejected: a stable code and a sentence. */
@@ -21,18 +23,37 @@ export interface DecodeLimits {
   readonly maxBytes: number;
 }
 
+/**
+ * The runtime check is the wire schema with the metric map's names and values left to a loop of
+ * our own: names repeat across messages, so a set of names already seen replaces a regex test per
+ * sample, and the loop also catches Infinity (JSON's 1e999), which "number" lets through.
+ */
+const RuntimeSnapshot = Type.Object(
+  {
+    ...SnapshotWire.properties,
+    metrics: Type.Object({}, { additionalProperties: true, minProperties: 1, maxProperties: MAX_METRICS_PER_SNAPSHOT }),
+  },
+  { additionalProperties: true },
+);
 const ajv = new Ajv({ allErrors: false, strict: false });
-const checkSnapshot = ajv.compile<SnapshotWire>(SnapshotWire);
+const checkSnapshot = ajv.compile<SnapshotWire>(RuntimeSnapshot);
+const NAME_RE = new RegExp(NAME_PATTERN);
+const KNOWN_NAMES_MAX = 100_000;
+const knownNames = new Set<string>();
+
+function validName(name: string): boolean {
+  if (knownNames.has(name)) return true;
+  if (!NAME_RE.test(name)) return false;
+  if (knownNames.size >= KNOWN_NAMES_MAX) knownNames.clear();
+  knownNames.add(name);
+  return true;
+}
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function describe(e: ErrorObject | undefined, index: number | null): string {
   const where = `${index === null ? 'snapshot' : `snapshot[${index}]`}${e?.instancePath.replace(/\//g, '.') ?? ''}`;
   if (!e) return `${where}: invalid`;
   if (e.keyword === 'required') return `${where}: missing required field "${String(e.params.missingProperty)}"`;
-  if (e.keyword === 'additionalProperties' && e.instancePath === '/metrics') {
-    const name = String(e.params.additionalProperty).slice(0, 140);
-    return `${where}: metric name "${name}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`;
-  }
   if (e.keyword === 'type' && e.params.type === 'number') return `${where}: must be a finite number`;
   return `${where}: ${e.message ?? 'invalid'}`;
 }
@@ -78,9 +99,15 @@ export function createSnapshotDecoder(limits: DecodeLimits, now: () => number = 
         );
       }
       let n = 0;
-      for (const name in w.metrics) {
-        // JSON.parse turns 1e999 into Infinity, which the schema's "number" lets through.
-        if (!Number.isFinite(w.metrics[name])) return reject('bad_shape', `${where}.metrics.${name}: must be a finite number`);
+      const metrics = w.metrics as Record<string, unknown>;
+      for (const name in metrics) {
+        const v = metrics[name];
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          return reject('bad_shape', `${where}.metrics.${name.slice(0, 140)}: must be a finite number`);
+        }
+        if (!validName(name)) {
+          return reject('bad_shape', `${where}.metrics: metric name "${name.slice(0, 140)}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
+        }
         n++;
       }
       samples += n;

@@ -5,7 +5,10 @@ export interface SnapshotRow {
   readonly streamId: number;
   readonly setId: number;
   readonly health: string | null;
-  readonly vals: ArrayLike<number>;
+  /** Encoded values (src/store/value-codec.ts). */
+  readonly enc: Buffer;
+  /** Raw values at their positions, NULL elsewhere; null when there are none. */
+  readonly f8: readonly (number | null)[] | null;
 }
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -15,17 +18,24 @@ const FLOAT8_OID = 701;
 const TWO_32 = 4_294_967_296;
 
 /** Column list matching the rows `encodeSnapshotRows` writes. */
-export const SNAPSHOT_COPY_COLUMNS = '(ts, stream_id, set_id, health, vals)';
+export const SNAPSHOT_COPY_COLUMNS = '(ts, stream_id, set_id, health, enc, f8)';
+
+function f8Size(f8: readonly (number | null)[] | null): number {
+  if (f8 === null) return 4;
+  let present = 0;
+  for (const v of f8) if (v !== null) present++;
+  return 4 + 20 + 4 * f8.length + 8 * present;
+}
 
 function rowSize(r: SnapshotRow): number {
   const health = r.health === null ? 0 : Buffer.byteLength(r.health);
-  return 2 + (4 + 8) + (4 + 4) * 2 + (4 + health) + (4 + 20 + 12 * r.vals.length);
+  return 2 + (4 + 8) + (4 + 4) * 2 + (4 + health) + (4 + r.enc.length) + f8Size(r.f8);
 }
 
 /**
  * Encodes rows in PostgreSQL's binary COPY format (header, tuples, trailer), for
- * `COPY metric_snapshots (ts, stream_id, set_id, health, vals) FROM STDIN (FORMAT binary)`.
- * Binary avoids formatting every float as text, which dominates a text COPY's cost.
+ * `COPY metric_snapshots (ts, stream_id, set_id, health, enc, f8) FROM STDIN (FORMAT binary)`.
+ * Binary avoids formatting values as text, which would dominate a text COPY's cost.
  */
 export function encodeSnapshotRows(rows: readonly SnapshotRow[]): Buffer {
   let size = SIGNATURE.length + 8 + 2;
@@ -35,7 +45,7 @@ export function encodeSnapshotRows(rows: readonly SnapshotRow[]): Buffer {
   o = buf.writeInt32BE(0, o);
   o = buf.writeInt32BE(0, o);
   for (const r of rows) {
-    o = buf.writeInt16BE(5, o);
+    o = buf.writeInt16BE(6, o);
     const us = (r.ts - PG_EPOCH_MS) * 1000;
     const hi = Math.floor(us / TWO_32);
     o = buf.writeInt32BE(8, o);
@@ -51,18 +61,30 @@ export function encodeSnapshotRows(rows: readonly SnapshotRow[]): Buffer {
       o = buf.writeInt32BE(len, o);
       o += len;
     }
-    const n = r.vals.length;
-    o = buf.writeInt32BE(20 + 12 * n, o);
-    o = buf.writeInt32BE(1, o);
-    o = buf.writeInt32BE(0, o);
-    o = buf.writeInt32BE(FLOAT8_OID, o);
-    o = buf.writeInt32BE(n, o);
-    o = buf.writeInt32BE(1, o);
-    for (let i = 0; i < n; i++) {
-      o = buf.writeInt32BE(8, o);
-      o = buf.writeDoubleBE(r.vals[i]!, o);
-    }
+    o = buf.writeInt32BE(r.enc.length, o);
+    o += r.enc.copy(buf, o);
+    o = writeF8Array(buf, o, r.f8);
   }
   buf.writeInt16BE(-1, o);
   return buf;
+}
+
+/** Writes a float8[] field (with NULL elements) or a NULL field, returning the new offset. */
+function writeF8Array(buf: Buffer, offset: number, f8: readonly (number | null)[] | null): number {
+  let o = offset;
+  if (f8 === null) return buf.writeInt32BE(-1, o);
+  o = buf.writeInt32BE(f8Size(f8) - 4, o);
+  o = buf.writeInt32BE(1, o);
+  o = buf.writeInt32BE(1, o);
+  o = buf.writeInt32BE(FLOAT8_OID, o);
+  o = buf.writeInt32BE(f8.length, o);
+  o = buf.writeInt32BE(1, o);
+  for (const v of f8) {
+    if (v === null) o = buf.writeInt32BE(-1, o);
+    else {
+      o = buf.writeInt32BE(8, o);
+      o = buf.writeDoubleBE(v, o);
+    }
+  }
+  return o;
 }

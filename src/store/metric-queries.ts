@@ -74,7 +74,8 @@ export interface StoreCounts {
 export async function storeCounts(q: Queryable): Promise<StoreCounts> {
   const r = await q.query<Record<string, unknown>>(
     `SELECT (SELECT count(*) FROM metric_snapshots)::float8 AS snapshots,
-            (SELECT coalesce(sum(cardinality(vals)), 0) FROM metric_snapshots)::float8 AS samples,
+            (SELECT coalesce(sum(cardinality(ms.names)), 0) FROM metric_snapshots s
+               JOIN metric_sets ms ON ms.id = s.set_id)::float8 AS samples,
             (SELECT count(*) FROM metric_streams)::float8 AS streams,
             (SELECT max(ts) FROM metric_snapshots) AS newest,
             (SELECT count(*) FROM performance_profiles)::float8 AS profiles,

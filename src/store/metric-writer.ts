@@ -6,6 +6,7 @@ import type { Db, Queryable } from './db.js';
 import { SNAPSHOT_COPY_COLUMNS, encodeSnapshotRows, type SnapshotRow } from './copy-binary.js';
 import { DailyPartitions, dayOf } from './partitions.js';
 import { StreamRegistry } from './stream-registry.js';
+import { encodeValues } from './value-codec.js';
 
 /** Called once the snapshots of an `append` are committed (no error) or given up on (error). */
 export type CommitCallback = (err?: Error) => void;
@@ -18,6 +19,8 @@ export interface MetricWriterOptions {
   readonly batchMaxSamples: number;
   /** Appends beyond this many samples waiting are refused. */
   readonly maxPendingSamples: number;
+  /** Batches written at once (overlaps one batch's commit with the next one's COPY); default 2. */
+  readonly maxInFlight?: number;
 }
 
 /** Counters exposed by `status`. */
@@ -65,7 +68,7 @@ export function isTransient(err: unknown): boolean {
 
 /**
  * Batches snapshots and writes them to `metric_snapshots`: binary COPY on PostgreSQL, multi-row
- * INSERT on PGlite. One batch is in flight at a time while the next fills (group commit). Each
+ * INSERT on PGlite. Up to two batches are in flight while the next fills (group commit). Each
  * batch carries an id recorded in `ingest_batches` in the same transaction, so a retry after an
  * unknown commit outcome never writes a sample twice.
  */
@@ -73,8 +76,10 @@ export class MetricWriter {
   readonly #registry = new StreamRegistry();
   readonly #partitions: DailyPartitions;
   #pending: Pending = emptyPending();
-  #inFlight: Promise<void> | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
   #inFlightSamples = 0;
+  /** Serialises stream/set resolution, so concurrent batches never upsert the same rows at once. */
+  #resolving: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
   #stats = {
@@ -134,13 +139,14 @@ export class MetricWriter {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#inFlight !== null || this.#pending.entries.length === 0) return;
+    const maxInFlight = this.db.kind === 'pglite' ? 1 : (this.opts.maxInFlight ?? 2);
+    if (this.#inFlight.size >= maxInFlight || this.#pending.entries.length === 0) return;
     const batch = this.#pending;
     this.#pending = emptyPending();
-    this.#inFlightSamples = batch.samples;
-    this.#inFlight = this.#writeEntries(batch.entries).finally(() => {
-      this.#inFlight = null;
-      this.#inFlightSamples = 0;
+    this.#inFlightSamples += batch.samples;
+    const p: Promise<void> = this.#writeEntries(batch.entries).finally(() => {
+      this.#inFlight.delete(p);
+      this.#inFlightSamples -= batch.samples;
       if (this.#pending.samples >= this.opts.batchMaxSamples || (this.#stopping && this.#pending.entries.length > 0)) {
         this.#kick();
       } else if (this.#pending.entries.length > 0 && this.#timer === null) {
@@ -148,6 +154,7 @@ export class MetricWriter {
         this.#timer.unref();
       }
     });
+    this.#inFlight.add(p);
   }
 
   /**
@@ -197,7 +204,12 @@ export class MetricWriter {
   }
 
   async #writeOnce(snapshots: readonly MetricSnapshot[], samples: number, batchId: string, isRetry: boolean): Promise<void> {
-    await this.#registry.resolve(this.db, snapshots);
+    const resolved = this.#resolving.then(() => this.#registry.resolve(this.db, snapshots));
+    this.#resolving = resolved.then(
+      () => undefined,
+      () => undefined,
+    );
+    const { streamIds, setIds } = await resolved;
     const rows: SnapshotRow[] = new Array(snapshots.length);
     const days = new Set<number>();
     for (let i = 0; i < snapshots.length; i++) {
@@ -205,10 +217,10 @@ export class MetricWriter {
       days.add(dayOf(s.timestamp));
       rows[i] = {
         ts: s.timestamp,
-        streamId: this.#registry.streamId(s)!,
-        setId: this.#registry.setId(s)!,
+        streamId: streamIds[i]!,
+        setId: setIds[i]!,
         health: s.health ?? null,
-        vals: Object.values(s.metrics),
+        ...encodeValues(Object.values(s.metrics)),
       };
     }
     await this.#partitions.ensure(days);
@@ -244,9 +256,9 @@ export class MetricWriter {
 
   /** Writes everything queued now and waits for it. */
   async flush(): Promise<void> {
-    while (this.#inFlight !== null || this.#pending.entries.length > 0) {
+    while (this.#inFlight.size > 0 || this.#pending.entries.length > 0) {
       this.#kick();
-      if (this.#inFlight) await this.#inFlight;
+      await Promise.race(this.#inFlight);
     }
   }
 
@@ -267,9 +279,14 @@ async function insertRows(tx: Queryable, rows: readonly SnapshotRow[]): Promise<
     const params: unknown[] = [];
     const tuples = chunk.map((r) => {
       const b = params.length;
-      params.push(new Date(r.ts), r.streamId, r.setId, r.health, Array.from(r.vals));
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::float8[])`;
+      params.push(new Date(r.ts), r.streamId, r.setId, r.health, r.enc, r.f8 && float8ArrayLiteral(r.f8));
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::bytea, $${b + 6}::float8[])`;
     });
     await tx.query(`INSERT INTO metric_snapshots ${SNAPSHOT_COPY_COLUMNS} VALUES ${tuples.join(',')}`, params);
   }
+}
+
+/** A float8[] literal that keeps -0 (a driver's String(-0) would turn it into 0). */
+function float8ArrayLiteral(values: readonly (number | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : Object.is(v, -0) ? '-0' : String(v))).join(',')}}`;
 }

@@ -41,24 +41,23 @@ export class StreamRegistry {
 
   constructor(private readonly lastSeenEveryMs = 10_000) {}
 
-  /** Cached stream id, or undefined when it must be resolved first. */
-  streamId(s: MetricSnapshot): number | undefined {
-    return this.#streams.get(streamKey(s.source, s.host, s.labels));
-  }
-
-  /** Cached set id, or undefined when it must be resolved first. */
-  setId(s: MetricSnapshot): number | undefined {
-    return this.#sets.get(setKey(s.metrics));
-  }
-
-  /** Ensures every stream and set of `snapshots` has an id. */
-  async resolve(q: Queryable, snapshots: readonly MetricSnapshot[]): Promise<void> {
+  /**
+   * The stream and set id of every snapshot, in order. Keys are computed once per snapshot;
+   * unseen streams and sets are upserted in bulk first.
+   */
+  async resolve(q: Queryable, snapshots: readonly MetricSnapshot[]): Promise<{ streamIds: Int32Array; setIds: Int32Array }> {
+    const n = snapshots.length;
+    const streamKeys = new Array<string>(n);
+    const setKeys = new Array<string>(n);
     const missingStreams = new Map<string, MetricSnapshot>();
     const missingSets = new Map<string, string[]>();
-    for (const s of snapshots) {
+    for (let i = 0; i < n; i++) {
+      const s = snapshots[i]!;
       const sk = streamKey(s.source, s.host, s.labels);
+      streamKeys[i] = sk;
       if (!this.#streams.has(sk)) missingStreams.set(sk, s);
       const mk = setKey(s.metrics);
+      setKeys[i] = mk;
       if (!this.#sets.has(mk)) missingSets.set(mk, Object.keys(s.metrics));
     }
     if (missingStreams.size > 0) await this.#upsertStreams(q, [...missingStreams.values()]);
@@ -71,6 +70,13 @@ export class StreamRegistry {
       );
       this.#sets.set(key, r.rows[0]!.id);
     }
+    const streamIds = new Int32Array(n);
+    const setIds = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      streamIds[i] = this.#streams.get(streamKeys[i]!)!;
+      setIds[i] = this.#sets.get(setKeys[i]!)!;
+    }
+    return { streamIds, setIds };
   }
 
   async #upsertStreams(q: Queryable, snaps: MetricSnapshot[]): Promise<void> {

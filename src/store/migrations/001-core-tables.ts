@@ -1,7 +1,7 @@
 /**
  * The engine's tables. `system_metrics` is a view over the compact layout: one row per received
- * snapshot (`metric_snapshots`, partitioned by day, values as `float8[]` in the order of a shared
- * name list in `metric_sets`), with the source identity factored into `metric_streams`.
+ * snapshot (`metric_snapshots`, partitioned by day, values encoded compactly in the order of a
+ * shared name list in `metric_sets`), with the source identity factored into `metric_streams`.
  */
 export const name = 'core-tables';
 
@@ -27,10 +27,30 @@ CREATE TABLE metric_snapshots (
   stream_id  integer     NOT NULL,
   set_id     integer     NOT NULL,
   health     text,
-  vals       float8[]    NOT NULL
+  enc        bytea       NOT NULL,
+  f8         float8[]
 ) PARTITION BY RANGE (ts);
 
 CREATE INDEX metric_snapshots_stream_ts ON metric_snapshots (stream_id, ts);
+
+-- Unsigned big-endian integer of width w (1, 2, 4 or 8 bytes) at byte offset o.
+CREATE FUNCTION perf_read_be(b bytea, o integer, w integer) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE w
+    WHEN 1 THEN get_byte(b, o)::bigint
+    WHEN 2 THEN (get_byte(b, o)::bigint << 8) | get_byte(b, o + 1)
+    WHEN 4 THEN (get_byte(b, o)::bigint << 24) | (get_byte(b, o + 1)::bigint << 16)
+              | (get_byte(b, o + 2)::bigint << 8) | get_byte(b, o + 3)
+    ELSE (get_byte(b, o)::bigint << 56) | (get_byte(b, o + 1)::bigint << 48)
+       | (get_byte(b, o + 2)::bigint << 40) | (get_byte(b, o + 3)::bigint << 32)
+       | (get_byte(b, o + 4)::bigint << 24) | (get_byte(b, o + 5)::bigint << 16)
+       | (get_byte(b, o + 6)::bigint << 8) | get_byte(b, o + 7)
+  END
+$fn$;
+
+-- Signed integer from its zigzag form (0, -1, 1, -2, ... as 0, 1, 2, 3, ...).
+CREATE FUNCTION perf_unzigzag(z bigint) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$ SELECT (z >> 1) # (-(z & 1)) $fn$;
 
 CREATE TABLE ingest_batches (
   batch_id      uuid        PRIMARY KEY,
@@ -39,18 +59,29 @@ CREATE TABLE ingest_batches (
   samples       integer     NOT NULL
 );
 
+-- Value i (1-based) of a snapshot encoded by src/store/value-codec.ts: tag byte i is the decimal
+-- scale k (255: raw, read f8[i]); the slot holds the zigzag of r, big-endian, and the value is
+-- r / 10^k. Plain SQL, so the planner inlines it and readers need nothing but SQL.
+CREATE FUNCTION perf_snapshot_value(enc bytea, f8 float8[], i integer) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN get_byte(enc, i) = 255 THEN f8[i] ELSE
+    perf_unzigzag(perf_read_be(enc, (length(enc) - 1) / (1 + get_byte(enc, 0)) + 1 + (i - 1) * get_byte(enc, 0), get_byte(enc, 0)))::float8
+    / ('{1,10,100,1000,10000,100000,1000000}'::float8[])[get_byte(enc, i) + 1]
+  END
+$fn$;
+
 CREATE VIEW system_metrics AS
 SELECT s.ts,
        st.source,
-       u.metric,
-       u.value,
+       ms.names[i] AS metric,
+       perf_snapshot_value(s.enc, s.f8, i) AS value,
        NULLIF(st.host, '') AS host,
        st.labels,
        s.health
 FROM metric_snapshots s
 JOIN metric_streams st ON st.id = s.stream_id
 JOIN metric_sets ms ON ms.id = s.set_id
-CROSS JOIN LATERAL unnest(ms.names, s.vals) AS u(metric, value);
+CROSS JOIN LATERAL generate_series(1, cardinality(ms.names)) AS i;
 
 CREATE TABLE performance_profiles (
   profile_id     uuid        PRIMARY KEY,
