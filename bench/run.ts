@@ -5,10 +5,11 @@ import type { Benchmark, Figure } from './figure.js';
 
 /** The install list of benchmarks: name -> module path. */
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
-  collect: () => import('./collect.js'),
   ingest: () => import('./ingest.js'),
+  validate: () => import('./validate.js'),
   nab: () => import('./nab.js'),
   detect: () => import('./detect.js'),
+  collect: () => import('./collect.js'),
   'profile-analysis': () => import('./profile-analysis.js'),
 };
 
