@@ -1,4 +1,5 @@
 import * as m001 from './001-core-tables.js';
+import * as m002 from './002-detection-alerting.js';
 
 /** A versioned schema change. Versions only grow; an applied migration is never edited. */
 export interface Migration {
@@ -8,4 +9,7 @@ export interface Migration {
 }
 
 /** Every migration, in version order. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, ...m001 }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, ...m001 },
+  { version: 2, ...m002 },
+];
