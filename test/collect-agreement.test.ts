@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHostCollector, createProcessCollector } from '../src/collect/collector.js';
+import { parsePidStat } from '../src/collect/proc/parse-pid-stat.js';
+
+// The collectors agree with the machine's own tools over the same window under real load
+// (stress-ng --cpu 1 --hdd 1), within these tolerances (also stated in docs/metrics.md):
+/** Host and process CPU shares: percentage points (vmstat prints whole numbers). */
+const CPU_POINTS = 3;
+/** Disk rates: relative, plus a floor for nearly idle devices. */
+const DISK_RELATIVE = 0.1;
+const DISK_BYTES_FLOOR = 64 * 1024;
+const DISK_IOPS_FLOOR = 2;
+/** Disk utilisation: percentage points; await: relative plus a floor. */
+const UTIL_POINTS = 3;
+const AWAIT_RELATIVE = 0.1;
+const AWAIT_FLOOR_MS = 1;
+
+const WINDOW_S = 10;
+
+/** Runs a tool with a C locale (24-hour times, '.' decimals) and gives its standard output. */
+function run(cmd: string, args: string[], cwd?: string): { child: ChildProcess; done: Promise<string> } {
+  const child = spawn(cmd, args, { cwd, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<string>((resolve, reject) => {
+    child.once('error', (e) => reject(new Error(`${cmd} could not run (${e.message}); install Debian packages sysstat and stress-ng`)));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+  });
+  return { child, done };
+}
+
+/** Values of the row whose first token satisfies `pick`, by the names of `header`'s columns. */
+function row(output: string, headerHas: string, pick: (first: string) => boolean): Record<string, number> {
+  const lines = output.split('\n').map((l) => l.trim().split(/\s+/));
+  const header = lines.findLast((l) => l.includes(headerHas));
+  const values = lines.findLast((l) => l[0] !== undefined && pick(l[0]) && !l.includes(headerHas));
+  if (!header || !values) throw new Error(`no "${headerHas}" table in:\n${output}`);
+  return Object.fromEntries(header.map((name, i) => [name, Number(values[i])]));
+}
+
+const close = (actual: number | undefined, expected: number, tolerance: number): void => {
+  expect(actual).toBeDefined();
+  expect(Math.abs(actual! - expected), `got ${actual}, tool says ${expected}, tolerance ${tolerance}`).toBeLessThanOrEqual(tolerance);
+};
+
+function findChild(ppid: number, comm: string): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = parsePidStat(readFileSync(`/proc/${name}/stat`, 'utf8'));
+      if (stat?.ppid === ppid && stat.comm === comm) return stat.pid;
+    } catch {
+      // exited while listed
+    }
+  }
+  return undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('collectors agree with vmstat, iostat and pidstat under load', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'collect-agreement-'));
+  let stress: ChildProcess | undefined;
+
+  afterAll(() => {
+    if (stress?.pid !== undefined && stress.exitCode === null) process.kill(-stress.pid, 'SIGKILL');
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it(`over one ${WINDOW_S} s window`, async () => {
+    const args = ['--cpu', '1', '--hdd', '1', '--hdd-bytes', '128M', '--timeout', `${WINDOW_S + 10}s`, '--quiet'];
+    stress = spawn('stress-ng', args, { cwd: scratch, detached: true, stdio: 'ignore' });
+    await new Promise<void>((resolve, reject) => {
+      stress!.once('spawn', resolve);
+      stress!.once('error', (e) => reject(new Error(`stress-ng could not run (${e.message}); install Debian packages sysstat and stress-ng`)));
+    });
+    let worker: number | undefined;
+    for (let i = 0; i < 30 && worker === undefined; i++) {
+      await sleep(100);
+      worker = findChild(stress.pid!, 'stress-ng-cpu');
+    }
+    expect(worker, 'stress-ng-cpu worker').toBeDefined();
+    await sleep(1500);
+
+    const host = createHostCollector({ hostName: 'agreement' });
+    const procs = createProcessCollector({ hostName: 'agreement', patterns: ['^stress-ng-cpu$'], selfPid: process.pid });
+    try {
+      await host.collect(Date.now());
+      await procs.collect(Date.now());
+      const vmstat = run('vmstat', ['-n', String(WINDOW_S), '2']);
+      const iostat = run('iostat', ['-dxy', String(WINDOW_S), '1']);
+      const pidstat = run('pidstat', ['-I', '-u', '-p', String(worker), String(WINDOW_S), '1']);
+      const [vm, io, pid] = await Promise.all([vmstat.done, iostat.done, pidstat.done]);
+      const h = (await host.collect(Date.now()))[0]!.metrics;
+      const p = (await procs.collect(Date.now())).find((s) => s.labels?.pid === String(worker))?.metrics;
+
+      const v = row(vm, 'us', (first) => /^\d+$/.test(first));
+      close(h.cpu_usage, 100 - v.id! - v.wa!, CPU_POINTS);
+      close(h.cpu_iowait_pct, v.wa!, CPU_POINTS);
+      close(h.cpu_user_pct, v.us!, CPU_POINTS);
+      close(h.cpu_system_pct, v.sy!, CPU_POINTS);
+
+      const ps = row(pid, '%CPU', (first) => first === 'Average:');
+      expect(ps['%CPU']).toBeGreaterThan(0);
+      close(p?.cpu_usage, ps['%CPU']!, CPU_POINTS);
+
+      // The busiest whole disk by our reckoning, as iostat names it.
+      const dev = Object.keys(h)
+        .filter((k) => k.startsWith('disk_write_bytes_per_sec.'))
+        .map((k) => k.slice('disk_write_bytes_per_sec.'.length))
+        .sort((a, b) => h[`disk_write_bytes_per_sec.${b}`]! - h[`disk_write_bytes_per_sec.${a}`]!)[0];
+      expect(dev, 'a disk in the host snapshot').toBeDefined();
+      const d = row(io, 'Device', (first) => first === dev);
+      expect(d['wkB/s']).toBeGreaterThan(0);
+      const rel = (x: number, floor: number): number => DISK_RELATIVE * x + floor;
+      close(h[`disk_write_bytes_per_sec.${dev}`], d['wkB/s']! * 1024, rel(d['wkB/s']! * 1024, DISK_BYTES_FLOOR));
+      close(h[`disk_read_bytes_per_sec.${dev}`], d['rkB/s']! * 1024, rel(d['rkB/s']! * 1024, DISK_BYTES_FLOOR));
+      close(h[`disk_writes_per_sec.${dev}`], d['w/s']!, rel(d['w/s']!, DISK_IOPS_FLOOR));
+      close(h[`disk_reads_per_sec.${dev}`], d['r/s']!, rel(d['r/s']!, DISK_IOPS_FLOOR));
+      close(h[`disk_util.${dev}`], d['%util']!, UTIL_POINTS);
+      const ios = d['r/s']! + d['w/s']!;
+      const iostatAwait = ios > 0 ? (d['r_await']! * d['r/s']! + d['w_await']! * d['w/s']!) / ios : 0;
+      close(h[`disk_await_ms.${dev}`], iostatAwait, AWAIT_RELATIVE * iostatAwait + AWAIT_FLOOR_MS);
+    } finally {
+      host.close?.();
+      procs.close?.();
+    }
+  }, 60_000);
+});
