@@ -31,20 +31,30 @@ export interface NatsOptions {
   readonly tlsKeyFile?: string | null;
 }
 
-/** Reconnect delay: exponential from 250 ms, capped at 10 s, with up to 25% jitter. */
+/** Reconnect delay: exponential from 250 ms, capped at 5 s, with up to 25% jitter. */
 export function reconnectDelay(attempt: number): number {
-  const base = Math.min(10_000, 250 * 2 ** Math.min(attempt, 10));
+  const base = Math.min(5000, 250 * 2 ** Math.min(attempt, 10));
   return Math.round(base * (1 + Math.random() * 0.25));
 }
 
+/** Counts reconnect attempts of one outage; reset once connected again. */
+export class ReconnectBackoff {
+  #attempt = 0;
+  next(): number {
+    return reconnectDelay(this.#attempt++);
+  }
+  reset(): void {
+    this.#attempt = 0;
+  }
+}
+
 /** Builds nats.js connection options from ours. */
-export function toConnectionOptions(o: NatsOptions): ConnectionOptions {
-  let attempt = 0;
+export function toConnectionOptions(o: NatsOptions, backoff = new ReconnectBackoff()): ConnectionOptions {
   const opts: ConnectionOptions = {
     servers: [...o.servers],
     name: o.name,
     maxReconnectAttempts: -1,
-    reconnectDelayHandler: () => reconnectDelay(attempt++),
+    reconnectDelayHandler: () => backoff.next(),
     timeout: 2000,
     pingInterval: 20_000,
   };
@@ -63,8 +73,8 @@ export function toConnectionOptions(o: NatsOptions): ConnectionOptions {
 }
 
 /** Tries to connect once; throws what the client threw. */
-export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
-  return connect(toConnectionOptions(o));
+export async function connectNats(o: NatsOptions, backoff?: ReconnectBackoff): Promise<NatsConnection> {
+  return connect(toConnectionOptions(o, backoff));
 }
 
 /** The bus over a NATS connection; nats.js reconnects with our backoff, forever. */
@@ -77,6 +87,7 @@ export class NatsBus implements Bus {
   constructor(
     readonly nc: NatsConnection,
     private readonly log: Logger,
+    private readonly backoff?: ReconnectBackoff,
   ) {
     void this.#watchStatus();
   }
@@ -91,6 +102,7 @@ export class NatsBus implements Bus {
         case 'reconnect':
           this.#connected = true;
           this.#reconnects++;
+          this.backoff?.reset();
           this.log.info({ server: s.server, reconnects: this.#reconnects }, 'NATS reconnected');
           break;
         case 'error':

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { MemoryBus } from './memory-bus.js';
-import { NatsBus, connectNats, reconnectDelay, type NatsOptions } from './nats-bus.js';
+import { NatsBus, ReconnectBackoff, connectNats, reconnectDelay, type NatsOptions } from './nats-bus.js';
 
 /** The address tried when no NATS URL is configured. */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -26,9 +26,10 @@ export async function openBus(opts: OpenBusOptions): Promise<Bus> {
   const { url, log, signal, defaultUrl = DEFAULT_NATS_URL, ...rest } = opts;
   if (url === null) {
     try {
-      const nc = await connectNats({ ...rest, servers: [defaultUrl] });
+      const backoff = new ReconnectBackoff();
+      const nc = await connectNats({ ...rest, servers: [defaultUrl] }, backoff);
       log.info({ server: defaultUrl }, 'connected to NATS');
-      return new NatsBus(nc, log);
+      return new NatsBus(nc, log, backoff);
     } catch (err) {
       log.warn(
         { server: defaultUrl, err: String(err) },
@@ -41,9 +42,10 @@ export async function openBus(opts: OpenBusOptions): Promise<Bus> {
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     try {
-      const nc = await connectNats({ ...rest, servers });
+      const backoff = new ReconnectBackoff();
+      const nc = await connectNats({ ...rest, servers }, backoff);
       log.info({ servers }, 'connected to NATS');
-      return new NatsBus(nc, log);
+      return new NatsBus(nc, log, backoff);
     } catch (err) {
       const delay = reconnectDelay(attempt);
       log.warn({ servers, attempt: attempt + 1, retryInMs: delay, err: String(err) }, 'cannot connect to NATS; retrying');
