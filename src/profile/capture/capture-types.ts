@@ -14,11 +14,11 @@ export const RAW_FORMAT_OF: Readonly<Record<ProfileKind, RawFormat>> = {
 
 /** V8's default CPU sampling interval, microseconds; also the engine's default. */
 export const DEFAULT_CPU_INTERVAL_US = 1000;
-/** Heap sampling interval, bytes: V8's default for `--heap-prof`. */
-export const DEFAULT_HEAP_INTERVAL_BYTES = 512 * 1024;
+/** Heap sampling interval, bytes: Chrome DevTools' default for allocation sampling. */
+export const DEFAULT_HEAP_INTERVAL_BYTES = 32 * 1024;
 /** Event-loop delay resolution, milliseconds (as `monitorEventLoopDelay` defaults to). */
 export const DEFAULT_LOOP_RESOLUTION_MS = 10;
-/** A turn of the loop this much later than due counts as a block, milliseconds. */
+/** A loop held at least this long counts as a block, milliseconds. */
 export const DEFAULT_BLOCK_THRESHOLD_MS = 20;
 
 /** What to record. */
@@ -29,6 +29,12 @@ export interface CaptureRequest {
   readonly samplingIntervalUs?: number;
   /** Heap sampling interval, bytes. */
   readonly heapIntervalBytes?: number;
+  /** Heap: keep samples of objects the GC freed meanwhile (allocation churn); default only live objects (what a leak retains). */
+  readonly heapIncludeCollected?: boolean;
+  /** Event loop: resolution of the delay histogram, milliseconds. */
+  readonly loopResolutionMs?: number;
+  /** Event loop: shortest stall reported as a block, milliseconds. */
+  readonly blockThresholdMs?: number;
   /** Largest raw profile accepted, bytes; a larger one fails with `too_large`. */
   readonly maxBytes: number;
   /** Ends the recording early; the profile covers what was recorded so far. */

@@ -20,11 +20,11 @@ const MIN_BYTES_PER_SAMPLE = 6;
 
 const HEAP_STATS_SOURCE = `(() => {
   const v8 = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('v8') : require('v8');
-  return { ...v8.getHeapStatistics(), spaces: v8.getHeapSpaceStatistics() };
+  return { ...v8.getHeapStatistics() };
 })()`;
 
-/** Evaluates an expression in the target and returns its value; an exception there is a CaptureError. */
-async function evaluate(channel: DevtoolsChannel, expression: string): Promise<unknown> {
+/** Evaluates an expression in the target (with `require` available) and returns its value by value; an exception there is a CaptureError. */
+export async function evaluate(channel: DevtoolsChannel, expression: string): Promise<unknown> {
   const r = (await channel.send('Runtime.evaluate', {
     expression,
     includeCommandLineAPI: true,
@@ -81,10 +81,13 @@ async function captureHeap(channel: DevtoolsChannel, req: CaptureRequest): Promi
   const intervalBytes = req.heapIntervalBytes ?? DEFAULT_HEAP_INTERVAL_BYTES;
   await channel.send('HeapProfiler.enable');
   try {
-    const before = await evaluate(channel, HEAP_STATS_SOURCE);
+    const start = await evaluate(channel, HEAP_STATS_SOURCE);
     const startedAt = Date.now();
     const t0 = performance.now();
-    await channel.send('HeapProfiler.startSampling', { samplingInterval: intervalBytes });
+    await channel.send('HeapProfiler.startSampling', {
+      samplingInterval: intervalBytes,
+      ...(req.heapIncludeCollected ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {}),
+    });
     let profile: unknown;
     try {
       await sleep(req.durationMs, req.signal);
@@ -93,14 +96,14 @@ async function captureHeap(channel: DevtoolsChannel, req: CaptureRequest): Promi
       if (profile === undefined) await channel.send('HeapProfiler.stopSampling').catch(() => undefined);
     }
     const durationMs = performance.now() - t0;
-    const after = await evaluate(channel, HEAP_STATS_SOURCE);
+    const end = await evaluate(channel, HEAP_STATS_SOURCE);
     return {
       kind: 'heap',
       format: RAW_FORMAT_OF.heap,
       raw: encodeRaw(profile, req.maxBytes),
       startedAt,
       durationMs,
-      extra: { sampling_interval_bytes: intervalBytes, heap_before: before, heap_after: after },
+      extra: { sampling_interval_bytes: intervalBytes, heap_statistics: { start, end } },
     };
   } finally {
     await channel.send('HeapProfiler.disable').catch(() => undefined);
@@ -111,8 +114,10 @@ async function captureEventLoop(channel: DevtoolsChannel, req: CaptureRequest): 
   const intervalUs = req.samplingIntervalUs ?? DEFAULT_CPU_INTERVAL_US;
   checkSize(req, intervalUs);
   const startedAt = Date.now();
+  const resolutionMs = req.loopResolutionMs ?? DEFAULT_LOOP_RESOLUTION_MS;
+  const blockThresholdMs = req.blockThresholdMs ?? DEFAULT_BLOCK_THRESHOLD_MS;
   const got: { monitor?: LoopMonitorResult | null } = {};
-  await evaluate(channel, installLoopMonitorSource(DEFAULT_LOOP_RESOLUTION_MS, DEFAULT_BLOCK_THRESHOLD_MS));
+  await evaluate(channel, installLoopMonitorSource(resolutionMs, blockThresholdMs));
   let profile: CpuProfile;
   try {
     profile = await recordCpu(channel, req, intervalUs, async () => {
@@ -131,13 +136,13 @@ async function captureEventLoop(channel: DevtoolsChannel, req: CaptureRequest): 
     raw: encodeRaw(report, req.maxBytes),
     startedAt,
     durationMs: report.duration_ms,
-    extra: { sampling_interval_us: intervalUs, block_threshold_ms: DEFAULT_BLOCK_THRESHOLD_MS },
+    extra: { sampling_interval_us: intervalUs, block_threshold_ms: blockThresholdMs },
   };
 }
 
 /**
  * Records one profile over a DevTools channel: a V8 CPU profile, a sampling heap profile with V8
- * heap statistics before and after, or an event-loop report (delay histogram, and the longest
+ * heap statistics at start and end (`extra.heap_statistics`), or an event-loop report (delay histogram, and the longest
  * blocks named by a CPU profile taken alongside). Profilers are always stopped, even on failure.
  */
 export function captureOverDevtools(channel: DevtoolsChannel, req: CaptureRequest): Promise<CapturedProfile> {
