@@ -10,6 +10,7 @@ import {
   ProfileReportMessage,
 } from './outbound.js';
 import { Reply } from './common.js';
+import { AgentProfileReply, AgentProfileRequest } from './agent-profile.js';
 
 /** `config.performance_engine_agent.updated`: a partial configuration of live keys. */
 export const ConfigUpdateMessage = Type.Partial(Type.Pick(ConfigSchema, [...LIVE_KEYS]), {
@@ -29,6 +30,8 @@ export const WIRE_SCHEMAS: readonly { subject: string; direction: 'in' | 'out' |
   { subject: 'performance.alert', direction: 'out', schema: AlertMessage },
   { subject: 'performance.invalid_message', direction: 'out', schema: InvalidMessageNotice },
   { subject: 'reply', direction: 'reply', schema: { ...Reply, $id: 'reply' } },
+  { subject: 'agent.{agent_id}.profile', direction: 'out', schema: AgentProfileRequest },
+  { subject: 'agent.{agent_id}.profile.reply', direction: 'reply', schema: AgentProfileReply },
 ];
 
 /** The JSON Schema document of one subject (draft 2020-12), as written to `schemas/`. */
