@@ -1,0 +1,116 @@
+import { hostname } from 'node:os';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import type { Logger } from 'pino';
+import { encodeJson } from '../bus/bus.js';
+import { SUBJECTS } from '../bus/subjects.js';
+import { isValidName, toValidName } from '../model/metric-names.js';
+import { BaseAgent, type BaseAgentOptions } from './base-agent.js';
+import { HandlerRunner, type Handler, type HandlerOptions } from './handler-runner.js';
+import { AgentInstrumentation } from './instrumentation/agent-instrumentation.js';
+import { instrumentDb } from './instrumentation/instrumented-db.js';
+import { createLogger } from './logger.js';
+import { ProfileResponder, type ProfilerOptions } from './profiler/profile-responder.js';
+
+/** Options of an SDK agent: those of the base agent, with a default logger and the SDK's extras. */
+export interface AgentOptions extends Omit<BaseAgentOptions, 'log'> {
+  /** Default: JSON lines on stdout at `info`, named after the agent. */
+  readonly log?: Logger;
+  /** Built-in metrics on `monitoring.realtime_metrics`; on by default. `false` measures nothing at all. */
+  readonly instrumentation?: boolean;
+  /** How often the agent publishes its snapshot, ms. Default 15,000 (the engine's default interval). */
+  readonly metricsIntervalMs?: number;
+  /** Answer `agent.<agent_id>.profile`; on by default. */
+  readonly profiling?: boolean | ProfilerOptions;
+  /** Host name on the snapshots; default the OS host name. */
+  readonly host?: string;
+}
+
+const ajv = new Ajv({ strict: false, coerceTypes: false });
+
+/**
+ * An agent of the platform built on the SDK: the base agent (bus, logging, database, lifecycle,
+ * health) plus request handlers declared with a schema, a database handle whose queries are
+ * timed, the built-in metrics snapshot every interval and in-process profiling on request.
+ *
+ * ```ts
+ * const agent = new Agent({ agentId: 'order-agent-1', bus: { url: process.env.NATS_URL ?? null, name: 'order-agent-1' } });
+ * agent.handle('orders.get', Type.Object({ id: Type.Integer() }), async ({ id }) => ({ id }));
+ * await agent.start();
+ * ```
+ */
+export class Agent extends BaseAgent {
+  readonly instrumentation: AgentInstrumentation | null;
+  readonly #runners: HandlerRunner<unknown>[] = [];
+  readonly #labels: Record<string, string> = {};
+  #handlersStarted = false;
+
+  constructor(opts: AgentOptions) {
+    if (!isValidName(opts.agentId)) throw new Error(`agent id "${opts.agentId}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
+    const log = opts.log ?? createLogger({ level: 'info', name: opts.agentId });
+    const instrumented = opts.instrumentation ?? true;
+    let instrumentation: AgentInstrumentation | null = null;
+    const openDb = opts.openDb;
+    super({
+      ...opts,
+      log,
+      ...(openDb ? { openDb: instrumented ? async () => instrumentDb(await openDb(), instrumentation!.queries) : openDb } : {}),
+    });
+    if (instrumented) {
+      instrumentation = new AgentInstrumentation({
+        source: opts.agentId,
+        host: toValidName(opts.host ?? hostname()),
+        intervalMs: opts.metricsIntervalMs ?? 15_000,
+        hasDb: openDb !== undefined,
+        labels: () => this.#labels,
+        publish: (s) => this.bus.publish(SUBJECTS.realtimeMetrics, encodeJson(s)),
+        log: this.logger('instrumentation'),
+      });
+      this.use(instrumentation);
+    }
+    this.instrumentation = instrumentation;
+    this.use({
+      name: 'handlers',
+      start: () => {
+        this.#handlersStarted = true;
+        for (const r of this.#runners) r.start(this.bus);
+      },
+      stop: async () => {
+        this.#handlersStarted = false;
+        await Promise.all(this.#runners.map((r) => r.stop(this.bus)));
+      },
+    });
+    if (opts.profiling !== false) {
+      const profilerOpts = typeof opts.profiling === 'object' ? opts.profiling : {};
+      this.use(new ProfileResponder(opts.agentId, () => this.bus, this.logger('profiler'), profilerOpts));
+    }
+  }
+
+  /**
+   * Serves requests on `subject` (under the agent's subject prefix): each JSON body is validated
+   * against `schema` (TypeBox or any JSON Schema) before `handler` sees it, and the reply is
+   * `{"ok": true, ...result}`, or `{"ok": false, "error": {code, message}}` when the body is
+   * invalid (`invalid_json`, `invalid_request`), the handler throws (`HandlerError`'s code, else
+   * `internal`) or too many requests wait (`overloaded`). May be called before or after `start`.
+   */
+  handle<S extends TSchema>(subject: string, schema: S, handler: Handler<Static<S>>, options: HandlerOptions = {}): void {
+    const runner = new HandlerRunner<Static<S>>(
+      subject,
+      ajv.compile<Static<S>>(schema),
+      handler,
+      options,
+      this.instrumentation?.handlers ?? null,
+      this.logger(`handler:${subject}`),
+    );
+    this.#runners.push(runner as HandlerRunner<unknown>);
+    if (this.#handlersStarted) runner.start(this.bus);
+  }
+
+  /** Sets labels carried by every later snapshot (e.g. `version`); an empty value removes one. */
+  setLabels(labels: Readonly<Record<string, string>>): void {
+    for (const [k, v] of Object.entries(labels)) {
+      if (v === '') delete this.#labels[k];
+      else this.#labels[k] = v;
+    }
+  }
+}

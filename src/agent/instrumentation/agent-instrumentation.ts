@@ -1,0 +1,97 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Component } from '../base-agent.js';
+import { agentMetrics } from './agent-metrics.js';
+import { RuntimeSampler } from './runtime-sampler.js';
+import { WorkStats } from './work-stats.js';
+
+/** A snapshot in the wire shape of `monitoring.realtime_metrics`. */
+export interface AgentSnapshotWire {
+  readonly source: string;
+  readonly host: string;
+  readonly timestamp: string;
+  readonly metrics: Record<string, number>;
+  readonly labels?: Record<string, string>;
+}
+
+/** Options of the built-in instrumentation. */
+export interface InstrumentationOptions {
+  /** The source name of the snapshots: the agent id. */
+  readonly source: string;
+  readonly host: string;
+  readonly intervalMs: number;
+  /** Whether the agent has a database (else `db_query_p95_ms` is never sent). */
+  readonly hasDb: boolean;
+  /** Labels to put on each snapshot, read at each publication. */
+  readonly labels: () => Readonly<Record<string, string>>;
+  /** Sends one snapshot. */
+  readonly publish: (snapshot: AgentSnapshotWire) => void;
+  readonly log: Logger;
+}
+
+/** Shortest tail interval worth a last snapshot on stop, ms. */
+const MIN_FINAL_INTERVAL_MS = 1000;
+
+/**
+ * The agent's built-in instrumentation: holds the handler and query counters the SDK feeds, reads
+ * the runtime every interval and publishes one snapshot with the fixed metric names. The timer is
+ * unref'd; on stop, a last snapshot covers the tail of the run.
+ */
+export class AgentInstrumentation implements Component {
+  readonly name = 'instrumentation';
+  readonly handlers = new WorkStats(performance.now());
+  readonly queries = new WorkStats(performance.now());
+  readonly #sampler = new RuntimeSampler();
+  #timer: NodeJS.Timeout | null = null;
+  #lastAt = performance.now();
+  #published = 0;
+
+  constructor(private readonly opts: InstrumentationOptions) {}
+
+  start(): void {
+    const now = performance.now();
+    this.#sampler.start();
+    this.handlers.drain(now);
+    this.queries.drain(now);
+    this.#lastAt = now;
+    this.#timer = setInterval(() => this.publishNow(), this.opts.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Snapshots published so far. */
+  get published(): number {
+    return this.#published;
+  }
+
+  /** Builds the snapshot of the interval that ends now and starts the next one. */
+  collect(): AgentSnapshotWire {
+    const now = performance.now();
+    this.#lastAt = now;
+    const metrics = agentMetrics(this.#sampler.read(now), this.handlers.drain(now), this.opts.hasDb ? this.queries.drain(now) : null);
+    const labels = this.opts.labels();
+    return {
+      source: this.opts.source,
+      host: this.opts.host,
+      timestamp: new Date().toISOString(),
+      metrics,
+      ...(Object.keys(labels).length > 0 ? { labels: { ...labels } } : {}),
+    };
+  }
+
+  /** Collects and publishes one snapshot now. */
+  publishNow(): void {
+    try {
+      this.opts.publish(this.collect());
+      this.#published++;
+    } catch (err) {
+      this.opts.log.warn({ err }, 'could not publish the agent snapshot');
+    }
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    if (performance.now() - this.#lastAt >= MIN_FINAL_INTERVAL_MS) this.publishNow();
+    this.#sampler.stop();
+  }
+}

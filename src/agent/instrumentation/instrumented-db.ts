@@ -1,0 +1,52 @@
+import { performance } from 'node:perf_hooks';
+import type { Db, QueryResult, Queryable } from '../../store/db.js';
+import type { WorkStats } from './work-stats.js';
+
+function timed<T>(stats: WorkStats, run: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  stats.begin(t0);
+  let p: Promise<T>;
+  try {
+    p = run();
+  } catch (err) {
+    stats.end(performance.now(), t0, true);
+    throw err;
+  }
+  return p.then(
+    (r) => {
+      stats.end(performance.now(), t0, false);
+      return r;
+    },
+    (err: unknown) => {
+      stats.end(performance.now(), t0, true);
+      throw err;
+    },
+  );
+}
+
+function instrumentQueryable(q: Queryable, stats: WorkStats): Queryable {
+  return {
+    query: <R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => timed(stats, () => q.query<R>(sql, params)),
+    exec: (sql: string) => timed(stats, () => q.exec(sql)),
+    ...(q.copyBinary ? { copyBinary: q.copyBinary } : {}),
+  };
+}
+
+/**
+ * The database handle an SDK agent's code receives: the same `Db`, with every `query` and `exec`
+ * (inside transactions too) timed into `stats`, from the call to its settlement (pool wait included:
+ * that is what the caller waits for). Bulk copies pass through untimed.
+ */
+export function instrumentDb(db: Db, stats: WorkStats): Db {
+  const q = instrumentQueryable(db, stats);
+  return {
+    kind: db.kind,
+    schema: db.schema,
+    query: q.query,
+    exec: q.exec,
+    ...(db.copyBinary ? { copyBinary: db.copyBinary } : {}),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(instrumentQueryable(tx, stats))),
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
+}

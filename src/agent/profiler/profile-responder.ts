@@ -1,0 +1,190 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { Ajv } from 'ajv';
+import type { Logger } from 'pino';
+import { encodeJson, type Bus, type BusMessage } from '../../bus/bus.js';
+import { agentProfileSubject } from '../../bus/subjects.js';
+import { AgentProfileRequest, type AgentProfileErrorCode, type AgentProfileSuccess } from '../../bus/wire/agent-profile.js';
+import type { Component } from '../base-agent.js';
+import { captureEventLoop } from './event-loop-capture.js';
+import { captureCpuProfile, captureHeapProfile } from './inspector-capture.js';
+
+const gzipAsync = promisify(gzip);
+const ajv = new Ajv({ strict: false, useDefaults: false });
+const checkRequest = ajv.compile<AgentProfileRequest>(AgentProfileRequest);
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * NATS's default `max_payload` (1 MiB): a reply above the server's limit would be dropped, so the
+ * whole reply, base64 included, must stay under it.
+ */
+export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
+
+/** Options of the in-process profiler. */
+export interface ProfilerOptions {
+  /** Largest reply sent, bytes; raise it only with the server's `max_payload`. Default 1 MiB. */
+  readonly maxReplyBytes?: number;
+}
+
+interface ActiveProfile {
+  readonly kind: string;
+  readonly endsAt: number;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** A captured profile file, before encoding. */
+interface Captured {
+  readonly file: unknown;
+  readonly sampleCount?: number;
+  readonly heapStatistics?: AgentProfileSuccess['heap_statistics'];
+}
+
+/**
+ * Answers `agent.<agent_id>.profile` requests in-process (no debug port): a CPU profile, a
+ * sampling heap profile or an event-loop report over the requested duration, one at a time (a
+ * second request is refused at once with `busy`), gzipped and base64-encoded into a JSON reply
+ * that must fit `maxReplyBytes` (else `too_large`). Stopping the agent abandons a running capture
+ * and answers it with `unavailable`.
+ */
+export class ProfileResponder implements Component {
+  readonly name = 'profiler';
+  #active: ActiveProfile | null = null;
+  #unsubscribe: (() => void) | null = null;
+  readonly #maxReplyBytes: number;
+
+  constructor(
+    private readonly agentId: string,
+    private readonly bus: () => Bus,
+    private readonly log: Logger,
+    opts: ProfilerOptions = {},
+  ) {
+    this.#maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  }
+
+  start(): void {
+    this.#unsubscribe = this.bus().subscribe(agentProfileSubject(this.agentId), (m) => this.#handle(m));
+  }
+
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    const active = this.#active;
+    if (active) {
+      active.abort.abort();
+      await active.done;
+    }
+  }
+
+  health() {
+    return { ready: true, detail: this.#active ? { profiling: this.#active.kind } : { profiling: null } };
+  }
+
+  #reply(msg: BusMessage, value: Record<string, unknown>): void {
+    if (msg.reply) this.bus().publish(msg.reply, encodeJson(value));
+  }
+
+  #refuse(msg: BusMessage, code: AgentProfileErrorCode, message: string, requestId?: string): void {
+    this.#reply(msg, { ok: false, agent_id: this.agentId, ...(requestId ? { request_id: requestId } : {}), error: { code, message } });
+  }
+
+  #handle(msg: BusMessage): void {
+    let req: unknown;
+    try {
+      req = JSON.parse(decoder.decode(msg.data));
+    } catch (err) {
+      this.#refuse(msg, 'invalid_request', `request is not UTF-8 JSON: ${(err as Error).message}`);
+      return;
+    }
+    if (!checkRequest(req)) {
+      const e = checkRequest.errors?.[0];
+      this.#refuse(msg, 'invalid_request', `request${e?.instancePath.replace(/\//g, '.') ?? ''}: ${e?.message ?? 'invalid'}`);
+      return;
+    }
+    if (this.#active) {
+      const left = Math.max(0, Math.ceil((this.#active.endsAt - Date.now()) / 1000));
+      this.#refuse(msg, 'busy', `a ${this.#active.kind} profile is running (about ${left} s left); one profile at a time`, req.request_id);
+      return;
+    }
+    const kind = req.kind ?? 'cpu';
+    const durationMs = Math.round((req.duration_seconds ?? 10) * 1000);
+    const abort = new AbortController();
+    const done = this.#run(msg, req, abort.signal)
+      .catch((err: unknown) => {
+        this.log.error({ err, kind }, 'profile failed');
+        this.#refuse(msg, 'profile_failed', `${kind} profile failed: ${(err as Error).message}`, req.request_id);
+      })
+      .finally(() => {
+        this.#active = null;
+      });
+    this.#active = { kind, endsAt: Date.now() + durationMs, abort, done };
+  }
+
+  async #run(msg: BusMessage, req: AgentProfileRequest, signal: AbortSignal): Promise<void> {
+    const kind = req.kind ?? 'cpu';
+    const durationMs = Math.round((req.duration_seconds ?? 10) * 1000);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    this.log.info({ kind, durationMs, requestId: req.request_id }, 'profile started');
+    const captured = await this.#capture(req, kind, durationMs, signal);
+    if (signal.aborted) {
+      this.#refuse(msg, 'unavailable', 'the agent is stopping; the profile was abandoned', req.request_id);
+      return;
+    }
+    const durationActual = Math.round(performance.now() - t0);
+    await this.#send(msg, req, kind, startedAt, durationActual, captured);
+  }
+
+  #capture(req: AgentProfileRequest, kind: string, durationMs: number, signal: AbortSignal): Promise<Captured> {
+    const intervalUs = req.sampling_interval_us ?? 1000;
+    if (kind === 'heap') {
+      return captureHeapProfile(durationMs, req.heap_sampling_interval_bytes ?? 32768, req.heap_include_collected ?? false, signal).then(
+        (h) => ({ file: h.profile, sampleCount: h.profile.samples?.length ?? 0, heapStatistics: h.statistics }),
+      );
+    }
+    if (kind === 'event_loop') {
+      const opts = {
+        durationMs,
+        resolutionMs: req.event_loop_resolution_ms ?? 10,
+        blockThresholdMs: req.block_threshold_ms ?? 20,
+        samplingIntervalUs: intervalUs,
+      };
+      return captureEventLoop(opts, signal).then((r) => ({ file: r, sampleCount: r.delay.count }));
+    }
+    return captureCpuProfile(durationMs, intervalUs, signal).then((p) => ({ file: p, sampleCount: p.samples?.length ?? 0 }));
+  }
+
+  async #send(msg: BusMessage, req: AgentProfileRequest, kind: string, startedAt: Date, durationMs: number, c: Captured): Promise<void> {
+    const raw = Buffer.from(JSON.stringify(c.file));
+    const zipped = await gzipAsync(raw);
+    const data = zipped.toString('base64');
+    const cap = Math.min(this.#maxReplyBytes, req.max_bytes ?? Infinity);
+    const reply = {
+      ok: true,
+      agent_id: this.agentId,
+      ...(req.request_id ? { request_id: req.request_id } : {}),
+      kind,
+      started_at: startedAt.toISOString(),
+      duration_ms: durationMs,
+      ...(c.sampleCount !== undefined ? { sample_count: c.sampleCount } : {}),
+      encoding: 'gzip+base64',
+      size_bytes: raw.length,
+      ...(c.heapStatistics ? { heap_statistics: c.heapStatistics } : {}),
+      data,
+    };
+    const encoded = encodeJson(reply);
+    if (encoded.length > cap) {
+      const mb = (n: number) => `${(n / 1_048_576).toFixed(2)} MiB`;
+      this.log.warn({ kind, bytes: encoded.length, cap }, 'profile too large to send');
+      this.#refuse(
+        msg,
+        'too_large',
+        `the ${kind} profile is ${mb(raw.length)} (${mb(encoded.length)} as a gzip+base64 reply), above the ${mb(cap)} cap; ask for a shorter duration or a longer sampling interval`,
+        req.request_id,
+      );
+      return;
+    }
+    this.log.info({ kind, durationMs, bytes: encoded.length, samples: c.sampleCount }, 'profile sent');
+    if (msg.reply) this.bus().publish(msg.reply, encoded);
+  }
+}
