@@ -169,7 +169,7 @@ const collect: Benchmark = {
   name: 'collect',
   description: 'CPU per monitoring tick (host + every process) beside prometheus-node-exporter scraped once per second',
   async run(ctx): Promise<Figure[]> {
-    const seconds = argNumber(ctx.args, '--seconds', 30);
+    const seconds = argNumber(ctx.args, '--seconds', 60);
     const ne = await startNodeExporter(ctx);
     try {
       if (ne) for (let i = 0; i < 3; i++) await scrape(ne.url);

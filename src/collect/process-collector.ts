@@ -10,6 +10,7 @@ import { createProcessMatcher } from './process-matcher.js';
 import { processMetrics, type ProcessReading } from './process-metrics.js';
 import { parseCmdline } from './proc/parse-cmdline.js';
 import { countCpuList } from './proc/parse-cpu-list.js';
+import { parseMaxOpenFiles } from './proc/parse-limits.js';
 import { parseMemTotal } from './proc/parse-meminfo.js';
 import { parsePidIo } from './proc/parse-pid-io.js';
 import { PF_KTHREAD, type PidStat, parsePidStat } from './proc/parse-pid-stat.js';
@@ -20,7 +21,10 @@ import { toSnapshots } from './snapshot-split.js';
 /** Files of a watched process, held open between ticks. */
 const WATCHED_FILES = ['stat', 'status', 'io'] as const;
 
-/** At most this many unwatched processes keep their comm file open; beyond, they are re-read by path. */
+/**
+ * At most this many unwatched processes keep their comm file open (beyond, their stat is re-read
+ * by path), and never more than a quarter of the engine's open-file limit, which its sockets need.
+ */
 const MAX_HELD_COMM = 8192;
 
 /** A watched process: what stays the same between ticks, and its last reading. */
@@ -59,6 +63,8 @@ export function createProcessCollector(o: ProcessCollectorOptions): Collector {
   const exists = (p: string): boolean => reader.exists(p);
   const countFds = createFdCounter(procRoot, reader);
   const tracked = new Map<number, Tracked>();
+  const fdLimit = parseMaxOpenFiles(reader.read(`${procRoot}/self/limits`) ?? '') ?? 4096;
+  const maxHeldComm = Math.min(MAX_HELD_COMM, Math.floor(fdLimit / 4));
   let heldComm = 0;
   let layout: CgroupLayout | undefined;
   let tick = 0;
@@ -70,7 +76,7 @@ export function createProcessCollector(o: ProcessCollectorOptions): Collector {
     const argv = (): string[] => (kernelThread ? [] : parseCmdline(reader.read(`${dir}/cmdline`, 'utf8') ?? ''));
     const base = { starttime: stat.starttime, comm: stat.comm, seenTick: tick };
     if (!self && !matcher(stat.comm, argv)) {
-      const commFd = heldComm < MAX_HELD_COMM ? reader.openFd(`${dir}/comm`) : undefined;
+      const commFd = heldComm < maxHeldComm ? reader.openFd(`${dir}/comm`) : undefined;
       const commText = commFd === undefined ? undefined : reader.readFd(commFd);
       if (commFd === undefined) return base;
       if (commText === undefined) {

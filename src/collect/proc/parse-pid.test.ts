@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseCmdline } from './parse-cmdline.js';
+import { parseMaxOpenFiles } from './parse-limits.js';
 import { parsePidIo } from './parse-pid-io.js';
 import { PF_KTHREAD, parsePidStat } from './parse-pid-stat.js';
 import { parsePidStatus } from './parse-pid-status.js';
@@ -95,5 +96,22 @@ describe('parseProcCgroup', () => {
     expect(m.controllers.get('cpu')).toBe('/a:b');
     expect(m.controllers.get('cpuacct')).toBe('/a:b');
     expect(m.unified).toBe('/system.slice/x:y.service');
+  });
+});
+
+describe('parseMaxOpenFiles', () => {
+  it('reads the soft limit on open files', () => {
+    const text = [
+      'Limit                     Soft Limit           Hard Limit           Units     ',
+      'Max processes             95956                95956                processes ',
+      'Max open files            20000                20000                files     ',
+      '',
+    ].join('\n');
+    expect(parseMaxOpenFiles(text)).toBe(20000);
+  });
+
+  it('gives nothing when unlimited or absent', () => {
+    expect(parseMaxOpenFiles('Max open files            unlimited            unlimited            files\n')).toBeUndefined();
+    expect(parseMaxOpenFiles('')).toBeUndefined();
   });
 });
