@@ -41,6 +41,10 @@ export interface DetectorOptions {
   readonly trendRate: number;
   /** Minimum R² of the trend fit for a series to count as growing steadily. */
   readonly trendMinFit: number;
+  /** Samples per block of the coarse scale (a second core scores block means); 0 turns the coarse scale off. */
+  readonly coarseBlock: number;
+  /** Blocks scored 0 at the start of the coarse scale while it learns. */
+  readonly coarseLearningPeriod: number;
 }
 
 /** The one default configuration (also the one scored on NAB). */
@@ -64,10 +68,14 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = Object.freeze({
   changeThreshold: 10,
   trendRate: 0.01,
   trendMinFit: 0.6,
+  coarseBlock: 32,
+  coarseLearningPeriod: 80,
 });
 
 /** Merges overrides into the defaults and checks every value is in range; throws a RangeError naming the option. */
 export function resolveDetectorOptions(overrides: Partial<DetectorOptions> = {}): DetectorOptions {
+  // The shared defaults object keeps each detector from carrying its own copy.
+  if (Object.keys(overrides).length === 0) return DEFAULT_DETECTOR_OPTIONS;
   const merged: DetectorOptions = { ...DEFAULT_DETECTOR_OPTIONS, ...overrides };
   const rates = ['levelRate', 'spreadRate', 'shortRate', 'volatilityRate', 'longVolatilityRate', 'typicalRate', 'seasonalRate', 'trendRate'] as const;
   for (const key of rates) {
@@ -78,7 +86,7 @@ export function resolveDetectorOptions(overrides: Partial<DetectorOptions> = {})
   for (const key of positive) {
     if (!(merged[key] > 0)) throw new RangeError(`detector option ${key} must be > 0, got ${merged[key]}`);
   }
-  const counts = ['warmup', 'learningPeriod', 'refractory', 'seasonalMinDays', 'changeSlack'] as const;
+  const counts = ['warmup', 'learningPeriod', 'refractory', 'seasonalMinDays', 'changeSlack', 'coarseBlock', 'coarseLearningPeriod'] as const;
   for (const key of counts) {
     if (!(merged[key] >= 0) || !Number.isFinite(merged[key])) throw new RangeError(`detector option ${key} must be >= 0, got ${merged[key]}`);
   }

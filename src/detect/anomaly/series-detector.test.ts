@@ -101,6 +101,31 @@ describe('createSeriesDetector', () => {
     expect(['below', 'burst']).toContain(d.detail().cause);
   });
 
+  it('flags a sustained shift of one noise sigma on the coarse scale, which single samples cannot', () => {
+    const run = (coarseBlock: number): { before: number; after: number; scale: number } => {
+      const rnd = noise(8);
+      const d = createSeriesDetector({ coarseBlock });
+      let before = 0;
+      let after = 0;
+      let scale = 0;
+      for (let i = 0; i < 6000; i++) {
+        const score = d.update(START + i * MINUTE, 50 + 3 * rnd() + (i >= 5000 ? 3 : 0));
+        if (i >= 1000 && i < 5000) before = Math.max(before, score);
+        if (i >= 5000 && score > after) {
+          after = score;
+          scale = d.detail().causeScale;
+        }
+      }
+      return { before, after, scale };
+    };
+    const coarse = run(32);
+    expect(coarse.after).toBeGreaterThan(coarse.before);
+    expect(coarse.scale).toBe(32);
+    const fine = run(0);
+    expect(fine.after).toBeLessThanOrEqual(fine.before);
+    expect(fine.scale).toBe(1);
+  });
+
   it('restores from a snapshot and then scores exactly as the original', () => {
     const rnd = noise(6);
     const values = Array.from({ length: 1200 }, (_, i) => (i === 900 ? 80 : 30 + 3 * rnd()));

@@ -1,9 +1,8 @@
 import { AlarmGate } from './alarm-gate.js';
-import { ChangePointDetector, type LevelShift } from './change-point.js';
-import { DEPARTURE_KINDS, NoveltyMemory, type DepartureKind } from './novelty-memory.js';
+import type { LevelShift } from './change-point.js';
+import { DetectorCore } from './detector-core.js';
+import { DEPARTURE_KINDS, type DepartureKind } from './novelty-memory.js';
 import { resolveDetectorOptions, type DetectorOptions } from './options.js';
-import { RobustBaseline } from './robust-baseline.js';
-import { SeasonalProfile } from './seasonal-profile.js';
 import { decodeState, encodeState } from './state-codec.js';
 import { TrendEstimator } from './trend-estimator.js';
 
@@ -43,6 +42,8 @@ export interface SeriesDetail {
   readonly direction: 'above' | 'below' | 'none';
   /** The departure kind that drove the latest score, or null when the score is 0. */
   readonly cause: DepartureKind | null;
+  /** Samples per value of the time scale behind `cause`: 1 (single samples), `coarseBlock` (block means), 0 when the score is 0. */
+  readonly causeScale: number;
   /** The latest level shift (change point) declared, or null. */
   readonly levelShift: LevelShift | null;
   /** Evidence in [0, 1] of a level shift under way but not yet declared. */
@@ -55,118 +56,82 @@ export interface SeriesDetail {
   readonly score: number;
 }
 
-const KIND_COUNT = DEPARTURE_KINDS.length;
-const ABOVE = DEPARTURE_KINDS.indexOf('above');
-const BELOW = DEPARTURE_KINDS.indexOf('below');
-const BURST = DEPARTURE_KINDS.indexOf('burst');
-const CALM = DEPARTURE_KINDS.indexOf('calm');
-const SHIFT = DEPARTURE_KINDS.indexOf('shift');
-
-// The detector's own slots at the start of the state buffer; components follow.
+// The detector's own slots at the start of the state buffer; the cores and components follow.
 const LAST_TS = 0;
-const LAST_VALUE = 1;
-const LAST_RESIDUAL = 2;
-const LAST_OFFSET = 3;
-const SHORT_MEAN = 4;
-const VOLATILITY = 5;
-const LONG_VOLATILITY = 6;
-const LAST_SCORE = 7;
-const LAST_CAUSE = 8;
-const OWN_SIZE = 9;
-const BASELINE = OWN_SIZE;
-const SEASONAL = BASELINE + RobustBaseline.SIZE;
-const CHANGES = SEASONAL + SeasonalProfile.SIZE;
-const TREND = CHANGES + ChangePointDetector.SIZE;
-const MEMORY = TREND + TrendEstimator.SIZE;
-const GATE = MEMORY + NoveltyMemory.SIZE;
-const STATE_SIZE = GATE + AlarmGate.SIZE;
+const LAST_SCORE = 1;
+const LAST_CAUSE = 2;
+const CAUSE_SCALE = 3;
+const BLOCK_SUM = 4;
+const BLOCK_COUNT = 5;
+const OWN_SIZE = 6;
+const FINE = OWN_SIZE;
+const TREND = FINE + DetectorCore.SIZE;
+const GATE = TREND + TrendEstimator.SIZE;
+const COARSE = GATE + AlarmGate.SIZE;
+const STATE_SIZE = COARSE + DetectorCore.SIZE;
 
-/** Departures of the sample being scored: scratch shared by all detectors (update is synchronous). */
-const departures = new Float64Array(KIND_COUNT);
+/** Options of the coarse core, one object per options object (not per detector). */
+const coarseOptions = new WeakMap<DetectorOptions, DetectorOptions>();
 
-/** Concrete detector: baseline, seasonality, change points, trend, novelty of departures, alarm gate. */
+/** The options a coarse core runs with: the detector's, with the coarse learning period. */
+function coarseOptionsOf(o: DetectorOptions): DetectorOptions {
+  let coarse = coarseOptions.get(o);
+  if (coarse === undefined) {
+    coarse = Object.freeze({ ...o, learningPeriod: o.coarseLearningPeriod });
+    coarseOptions.set(o, coarse);
+  }
+  return coarse;
+}
+
+/**
+ * Concrete detector: one core on the samples and one on means of `coarseBlock` samples (a slower
+ * time scale that sees changes of level or rhythm too gradual for the first), the trend line, and the
+ * alarm gate over the larger of the two scores.
+ */
 class OnlineSeriesDetector implements SeriesDetector {
   private readonly s = new Float64Array(STATE_SIZE);
-  private readonly baseline: RobustBaseline;
-  private readonly seasonal: SeasonalProfile;
-  private readonly changes: ChangePointDetector;
+  private readonly fine: DetectorCore;
+  private readonly coarse: DetectorCore;
   private readonly trend: TrendEstimator;
-  private readonly memory: NoveltyMemory;
   private readonly gate: AlarmGate;
 
   constructor(private readonly o: DetectorOptions) {
     const s = this.s;
     s[LAST_TS] = Number.NEGATIVE_INFINITY;
     s[LAST_CAUSE] = -1;
-    this.baseline = new RobustBaseline(s, BASELINE, o);
-    this.seasonal = new SeasonalProfile(s, SEASONAL, o);
-    this.changes = new ChangePointDetector(s, CHANGES, o);
+    this.fine = new DetectorCore(s, FINE, o);
+    this.coarse = new DetectorCore(s, COARSE, coarseOptionsOf(o));
     this.trend = new TrendEstimator(s, TREND, o);
-    this.memory = new NoveltyMemory(s, MEMORY, o);
     this.gate = new AlarmGate(s, GATE, o);
   }
 
   update(timestamp: number, value: number): number {
     const s = this.s;
     if (!(timestamp >= s[LAST_TS]!) || !Number.isFinite(value) || !Number.isFinite(timestamp)) return 0;
-    const first = this.baseline.samples === 0;
-    const offset = this.seasonal.offset(timestamp);
-    const used = this.seasonal.active() ? offset : 0;
-    const residual = value - this.baseline.level - used;
-    const spread = this.baseline.effectiveSpread();
-    const step = first ? 0 : Math.abs(value - s[LAST_VALUE]!);
     s[LAST_TS] = timestamp;
-    s[LAST_VALUE] = value;
-    s[LAST_RESIDUAL] = residual;
-    s[LAST_OFFSET] = used;
-    this.learn(timestamp, value, offset, residual, spread, step);
-    const n = this.baseline.samples;
-    const floor = this.baseline.spreadFloor();
-    const d = departures;
-    d[ABOVE] = residual > 0 ? residual : 0;
-    d[BELOW] = residual < 0 ? -residual : 0;
-    d[BURST] = s[VOLATILITY]!;
-    const longVol = s[LONG_VOLATILITY]! > floor ? s[LONG_VOLATILITY]! : floor;
-    d[CALM] = longVol / Math.max(s[VOLATILITY]!, floor * 0.01);
-    d[SHIFT] = Math.abs(s[SHORT_MEAN]!);
-    let novelty = Number.NEGATIVE_INFINITY;
-    let cause = -1;
-    const remember = n > this.o.warmup;
-    for (let k = 0; k < KIND_COUNT; k++) {
-      const q = this.memory.novelty(k, d[k]!);
-      if (q > novelty) {
-        novelty = q;
-        cause = k;
+    let raw = this.fine.update(timestamp, value);
+    let cause = this.fine.cause;
+    let scale = 1;
+    this.trend.update(timestamp, value);
+    const block = this.o.coarseBlock;
+    if (block > 0) {
+      s[BLOCK_SUM]! += value;
+      if (++s[BLOCK_COUNT]! >= block) {
+        const coarse = this.coarse.update(timestamp, s[BLOCK_SUM]! / s[BLOCK_COUNT]!);
+        s[BLOCK_SUM] = 0;
+        s[BLOCK_COUNT] = 0;
+        if (coarse > raw) {
+          raw = coarse;
+          cause = this.coarse.cause;
+          scale = block;
+        }
       }
-      if (remember) this.memory.remember(k, d[k]!);
     }
-    const raw = n > this.o.learningPeriod ? 1 / (1 + Math.exp(-novelty)) : 0;
     const score = this.gate.pass(raw);
     s[LAST_SCORE] = score;
     s[LAST_CAUSE] = score > 0 ? cause : -1;
+    s[CAUSE_SCALE] = score > 0 ? scale : 0;
     return score;
-  }
-
-  /** Updates every component with one accepted sample. */
-  private learn(timestamp: number, value: number, offset: number, residual: number, spread: number, step: number): void {
-    const s = this.s;
-    const o = this.o;
-    const warm = 1 / (this.baseline.samples + 1);
-    s[VOLATILITY]! += Math.max(warm, o.volatilityRate) * (step - s[VOLATILITY]!);
-    s[LONG_VOLATILITY]! += Math.max(warm, o.longVolatilityRate) * (step - s[LONG_VOLATILITY]!);
-    s[SHORT_MEAN]! += o.shortRate * (residual - s[SHORT_MEAN]!);
-    const limit = o.huberClip * spread;
-    const departure = value - this.baseline.level;
-    this.seasonal.learn(timestamp, departure > offset + limit ? offset + limit : departure < offset - limit ? offset - limit : departure);
-    this.baseline.learn(value - offset);
-    this.trend.update(timestamp, value);
-    if (this.baseline.samples > o.warmup) {
-      const shift = this.changes.update(timestamp, residual + s[LAST_OFFSET]! - offset, spread);
-      if (shift !== 0) {
-        this.baseline.shift(shift);
-        s[SHORT_MEAN] = 0;
-      }
-    }
   }
 
   warm(timestamps: ArrayLike<number>, values: ArrayLike<number>): void {
@@ -174,25 +139,28 @@ class OnlineSeriesDetector implements SeriesDetector {
     for (let i = 0; i < timestamps.length; i++) this.update(timestamps[i]!, values[i]!);
     this.s[LAST_SCORE] = 0;
     this.s[LAST_CAUSE] = -1;
+    this.s[CAUSE_SCALE] = 0;
   }
 
   detail(): SeriesDetail {
     const s = this.s;
-    const spread = this.baseline.effectiveSpread();
-    const deviation = s[LAST_RESIDUAL]! / spread;
+    const fine = this.fine;
+    const spread = fine.baseline.effectiveSpread();
+    const deviation = fine.residual / spread;
     const clip = this.o.huberClip;
     const cause = s[LAST_CAUSE]!;
     return {
-      samples: this.baseline.samples,
-      timestamp: this.baseline.samples > 0 ? s[LAST_TS]! : Number.NaN,
-      baseline: this.baseline.level + s[LAST_OFFSET]!,
+      samples: fine.baseline.samples,
+      timestamp: fine.baseline.samples > 0 ? s[LAST_TS]! : Number.NaN,
+      baseline: fine.baseline.level + fine.offset,
       spread,
-      seasonal: s[LAST_OFFSET]!,
+      seasonal: fine.offset,
       deviation,
       direction: deviation > clip ? 'above' : deviation < -clip ? 'below' : 'none',
       cause: cause >= 0 ? DEPARTURE_KINDS[cause]! : null,
-      levelShift: this.changes.last(),
-      shiftEvidence: this.changes.evidence(),
+      causeScale: s[CAUSE_SCALE]!,
+      levelShift: fine.changes.last(),
+      shiftEvidence: fine.changes.evidence(),
       trendPerSecond: this.trend.slopePerSecond(),
       trendFit: this.trend.fit(),
       score: s[LAST_SCORE]!,

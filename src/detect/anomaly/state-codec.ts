@@ -1,5 +1,5 @@
 /** Version tag written first in every detector snapshot; bumped when the state layout changes. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 
 /**
  * A detector's whole state is one Float64Array; each component owns a slice of it, given as a base
