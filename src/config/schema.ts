@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
+import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 
 const nullableString = (description: string) =>
   Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description });
@@ -70,6 +71,7 @@ export const ConfigSchema = Type.Object(
       maximum: 36500,
       description: 'Days of data kept in every table; older data is removed by the retention job.',
     }),
+    ...PROFILING_KEYS,
     database_url: nullableString(
       'PostgreSQL connection URL; null stores into the embedded PGlite database in data_dir.',
     ),
@@ -151,6 +153,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   alert_thresholds: {},
   enable_auto_profiling: false,
   data_retention_days: 90,
+  ...PROFILING_DEFAULTS,
   database_url: null,
   database_schema: 'public',
   nats_url: null,
@@ -187,6 +190,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'alert_thresholds',
   'enable_auto_profiling',
   'data_retention_days',
+  ...PROFILING_LIVE_KEYS,
   'log_level',
   'watch_processes',
   'ingest_max_future_skew_seconds',

@@ -100,18 +100,20 @@ function semanticProblems(config: Config, originOf: (k: string) => string): Conf
       });
     }
   }
-  config.watch_processes.forEach((pattern, i) => {
-    try {
-      new RegExp(pattern);
-    } catch (err) {
-      problems.push({
-        key: `watch_processes/${i}`,
-        value: pattern,
-        origin: originOf('watch_processes'),
-        allowed: `a JavaScript regular expression (${(err as Error).message})`,
-      });
-    }
-  });
+  for (const key of ['watch_processes', 'profiling_allowed_processes'] as const) {
+    config[key].forEach((pattern, i) => {
+      try {
+        new RegExp(pattern);
+      } catch (err) {
+        problems.push({
+          key: `${key}/${i}`,
+          value: pattern,
+          origin: originOf(key),
+          allowed: `a JavaScript regular expression (${(err as Error).message})`,
+        });
+      }
+    });
+  }
   for (const [metric, rule] of Object.entries(config.alert_thresholds)) {
     for (const r of [rule, ...(rule.overrides ?? [])]) {
       const inherits = r !== rule;
