@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createHostCollector, createProcessCollector } from '../src/collect/collector.js';
 import { parsePidStat } from '../src/collect/proc/parse-pid-stat.js';
 import { USER_HZ } from '../src/collect/process-metrics.js';
+import type { MetricSnapshot } from '../src/model/snapshot.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
 
 const CHILD_FLAG = '--collect-bench-child';
@@ -43,9 +44,7 @@ async function childMain(ticks: number): Promise<void> {
   process.stdout.write('ready\n');
   let hostUs = 0;
   let procUs = 0;
-  let watched = 0;
-  let hostMetrics = 0;
-  let processMetrics = 0;
+  let last: { host: MetricSnapshot[]; processes: MetricSnapshot[] } = { host: [], processes: [] };
   const start = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < ticks; i++) {
@@ -57,11 +56,10 @@ async function childMain(ticks: number): Promise<void> {
     const c2 = process.cpuUsage();
     hostUs += cpuUs(c1) - cpuUs(c0);
     procUs += cpuUs(c2) - cpuUs(c1);
-    watched = ps.length;
-    hostMetrics = hs.reduce((n, s) => n + Object.keys(s.metrics).length, 0);
-    processMetrics = ps.reduce((n, s) => n + Object.keys(s.metrics).length, 0);
+    last = { host: hs, processes: ps };
   }
   const total = cpuUs(process.cpuUsage(start));
+  const count = (snaps: MetricSnapshot[]): number => snaps.reduce((n, s) => n + Object.keys(s.metrics).length, 0);
   const processes = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
   const result: ChildResult = {
     ticks,
@@ -69,9 +67,9 @@ async function childMain(ticks: number): Promise<void> {
     hostUsPerTick: hostUs / ticks,
     processUsPerTick: procUs / ticks,
     processes,
-    watched,
-    hostMetrics,
-    processMetrics,
+    watched: last.processes.length,
+    hostMetrics: count(last.host),
+    processMetrics: count(last.processes),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -111,7 +109,7 @@ function compileChild(outDir: string): string {
   const root = join(dirname(self), '..');
   const args = ['--outDir', outDir, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext'];
   args.push('--target', 'es2022', '--skipLibCheck', '--types', 'node', self);
-  const r = spawnSync(process.execPath, [tsc, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [tsc, ...args], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
   return join(outDir, 'bench', 'collect.js');

@@ -14,6 +14,8 @@ export function toSnapshots(
   max = MAX_METRICS_PER_SNAPSHOT,
 ): MetricSnapshot[] {
   const entries = Object.entries(metrics);
+  if (entries.length === 0) return [];
+  if (entries.length <= max) return [{ ...base, metrics }];
   const out: MetricSnapshot[] = [];
   for (let i = 0; i < entries.length; i += max) {
     out.push({ ...base, metrics: Object.fromEntries(entries.slice(i, i + max)) });
