@@ -51,7 +51,9 @@ export class MonitorLoop {
 
   /** Replaces the collectors (e.g. new process patterns); takes effect at the next tick. */
   setCollectors(collectors: readonly Collector[]): void {
+    const old = this.collectors;
     this.collectors = collectors;
+    for (const c of old) if (!collectors.includes(c)) c.close?.();
   }
 
   /** Changes the interval; the next tick is rescheduled at once on the new grid. */
@@ -123,5 +125,6 @@ export class MonitorLoop {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#running;
+    for (const c of this.collectors) c.close?.();
   }
 }
