@@ -17,6 +17,8 @@ import { registerEngineApi } from './api/engine-api.js';
 import { acquireLock } from './store/data-dir-lock.js';
 import { migrate } from './store/migrate.js';
 import { MetricWriter } from './store/metric-writer.js';
+import type { AutoDecision, BottleneckEvent } from './profile/service/auto-profiler.js';
+import { Profiling } from './profile/service/profiling.js';
 import { describeDb, openDb } from './store/open-db.js';
 import { RetentionJob } from './store/retention-job.js';
 
@@ -57,6 +59,7 @@ export class PerformanceEngine {
   #retention: RetentionJob | null = null;
   #invalid: InvalidMessageReporter | null = null;
   #liveConfig: LiveConfigUpdates | null = null;
+  #profiling: Profiling | null = null;
   #lock: ReturnType<typeof acquireLock> | null = null;
   readonly #snapshotListeners: ((s: readonly MetricSnapshot[]) => void)[] = [];
 
@@ -92,6 +95,7 @@ export class PerformanceEngine {
       db: () => (this.#writer ? this.agent.db : null),
       status: () => this.status(),
       config: () => describeConfig(this.config),
+      profiles: () => this.#profiling?.service ?? null,
     });
   }
 
@@ -144,17 +148,20 @@ export class PerformanceEngine {
       this.agent.logger('retention'),
     );
     const live = new LiveConfigUpdates(bus, this.config, invalid, this.agent.logger('config'));
+    const profiling = new Profiling({ bus, db, config: this.config, invalid, logger: (name) => this.agent.logger(name) });
     this.#writer = writer;
     this.#ingest = ingest;
     this.#monitor = monitor;
     this.#retention = retention;
     this.#invalid = invalid;
     this.#liveConfig = live;
+    this.#profiling = profiling;
 
     this.agent.use({ name: 'writer', stop: () => writer.stop() });
     this.agent.use(retention);
     this.agent.use({ name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() });
     this.agent.use(monitor);
+    this.agent.use(profiling);
     this.agent.use(live);
     this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
     this.config.onChange((cfg, changed) => this.#applyConfig(cfg, changed));
@@ -185,6 +192,7 @@ export class PerformanceEngine {
       this.#ingest?.setLimits(this.#limits(c));
     }
     if (changed.includes('log_level')) this.log.level = c.log_level;
+    this.#profiling?.applyConfig(changed);
   }
 
   /** A tick of the engine's own collection: published, stored, and passed on like ingested data. */
@@ -205,6 +213,14 @@ export class PerformanceEngine {
     }
   }
 
+  /**
+   * Tells the engine a bottleneck was detected (the diagnosis stage calls this): with
+   * `enable_auto_profiling`, the affected source is profiled, within the auto-profiling budget.
+   */
+  onBottleneck(e: BottleneckEvent): AutoDecision {
+    return this.#profiling?.onBottleneck(e) ?? { started: false, reason: 'starting' };
+  }
+
   /** Everything `perf-engine status` shows. */
   async status(): Promise<Record<string, unknown>> {
     const readiness = await this.agent.readiness();
@@ -221,6 +237,7 @@ export class PerformanceEngine {
       invalid_messages: this.#invalid ? { total: this.#invalid.total, by_reason: this.#invalid.counts() } : null,
       config_updates: this.#liveConfig?.stats() ?? null,
       retention: this.#retention?.status() ?? null,
+      profiling: this.#profiling?.status() ?? null,
     };
   }
 

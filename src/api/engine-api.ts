@@ -4,6 +4,7 @@ import type { Queryable } from '../store/db.js';
 import { listMetrics, listSources, querySeries } from '../store/metric-queries.js';
 import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
+import { registerProfileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 
 /** What the API reads from the running engine. */
 export interface ApiDeps {
@@ -13,6 +14,8 @@ export interface ApiDeps {
   status(): Promise<unknown>;
   /** The effective configuration with origins, secrets masked. */
   config(): unknown;
+  /** The profile service, or null while the engine is starting. */
+  profiles: ProfileRouteDeps['profiles'];
 }
 
 const SeriesQuery = Type.Object(
@@ -45,6 +48,7 @@ export function registerEngineApi(app: FastifyInstance, deps: ApiDeps): void {
   app.setNotFoundHandler((req, reply) => fail(reply, 404, 'not_found', `no route ${req.method} ${req.url}`));
 
   app.get('/api/v1/status', async () => deps.status());
+  registerProfileRoutes(app, deps);
   app.get('/api/v1/config', async () => deps.config());
 
   app.get('/api/v1/sources', async (_req, reply) => {

@@ -3,6 +3,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ProfileKind } from '../analysis/analyze-profile.js';
 import { CaptureError, DEFAULT_CPU_INTERVAL_US, encodeRaw, type CaptureRequest, type CapturedProfile } from './capture-types.js';
 import { PERF_SCRIPT_FIELDS, PerfScriptParser } from './perf-script.js';
 
@@ -61,13 +62,11 @@ function lastLines(text: string): string {
 }
 
 /**
- * Records a CPU profile of a native process with Linux `perf` (`perf record -e cpu-clock -g -p PID`,
- * then `perf script` into a V8-shaped profile, see PerfScriptParser). Only `cpu` is supported; a
- * missing `perf` is a `tool_missing` error naming the Debian package. `pathEnv` is where `perf` is
- * looked up (the engine's PATH by default).
+ * The `perf` executable that can profile a native process for this kind: `unsupported` for
+ * anything but `cpu`, `tool_missing` (naming the Debian package) when `perf` is not on `pathEnv`.
  */
-export async function capturePerf(pid: number, label: string, req: CaptureRequest, pathEnv?: string): Promise<CapturedProfile> {
-  if (req.kind !== 'cpu') {
+export function perfFor(pid: number, label: string, kind: ProfileKind, pathEnv?: string): string {
+  if (kind !== 'cpu') {
     throw new CaptureError('unsupported', `pid ${pid} (${label}) is not a Node.js process: only a cpu profile can be recorded, with perf`);
   }
   const perf = findExecutable('perf', pathEnv);
@@ -77,6 +76,17 @@ export async function capturePerf(pid: number, label: string, req: CaptureReques
       `perf is not installed (not found on PATH): pid ${pid} (${label}) is not a Node.js process, and native processes are profiled with perf; install the Debian package linux-perf`,
     );
   }
+  return perf;
+}
+
+/**
+ * Records a CPU profile of a native process with Linux `perf` (`perf record -e cpu-clock -g -p PID`,
+ * then `perf script` into a V8-shaped profile, see PerfScriptParser). Only `cpu` is supported; a
+ * missing `perf` is a `tool_missing` error naming the Debian package. `pathEnv` is where `perf` is
+ * looked up (the engine's PATH by default).
+ */
+export async function capturePerf(pid: number, label: string, req: CaptureRequest, pathEnv?: string): Promise<CapturedProfile> {
+  const perf = perfFor(pid, label, req.kind, pathEnv);
   const intervalUs = req.samplingIntervalUs ?? DEFAULT_CPU_INTERVAL_US;
   const hz = Math.max(1, Math.min(maxSampleRate(), Math.round(1e6 / intervalUs)));
   const dir = mkdtempSync(join(tmpdir(), 'perf-engine-perf-'));
@@ -108,7 +118,7 @@ export async function capturePerf(pid: number, label: string, req: CaptureReques
       raw: encodeRaw(profile, req.maxBytes),
       startedAt,
       durationMs: wallMs,
-      extra: { tool: 'perf', event: 'cpu-clock', frequency_hz: hz, sample_count: parser.sampleCount, note: 'on-CPU time only: shares are of CPU time, not wall time' },
+      extra: { tool: 'perf', event: 'cpu-clock', frequency_hz: hz, wall_ms: Math.round(wallMs), note: 'on-CPU time only: durations and shares are of CPU time, not wall time' },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,89 @@
+import { Ajv } from 'ajv';
+import type { Logger } from 'pino';
+import { decodeText, replyJson, type Bus, type BusMessage } from '../../bus/bus.js';
+import { ENGINE_QUEUE, SUBJECTS } from '../../bus/subjects.js';
+import { ProfileRequestMessage } from '../../bus/wire/inbound.js';
+import type { InvalidMessageReporter } from '../../ingest/invalid-messages.js';
+import type { ProfileJob, ProfileService } from './profile-service.js';
+
+const ajv = new Ajv({ strict: false, allErrors: false });
+const checkRequest = ajv.compile<ProfileRequestMessage>(ProfileRequestMessage);
+
+/** Largest request accepted, bytes (a profile request is a few hundred). */
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** Turns a validated request into a job. */
+export function jobFromRequest(req: ProfileRequestMessage): ProfileJob {
+  return {
+    target: req.target,
+    kind: req.kind ?? 'cpu',
+    durationSeconds: req.duration_seconds ?? 10,
+    ...(req.sampling_interval_us !== undefined ? { samplingIntervalUs: req.sampling_interval_us } : {}),
+    requestId: req.request_id ?? null,
+    trigger: 'request',
+  };
+}
+
+/**
+ * Handles `orchestrator.profile_request`: validates at the edge (an invalid message is rejected
+ * whole, counted, announced, and answered with its reason), then asks the service to start the
+ * profile. The reply says `{ok: true, profile_id, ...}` or gives the refusal's code; a refusal is
+ * also published on `performance.profile_report`, so a requester without a reply subject learns of it.
+ */
+export class ProfileRequestHandler {
+  readonly name = 'profile-requests';
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly service: ProfileService,
+    private readonly invalid: InvalidMessageReporter,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.#unsubscribe = this.bus.subscribe(SUBJECTS.profileRequest, (m) => this.handle(m), { queue: ENGINE_QUEUE });
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+  }
+
+  /** Handles one request message. */
+  handle(msg: BusMessage): void {
+    if (msg.data.byteLength > MAX_REQUEST_BYTES) return this.#reject(msg, 'too_large', `message of ${msg.data.byteLength} bytes exceeds ${MAX_REQUEST_BYTES}`);
+    let value: unknown;
+    try {
+      value = JSON.parse(decodeText(msg.data));
+    } catch (err) {
+      return this.#reject(msg, 'bad_json', `not JSON: ${(err as Error).message}`);
+    }
+    if (!checkRequest(value)) {
+      const e = checkRequest.errors?.[0];
+      const where = `request${e?.instancePath.replace(/\//g, '.') ?? ''}`;
+      const why = e?.keyword === 'anyOf' && e.instancePath === '/target' ? 'must be {"agent_id": NAME}, {"pid": N} or {"self": true}' : (e?.message ?? 'invalid');
+      return this.#reject(msg, 'bad_shape', `${where}: ${why}`);
+    }
+    const job = jobFromRequest(value);
+    const result = this.service.start(job);
+    if (result.ok) {
+      replyJson(this.bus, msg, {
+        ok: true,
+        profile_id: result.profileId,
+        request_id: job.requestId,
+        target: job.target,
+        kind: job.kind,
+        duration_seconds: job.durationSeconds,
+      });
+      return;
+    }
+    this.log.info({ code: result.code, reason: result.message, target: job.target }, 'profile request refused');
+    replyJson(this.bus, msg, { ok: false, request_id: job.requestId, error: { code: result.code, message: result.message } });
+    this.service.publishRefusal(job, result.code, result.message);
+  }
+
+  #reject(msg: BusMessage, code: string, reason: string): void {
+    this.invalid.report(msg.subject, code, reason, msg.data);
+    replyJson(this.bus, msg, { ok: false, error: { code, message: reason } });
+  }
+}
