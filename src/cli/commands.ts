@@ -14,7 +14,7 @@ export async function loadCommands(): Promise<CommandFactory[]> {
     import('./metrics.js'),
     import('./schemas.js'),
     import('./detect.js'),
-    import('./profile-offline.js'),
+    import('./profile-capture.js'),
   ]);
   return modules.map((m) => m.default);
 }

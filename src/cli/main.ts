@@ -9,6 +9,8 @@ async function main(argv: string[]): Promise<number> {
     .description('Performance Engine Agent: monitors, profiles and diagnoses a multi-agent platform')
     .version(VERSION)
     .exitOverride()
+    // Options are read by the command they follow, so a command and its subcommands may share option names.
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(text) });
   for (const factory of await loadCommands()) program.addCommand(factory().exitOverride());

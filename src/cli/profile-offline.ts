@@ -92,20 +92,37 @@ function outputFormat(options: AnalyzeOptions): ExportFormat | undefined {
 function analyze(file: string, options: AnalyzeOptions): void {
   const top = parseTop(options.top);
   const format = outputFormat(options);
-  const loaded = load(file, top);
+  printProfile(load(file, top), file, { top, ...(format !== undefined ? { format } : {}), ...(options.out !== undefined ? { out: options.out } : {}), json: options.json === true });
+}
+
+/** How `printProfile` shows a profile. */
+export interface PrintOptions {
+  readonly top: number;
+  readonly json: boolean;
+  /** With `out`: write this export there first. */
+  readonly format?: ExportFormat;
+  readonly out?: string;
+}
+
+/**
+ * Shows an analysed profile as `profile analyze` does (the table, or `--json`), after writing its
+ * export to `out` when a format is given. `label` names it (a file path, or the profiled target).
+ */
+export function printProfile(loaded: AnalyzedProfile, label: string, options: PrintOptions): void {
+  const { top, format } = options;
   if (format !== undefined && !canExport(loaded.kind, format)) throw usageError(`a ${loaded.kind} profile cannot be written as ${format}`);
   if (format !== undefined && options.out !== undefined) {
-    const bytes = write(options.out, exportProfile(loaded, format, basename(file)));
+    const bytes = write(options.out, exportProfile(loaded, format, basename(label)));
     process.stderr.write(`wrote ${options.out} (${format}, ${bytes} bytes)\n`);
   }
   if (loaded.kind === 'event_loop') {
     const summary = summarizeEventLoop(loaded.report, { top });
-    process.stdout.write(options.json ? `${JSON.stringify({ kind: 'event_loop', ...summary })}\n` : formatEventLoopSummary(summary, file));
+    process.stdout.write(options.json ? `${JSON.stringify({ kind: 'event_loop', ...summary })}\n` : formatEventLoopSummary(summary, label));
     return;
   }
   const report = loaded.analysis.report;
   if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(report.kind === 'cpu' ? formatCpuReport(report, file) : formatHeapReport(report, file));
+  else process.stdout.write(report.kind === 'cpu' ? formatCpuReport(report, label) : formatHeapReport(report, label));
 }
 
 function diff(fileA: string, fileB: string, options: DiffOptions): void {
