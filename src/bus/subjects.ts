@@ -8,6 +8,8 @@ export const SUBJECTS = {
   bottleneckDetected: 'performance.bottleneck_detected',
   optimizationStatus: 'performance.optimization_status',
   alert: 'performance.alert',
+  /** Escalations, de-escalations and re-notifications of a firing alert (project extension). */
+  alertUpdate: 'performance.alert_update',
   invalidMessage: 'performance.invalid_message',
   /** Announces a rejected live configuration update (project extension). */
   configRejected: 'performance.config_rejected',

@@ -23,7 +23,43 @@ const thresholdLevels = {
   renotify_seconds: Type.Optional(
     Type.Number({ minimum: 0, maximum: 604800, description: 're-send a firing alert at this interval (0: never)' }),
   ),
+  keep_firing_seconds: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 86400,
+      description: 'a firing alert whose condition clears stays firing this long; a return in time continues the episode (flap merge)',
+    }),
+  ),
 };
+
+const seconds = (max: number, description: string) => Type.Optional(Type.Number({ minimum: 0, maximum: max, description }));
+
+/** Settings of degradation alerts (departures from a series' own baseline); absent fields take their defaults. */
+export const DegradationSchema = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean({ description: 'raise degradation alerts at all' })),
+    min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'anomaly score that opens a candidate episode' })),
+    min_spreads: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'departure from the baseline, in spreads, needed to count as degraded' })),
+    min_change: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1000, description: 'departure relative to the baseline (0.25 = 25%) needed to count as degraded' }),
+    ),
+    min_samples: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000000, description: 'samples a series must have been learned from first' })),
+    for_seconds: seconds(86400, 'the departure must hold this long (event time) before the alert fires'),
+    keep_firing_seconds: seconds(86400, 'a firing degradation stays firing this long after the series returns'),
+    critical_factor: Type.Optional(
+      Type.Number({ minimum: 1, maximum: 1000, description: 'critical when the departure is this many times the warning departure' }),
+    ),
+    cooldown_seconds: seconds(604800, 'after an episode resolves, anomalies of the series are ignored this long'),
+    accept_after_seconds: seconds(604800, 'a degradation firing this long is accepted as the new baseline and resolves (0: never)'),
+    exclude_sources: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'globs of sources never given degradation alerts' })),
+    exclude_metrics: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100, description: 'globs of metrics never given degradation alerts' })),
+  },
+  {
+    additionalProperties: false,
+    description: 'Degradation alerts: a series departing from its own baseline, without a threshold (see docs/alerting.md).',
+  },
+);
+export type DegradationSettings = Static<typeof DegradationSchema>;
 
 /** A threshold rule for one metric (`alert_thresholds` value). */
 export const ThresholdRuleSchema = Type.Object(
@@ -137,6 +173,42 @@ export const ConfigSchema = Type.Object(
       maximum: 86400,
       description: 'How often the retention job runs.',
     }),
+    detect_max_series: Type.Integer({
+      minimum: 1,
+      maximum: 10000000,
+      description: 'Most series the streaming detector keeps in memory; the least recently updated are evicted (their state saved).',
+    }),
+    detect_anomaly_score: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'Score at or above which the streaming detector emits an anomaly event.',
+    }),
+    detect_checkpoint_seconds: Type.Integer({
+      minimum: 5,
+      maximum: 86400,
+      description: 'How often detector states updated since the last save are persisted (also at stop).',
+    }),
+    detect_warmup_samples: Type.Integer({
+      minimum: 0,
+      maximum: 100000,
+      description: 'Stored samples a new series (without saved state) is warmed with from history; 0 for none.',
+    }),
+    alert_keep_firing_seconds: Type.Number({
+      minimum: 0,
+      maximum: 86400,
+      description: 'Default keep_firing_seconds of threshold rules: flap merge window after a condition clears.',
+    }),
+    alert_stale_seconds: Type.Number({
+      minimum: 1,
+      maximum: 604800,
+      description: 'A series with an open alert and no sample for this long (event-time gap or wall time) ends it as stale.',
+    }),
+    alert_queue_max: Type.Integer({
+      minimum: 1,
+      maximum: 1000000,
+      description: 'Notifications waiting for the bus beyond which the oldest are dropped (and counted).',
+    }),
+    alert_degradation: DegradationSchema,
   },
   { additionalProperties: false },
 );
@@ -178,6 +250,27 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   store_batch_max_samples: 100000,
   store_max_pending_samples: 2000000,
   retention_check_interval_seconds: 3600,
+  detect_max_series: 100000,
+  detect_anomaly_score: 0.6,
+  detect_checkpoint_seconds: 300,
+  detect_warmup_samples: 12000,
+  alert_keep_firing_seconds: 60,
+  alert_stale_seconds: 300,
+  alert_queue_max: 10000,
+  alert_degradation: {
+    enabled: true,
+    min_score: 0.7,
+    min_spreads: 6,
+    min_change: 0.25,
+    min_samples: 300,
+    for_seconds: 120,
+    keep_firing_seconds: 120,
+    critical_factor: 3,
+    cooldown_seconds: 1800,
+    accept_after_seconds: 3600,
+    exclude_sources: [],
+    exclude_metrics: [],
+  },
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
@@ -196,6 +289,13 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'ingest_max_future_skew_seconds',
   'ingest_max_batch_snapshots',
   'retention_check_interval_seconds',
+  'detect_max_series',
+  'detect_anomaly_score',
+  'detect_checkpoint_seconds',
+  'detect_warmup_samples',
+  'alert_keep_firing_seconds',
+  'alert_stale_seconds',
+  'alert_degradation',
 ];
 
 /** Environment variables that are not `PERF_ENGINE_<KEY>`. */

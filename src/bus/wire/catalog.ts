@@ -4,6 +4,7 @@ import { RealtimeMetricsMessage } from './realtime-metrics.js';
 import { ProfileRequestMessage } from './inbound.js';
 import {
   AlertMessage,
+  AlertUpdateMessage,
   BottleneckMessage,
   InvalidMessageNotice,
   OptimizationStatusMessage,
@@ -28,6 +29,7 @@ export const WIRE_SCHEMAS: readonly { subject: string; direction: 'in' | 'out' |
   { subject: 'performance.profile_report', direction: 'out', schema: ProfileReportMessage },
   { subject: 'performance.optimization_status', direction: 'out', schema: OptimizationStatusMessage },
   { subject: 'performance.alert', direction: 'out', schema: AlertMessage },
+  { subject: 'performance.alert_update', direction: 'out', schema: AlertUpdateMessage },
   { subject: 'performance.invalid_message', direction: 'out', schema: InvalidMessageNotice },
   { subject: 'reply', direction: 'reply', schema: { ...Reply, $id: 'reply' } },
   { subject: 'agent.{agent_id}.profile', direction: 'out', schema: AgentProfileRequest },

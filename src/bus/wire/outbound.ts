@@ -115,7 +115,20 @@ export const OptimizationStatusMessage = Type.Object(
   { $id: 'performance.optimization_status', additionalProperties: true },
 );
 
-/** `performance.alert`: one `firing` and one `resolved` per episode. */
+/** Rules that raise alerts (docs/alerting.md). */
+const AlertExtras = {
+  rule: Type.Optional(literalUnion(['threshold', 'degradation'] as const, 'rule that raised the alert')),
+  fired_at: Type.Optional(Type.Union([OutboundTimestamp, Type.Null()], { description: 'when the alert fired, after its hold (event time)' })),
+  max_severity: Type.Optional(literalUnion(SEVERITIES, 'highest severity reached in the episode')),
+  resolve_reason: Type.Optional(
+    Type.Union([literalUnion(['cleared', 'stale', 'rule_removed', 'baseline_adapted'] as const), Type.Null()], {
+      description: 'why the episode ended (resolved messages only)',
+    }),
+  ),
+  baseline: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'the baseline a degradation is measured from' })),
+};
+
+/** `performance.alert`: one `firing` and one `resolved` per episode (`alert_id`). */
 export const AlertMessage = Type.Object(
   {
     alert_id: Type.String({ format: 'uuid' }),
@@ -128,8 +141,21 @@ export const AlertMessage = Type.Object(
     started_at: OutboundTimestamp,
     resolved_at: Type.Union([OutboundTimestamp, Type.Null()]),
     message: Type.String(),
+    ...AlertExtras,
   },
   { $id: 'performance.alert', additionalProperties: true },
+);
+export type AlertMessage = Static<typeof AlertMessage>;
+
+/** `performance.alert_update` (project extension): an escalation, de-escalation or re-notification of a firing alert. */
+export const AlertUpdateMessage = Type.Object(
+  {
+    ...AlertMessage.properties,
+    state: Type.Literal('firing'),
+    update: literalUnion(['escalated', 'deescalated', 'renotify'] as const, 'what changed within the episode'),
+    previous_severity: Type.Optional(literalUnion(SEVERITIES, 'severity before an escalation or de-escalation')),
+  },
+  { $id: 'performance.alert_update', additionalProperties: true },
 );
 
 /** `performance.invalid_message`: a rejected inbound message (never more than 256 payload bytes). */
