@@ -9,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   validate: () => import('./validate.js'),
   nab: () => import('./nab.js'),
   detect: () => import('./detect.js'),
+  'detect-stream': () => import('./detect-stream.js'),
   collect: () => import('./collect.js'),
   'profile-analysis': () => import('./profile-analysis.js'),
 };

@@ -1,0 +1,358 @@
+import { createSeriesDetector, restoreSeriesDetector, type SeriesDetail, type SeriesDetector } from '../anomaly/index.js';
+import type { MetricSnapshot } from '../../model/snapshot.js';
+import type { Anomaly, AnomalyListener, DetectionEvents, SampleFollower } from './detection-events.js';
+import { pickVictims, SeriesEntry, SourceSeries } from './series-entry.js';
+
+/** What a new series starts from: its saved detector state and the stored samples after it. */
+export interface SeriesLoad {
+  /** Saved detector snapshot, or null. */
+  readonly state: Uint8Array | null;
+  /** Stored samples after the saved state and before the first live sample, oldest first. */
+  readonly timestamps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** A series to load, with the time of its first live sample (history stops before it). */
+export interface LoadRequest {
+  readonly source: string;
+  readonly metric: string;
+  readonly before: number;
+}
+
+/** Loads series in a batch; one result per request, in order (null: nothing saved or stored). */
+export type SeriesLoader = (requests: readonly LoadRequest[]) => Promise<readonly (SeriesLoad | null)[]>;
+
+/** A detector state handed out for saving. */
+export interface SavedState {
+  readonly source: string;
+  readonly metric: string;
+  readonly state: Uint8Array;
+  readonly lastTs: number;
+}
+
+/** Settings of the manager; `maxSeries` and `anomalyScore` may change live. */
+export interface ManagerOptions {
+  readonly maxSeries: number;
+  readonly anomalyScore: number;
+  /** Series per loader call. */
+  readonly loadBatch?: number;
+  /** Series waiting for their load beyond which new series start cold. */
+  readonly maxLoading?: number;
+  /** Samples buffered per loading series beyond which it starts cold without its load. */
+  readonly maxBufferedPerSeries?: number;
+}
+
+/** Counters of the manager. */
+export interface ManagerStats {
+  readonly series: number;
+  readonly loading: number;
+  readonly samples: number;
+  readonly late: number;
+  readonly anomalies: number;
+  readonly evicted: number;
+  readonly loadsStartedCold: number;
+  readonly loadErrors: number;
+  readonly restoreErrors: number;
+  readonly listenerErrors: number;
+}
+
+const keyOf = (source: string, metric: string) => `${source}\u0000${metric}`;
+
+/**
+ * Feeds every sample to its series' detector in event time (the snapshot's timestamp). A series'
+ * first sample creates its detector from its saved state and stored history (read in batches by
+ * the loader while its samples are buffered); a sample older than the series' newest is counted
+ * and skipped. At most `maxSeries` series are held: the least recently updated are evicted, their
+ * state handed out for saving. Synchronous and I/O-free apart from the injected loader.
+ */
+export class DetectionManager implements DetectionEvents {
+  readonly #sources = new Map<string, SourceSeries>();
+  readonly #listeners: AnomalyListener[] = [];
+  readonly #queue: SeriesEntry[] = [];
+  /** States of evicted series not yet saved, by key: reused if the series comes back first. */
+  readonly #evicted = new Map<string, SavedState>();
+  #opts: Required<ManagerOptions>;
+  #count = 0;
+  #loading = 0;
+  #clock = 0;
+  #inFlight = false;
+  readonly #stats = { samples: 0, late: 0, anomalies: 0, evicted: 0, loadsStartedCold: 0, loadErrors: 0, restoreErrors: 0, listenerErrors: 0 };
+
+  constructor(
+    opts: ManagerOptions,
+    private readonly loader: SeriesLoader | null = null,
+    private readonly onError: (err: unknown, what: string) => void = () => {},
+  ) {
+    this.#opts = { loadBatch: 200, maxLoading: 100_000, maxBufferedPerSeries: 1000, ...opts };
+  }
+
+  /** Applies changed settings; a lower series cap evicts at once. */
+  setOptions(opts: Partial<ManagerOptions>): void {
+    this.#opts = { ...this.#opts, ...opts };
+    if (this.#count > this.#opts.maxSeries) this.#evict();
+  }
+
+  /** Scores every sample of the snapshots (the hot path). */
+  ingest(snapshots: readonly MetricSnapshot[]): void {
+    const level = this.#opts.anomalyScore;
+    let samples = 0;
+    let late = 0;
+    for (let i = 0; i < snapshots.length; i++) {
+      const snap = snapshots[i]!;
+      let src = this.#sources.get(snap.source);
+      if (src === undefined) {
+        src = new SourceSeries();
+        this.#sources.set(snap.source, src);
+      }
+      const ts = snap.timestamp;
+      const metrics = snap.metrics;
+      const tick = ++this.#clock;
+      const names = src.names;
+      const entries = src.entries;
+      let j = 0;
+      let same = true;
+      for (const metric in metrics) {
+        let e: SeriesEntry;
+        if (same && names[j] === metric) e = entries[j]!;
+        else {
+          if (same) {
+            same = false;
+            names.length = j;
+            entries.length = j;
+          }
+          e = src.byMetric.get(metric) ?? this.#add(snap.source, metric, src);
+          names.push(metric);
+          entries.push(e);
+        }
+        j++;
+        if (ts < e.lastTs) {
+          late++;
+          continue;
+        }
+        e.lastTs = ts;
+        e.touched = tick;
+        samples++;
+        const d = e.detector;
+        const value = metrics[metric]!;
+        if (d === null) {
+          this.#buffer(e, ts, value);
+          continue;
+        }
+        const score = d.update(ts, value);
+        e.dirty = true;
+        if ((score >= level && score > 0) || e.followers !== null) this.#emit(e, d, ts, value, score);
+      }
+      if (j < names.length) {
+        names.length = j;
+        entries.length = j;
+      }
+    }
+    this.#stats.samples += samples;
+    this.#stats.late += late;
+    if (this.#count > this.#opts.maxSeries) this.#evict();
+  }
+
+  onAnomaly(listener: AnomalyListener): () => void {
+    this.#listeners.push(listener);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i >= 0) this.#listeners.splice(i, 1);
+    };
+  }
+
+  follow(source: string, metric: string, follower: SampleFollower): () => void {
+    let src = this.#sources.get(source);
+    if (src === undefined) this.#sources.set(source, (src = new SourceSeries()));
+    const e = src.byMetric.get(metric) ?? this.#add(source, metric, src);
+    (e.followers ??= []).push(follower);
+    return () => {
+      const list = e.followers;
+      const i = list ? list.indexOf(follower) : -1;
+      if (i < 0) return;
+      list!.splice(i, 1);
+      if (list!.length === 0) e.followers = null;
+    };
+  }
+
+  detail(source: string, metric: string): SeriesDetail | null {
+    return this.#sources.get(source)?.byMetric.get(metric)?.detector?.detail() ?? null;
+  }
+
+  metricsOf(source: string): readonly string[] {
+    const src = this.#sources.get(source);
+    if (!src) return [];
+    return [...src.byMetric.values()].filter((e) => e.detector !== null).map((e) => e.metric);
+  }
+
+  /**
+   * Hands out the states of series updated since they were last handed out (evicted ones first),
+   * marking them clean. Lazy, so a caller can save in chunks while ingestion goes on.
+   */
+  *dirtyStates(): Generator<SavedState> {
+    for (const [k, saved] of this.#evicted) {
+      this.#evicted.delete(k);
+      yield saved;
+    }
+    for (const src of this.#sources.values()) {
+      for (const e of src.byMetric.values()) {
+        if (!e.dirty || e.detector === null) continue;
+        e.dirty = false;
+        yield { source: e.source, metric: e.metric, state: e.detector.snapshot(), lastTs: e.lastTs };
+      }
+    }
+  }
+
+  /** Resolves once no series is waiting for its load (tests, orderly stop). */
+  async idle(): Promise<void> {
+    while (this.#inFlight || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  stats(): ManagerStats {
+    return { series: this.#count, loading: this.#loading, ...this.#stats };
+  }
+
+  #add(source: string, metric: string, src: SourceSeries): SeriesEntry {
+    const e = new SeriesEntry(source, metric);
+    src.byMetric.set(metric, e);
+    this.#count++;
+    return e;
+  }
+
+  /** Scores one sample outside the hot loop (buffered samples of a series that finished loading). */
+  #score(e: SeriesEntry, d: SeriesDetector, ts: number, value: number): void {
+    const score = d.update(ts, value);
+    e.dirty = true;
+    if ((score >= this.#opts.anomalyScore && score > 0) || e.followers !== null) this.#emit(e, d, ts, value, score);
+  }
+
+  /** Delivers a scored sample to anomaly listeners (when it reached the level) and followers. */
+  #emit(e: SeriesEntry, d: SeriesDetector, ts: number, value: number, score: number): void {
+    // Followers added by an anomaly listener start with the next sample.
+    const followers = e.followers === null ? null : [...e.followers];
+    if (score > 0 && score >= this.#opts.anomalyScore && this.#listeners.length > 0) {
+      this.#stats.anomalies++;
+      const a: Anomaly = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: d.detail() };
+      for (const l of this.#listeners) this.#call(() => l(a));
+    }
+    if (followers !== null) {
+      const s = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: () => d.detail() };
+      for (const f of followers) this.#call(() => f(s));
+    }
+  }
+
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#stats.listenerErrors++;
+      this.onError(err, 'detection listener failed');
+    }
+  }
+
+  /** First sample of a series, or one more while it loads. */
+  #buffer(e: SeriesEntry, ts: number, value: number): void {
+    if (e.buffer === null) {
+      const saved = this.#evicted.get(keyOf(e.source, e.metric));
+      if (saved) {
+        this.#evicted.delete(keyOf(e.source, e.metric));
+        e.dirty = true;
+        this.#start(e, { state: saved.state, timestamps: [], values: [] });
+      } else if (this.loader === null || this.#loading >= this.#opts.maxLoading) {
+        if (this.loader !== null) this.#stats.loadsStartedCold++;
+        this.#start(e, null);
+      } else {
+        e.buffer = [];
+        this.#loading++;
+        this.#queue.push(e);
+        // Deferred, so the new series of one message are loaded in one batch.
+        if (this.#queue.length === 1) queueMicrotask(() => this.#pump());
+      }
+    }
+    if (e.detector !== null) {
+      this.#score(e, e.detector, ts, value);
+      return;
+    }
+    const buf = e.buffer!;
+    buf.push(ts, value);
+    if (buf.length / 2 >= this.#opts.maxBufferedPerSeries) {
+      this.#stats.loadsStartedCold++;
+      this.#finishLoad(e, null);
+    }
+  }
+
+  /** Creates the detector from a load (or fresh), then scores what was buffered. */
+  #start(e: SeriesEntry, load: SeriesLoad | null): void {
+    let d: SeriesDetector | null = null;
+    if (load?.state) {
+      try {
+        d = restoreSeriesDetector(load.state);
+      } catch (err) {
+        this.#stats.restoreErrors++;
+        this.onError(err, `detector state of ${e.source} ${e.metric} not restored`);
+      }
+    }
+    d ??= createSeriesDetector();
+    if (load && load.timestamps.length > 0) d.warm(load.timestamps, load.values);
+    e.detector = d;
+  }
+
+  #finishLoad(e: SeriesEntry, load: SeriesLoad | null): void {
+    const buf = e.buffer;
+    if (buf === null) return;
+    e.buffer = null;
+    this.#loading--;
+    let history = load;
+    if (load && buf.length > 0) {
+      // History stops before the first buffered sample, so nothing is learned twice.
+      const first = buf[0]!;
+      let n = load.timestamps.length;
+      while (n > 0 && load.timestamps[n - 1]! >= first) n--;
+      if (n < load.timestamps.length) {
+        history = { state: load.state, timestamps: Array.prototype.slice.call(load.timestamps, 0, n), values: Array.prototype.slice.call(load.values, 0, n) };
+      }
+    }
+    this.#start(e, history);
+    for (let i = 0; i < buf.length; i += 2) this.#score(e, e.detector!, buf[i]!, buf[i + 1]!);
+  }
+
+  #pump(): void {
+    if (this.#inFlight || this.#queue.length === 0 || this.loader === null) return;
+    const batch = this.#queue.splice(0, this.#opts.loadBatch).filter((e) => e.buffer !== null);
+    if (batch.length === 0) return this.#pump();
+    this.#inFlight = true;
+    const requests = batch.map((e) => ({ source: e.source, metric: e.metric, before: e.buffer!.length > 0 ? e.buffer![0]! : e.lastTs }));
+    this.loader(requests).then(
+      (loads) => batch.forEach((e, i) => this.#finishLoad(e, loads[i] ?? null)),
+      (err: unknown) => {
+        this.#stats.loadErrors++;
+        this.onError(err, 'loading detector states failed; series start cold');
+        for (const e of batch) this.#finishLoad(e, null);
+      },
+    ).finally(() => {
+      this.#inFlight = false;
+      this.#pump();
+    });
+  }
+
+  #evict(): void {
+    // Evicting 5% below the cap makes the O(n) selection rare: once per 5% of new series.
+    const slack = Math.max(1, Math.floor(this.#opts.maxSeries / 20));
+    const excess = Math.min(this.#count, this.#count - this.#opts.maxSeries + slack);
+    for (const e of pickVictims(this.#sources.values(), excess)) {
+      const src = this.#sources.get(e.source)!;
+      src.byMetric.delete(e.metric);
+      src.resetOrder();
+      if (src.byMetric.size === 0) this.#sources.delete(e.source);
+      this.#count--;
+      this.#stats.evicted++;
+      if (e.dirty && e.detector !== null) {
+        this.#evicted.set(keyOf(e.source, e.metric), { source: e.source, metric: e.metric, state: e.detector.snapshot(), lastTs: e.lastTs });
+      }
+    }
+    // Unsaved evicted states are bounded too: past the cap the oldest are forgotten.
+    for (const k of this.#evicted.keys()) {
+      if (this.#evicted.size <= Math.max(1000, this.#opts.maxSeries)) break;
+      this.#evicted.delete(k);
+    }
+  }
+}
