@@ -20,6 +20,10 @@ import { MetricWriter } from './store/metric-writer.js';
 import type { AutoDecision, BottleneckEvent } from './profile/service/auto-profiler.js';
 import { Profiling } from './profile/service/profiling.js';
 import { describeDb, openDb } from './store/open-db.js';
+import { DetectionStage, detectionSettings } from './detect/stream/detection-stage.js';
+import type { DetectionEvents } from './detect/stream/detection-events.js';
+import { AlertingStage, alertingSettings } from './alert/alerting-stage.js';
+import { busSink } from './alert/notification-queue.js';
 import { RetentionJob } from './store/retention-job.js';
 
 /** What the engine can be given instead of building it itself (tests, embedding). */
@@ -60,6 +64,8 @@ export class PerformanceEngine {
   #invalid: InvalidMessageReporter | null = null;
   #liveConfig: LiveConfigUpdates | null = null;
   #profiling: Profiling | null = null;
+  #detection: DetectionStage | null = null;
+  #alerting: AlertingStage | null = null;
   #lock: ReturnType<typeof acquireLock> | null = null;
   readonly #snapshotListeners: ((s: readonly MetricSnapshot[]) => void)[] = [];
 
@@ -96,12 +102,18 @@ export class PerformanceEngine {
       status: () => this.status(),
       config: () => describeConfig(this.config),
       profiles: () => this.#profiling?.service ?? null,
+      alerting: () => this.#alerting,
     });
   }
 
   /** Adds a listener of every snapshot the engine accepts (its own and other agents'). */
   onSnapshots(listener: (s: readonly MetricSnapshot[]) => void): void {
     this.#snapshotListeners.push(listener);
+  }
+
+  /** The streaming detection stage's anomalies and followed series (for diagnosis); null before start. */
+  get detection(): DetectionEvents | null {
+    return this.#detection?.events ?? null;
   }
 
   /** Opens connections, migrates, wires the stages and starts them. */
@@ -156,9 +168,17 @@ export class PerformanceEngine {
     this.#invalid = invalid;
     this.#liveConfig = live;
     this.#profiling = profiling;
+    const detection = new DetectionStage(db, this.agent.logger('detect'), () => detectionSettings(this.config.current));
+    const alerting = new AlertingStage(db, busSink(bus), detection.events, this.agent.logger('alert'), () => alertingSettings(this.config.current));
+    this.#detection = detection;
+    this.#alerting = alerting;
+    this.onSnapshots((s) => detection.ingest(s));
+    this.onSnapshots((s) => alerting.ingest(s));
 
     this.agent.use({ name: 'writer', stop: () => writer.stop() });
     this.agent.use(retention);
+    this.agent.use(detection);
+    this.agent.use(alerting);
     this.agent.use({ name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() });
     this.agent.use(monitor);
     this.agent.use(profiling);
@@ -193,6 +213,8 @@ export class PerformanceEngine {
     }
     if (changed.includes('log_level')) this.log.level = c.log_level;
     this.#profiling?.applyConfig(changed);
+    this.#detection?.applyConfig(changed);
+    this.#alerting?.applyConfig(changed);
   }
 
   /** A tick of the engine's own collection: published, stored, and passed on like ingested data. */
@@ -238,6 +260,8 @@ export class PerformanceEngine {
       config_updates: this.#liveConfig?.stats() ?? null,
       retention: this.#retention?.status() ?? null,
       profiling: this.#profiling?.status() ?? null,
+      detection: this.#detection?.status() ?? null,
+      alerting: this.#alerting?.status() ?? null,
     };
   }
 

@@ -5,6 +5,7 @@ import { listMetrics, listSources, querySeries } from '../store/metric-queries.j
 import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { registerProfileRoutes, type ProfileRouteDeps } from './profile-routes.js';
+import { registerAlertRoutes, type AlertRouteDeps } from './alert-routes.js';
 
 /** What the API reads from the running engine. */
 export interface ApiDeps {
@@ -16,6 +17,8 @@ export interface ApiDeps {
   config(): unknown;
   /** The profile service, or null while the engine is starting. */
   profiles: ProfileRouteDeps['profiles'];
+  /** The alerting stage, or null while the engine is starting. */
+  alerting: AlertRouteDeps['alerting'];
 }
 
 const SeriesQuery = Type.Object(
@@ -49,6 +52,7 @@ export function registerEngineApi(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/api/v1/status', async () => deps.status());
   registerProfileRoutes(app, deps);
+  registerAlertRoutes(app, deps);
   app.get('/api/v1/config', async () => deps.config());
 
   app.get('/api/v1/sources', async (_req, reply) => {

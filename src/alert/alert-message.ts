@@ -1,0 +1,112 @@
+import type { AlertMessage, Severity } from '../bus/wire/outbound.js';
+import type { ResolveReason, Transition } from './alert-machine.js';
+import type { DegradationReference } from './degradation.js';
+
+/** Rules that raise alerts. */
+export const ALERT_RULES = ['threshold', 'degradation'] as const;
+export type AlertRule = (typeof ALERT_RULES)[number];
+
+/** A transition of one series' alert, with what identifies the series and rule. */
+export interface AlertTransition extends Transition {
+  readonly source: string;
+  readonly metric: string;
+  readonly rule: AlertRule;
+  /** The baseline a degradation is measured from (null for thresholds). */
+  readonly reference: DegradationReference | null;
+}
+
+/** Updates within an episode, published on `performance.alert_update`. */
+export const ALERT_UPDATES = ['escalated', 'deescalated', 'renotify'] as const;
+export type AlertUpdate = (typeof ALERT_UPDATES)[number];
+
+/** `performance.alert` (and `performance.alert_update`) as published: PROTOCOL.md fields plus documented extras. */
+export interface AlertNotice extends AlertMessage {
+  readonly rule: AlertRule;
+  readonly fired_at: string | null;
+  readonly max_severity: Severity;
+  readonly resolve_reason: ResolveReason | null;
+  readonly baseline: number | null;
+  readonly update?: AlertUpdate;
+  readonly previous_severity?: Severity;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A number as people read it: at most 4 significant digits, no exponent for ordinary magnitudes. */
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e9 || a < 1e-3)) return v.toPrecision(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** A duration in words: `45 s`, `5 min`, `2 h 5 min`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+const REASONS: Record<ResolveReason, string> = {
+  cleared: 'back to normal',
+  stale: 'no samples any more (stale)',
+  rule_removed: 'its rule was removed',
+  baseline_adapted: 'accepted as the new baseline',
+};
+
+/** The plain-English message of a transition. */
+export function describeAlert(t: AlertTransition): string {
+  const e = t.episode;
+  const head = `${t.source} ${t.metric}`;
+  if (t.kind === 'resolved') {
+    return `${head} resolved after ${formatDuration(t.at - (e.firedAt ?? e.startedAt))}: ${REASONS[t.reason ?? 'cleared']} (last value ${formatValue(e.value)}, peak severity ${e.maxSeverity})`;
+  }
+  const since = formatDuration(e.lastTs - e.startedAt);
+  if (t.rule === 'degradation' && t.reference) {
+    const r = t.reference;
+    const ratio = r.baseline > 0 && e.value > 0 ? `, ${formatValue(e.value / r.baseline)}x its baseline ${formatValue(r.baseline)}` : ` vs its baseline ${formatValue(r.baseline)}`;
+    const spreads = r.spread > 0 ? ` (${formatValue(Math.abs(e.value - r.baseline) / r.spread)} spreads ${r.direction})` : '';
+    return `${head} at ${formatValue(e.value)}${ratio}${spreads} for ${since}: ${e.severity} degradation`;
+  }
+  const op = e.threshold !== null && e.value < e.threshold ? 'below' : 'above';
+  const level = e.threshold === null ? '' : ` ${op} the ${e.severity} level ${formatValue(e.threshold)}`;
+  return `${head} at ${formatValue(e.value)}${level} for ${since}`;
+}
+
+function base(t: AlertTransition, state: 'firing' | 'resolved'): AlertNotice {
+  const e = t.episode;
+  return {
+    alert_id: e.alertId,
+    state,
+    severity: e.severity,
+    source: t.source,
+    metric: t.metric,
+    value: e.value,
+    threshold: e.threshold,
+    started_at: iso(e.startedAt),
+    resolved_at: state === 'resolved' ? iso(t.at) : null,
+    message: describeAlert(t),
+    rule: t.rule,
+    fired_at: e.firedAt === null ? null : iso(e.firedAt),
+    max_severity: e.maxSeverity,
+    resolve_reason: state === 'resolved' ? (t.reason ?? 'cleared') : null,
+    baseline: t.reference?.baseline ?? null,
+  };
+}
+
+/** The one `firing` message of an episode (its current severity). */
+export function firingMessage(t: AlertTransition): AlertNotice {
+  return base(t, 'firing');
+}
+
+/** The one `resolved` message of an episode. */
+export function resolvedMessage(t: AlertTransition): AlertNotice {
+  return base(t, 'resolved');
+}
+
+/** An update within a firing episode: escalation, de-escalation or re-notification. */
+export function updateMessage(t: AlertTransition, update: AlertUpdate): AlertNotice {
+  return { ...base(t, 'firing'), update, ...(t.previousSeverity ? { previous_severity: t.previousSeverity } : {}) };
+}
