@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import type { Logger } from 'pino';
 import { encodeJson } from '../bus/bus.js';
 import { SUBJECTS } from '../bus/subjects.js';
+import { RFC3339_PATTERN } from '../bus/wire/common.js';
 import { isValidName, toValidName } from '../model/metric-names.js';
 import { BaseAgent, type BaseAgentOptions } from './base-agent.js';
 import { HandlerRunner, type Handler, type HandlerOptions } from './handler-runner.js';
@@ -26,7 +27,10 @@ export interface AgentOptions extends Omit<BaseAgentOptions, 'log'> {
   readonly host?: string;
 }
 
-const ajv = new Ajv({ strict: false, coerceTypes: false });
+/** Validator of handler bodies: `date-time` and `uuid` formats are checked, other formats are not. */
+const ajv = new Ajv({ strict: false, logger: false });
+ajv.addFormat('date-time', new RegExp(RFC3339_PATTERN));
+ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 
 /**
  * An agent of the platform built on the SDK: the base agent (bus, logging, database, lifecycle,

@@ -9,11 +9,13 @@ import {
   type AgentProfileRequest,
   type AgentProfileSuccess,
 } from '../bus/wire/agent-profile.js';
+import { RFC3339_PATTERN } from '../bus/wire/common.js';
 import type { ProfileKind } from '../bus/wire/outbound.js';
 import { isValidName } from '../model/metric-names.js';
 
 const gunzipAsync = promisify(gunzip);
 const ajv = new Ajv({ strict: false });
+ajv.addFormat('date-time', new RegExp(RFC3339_PATTERN));
 const checkReply = ajv.compile<AgentProfileReply>(AgentProfileReply);
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

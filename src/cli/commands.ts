@@ -15,6 +15,7 @@ export async function loadCommands(): Promise<CommandFactory[]> {
     import('./schemas.js'),
     import('./detect.js'),
     import('./profile-capture.js'),
+    import('./simulate.js'),
     import('./alerts.js'),
   ]);
   return modules.map((m) => m.default);

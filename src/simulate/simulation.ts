@@ -1,0 +1,194 @@
+import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nullLogger } from './null-logger.js';
+import type { Bus } from '../bus/bus.js';
+import { DEFAULT_NATS_URL, openBus } from '../bus/open-bus.js';
+import { PrefixedBus } from '../bus/prefixed-bus.js';
+import type { Config } from '../config/schema.js';
+import { AgentProcess } from './agent-process.js';
+import { EpisodeScheduler } from './episode-scheduler.js';
+import { LoadGenerator, type LoadStats } from './load-generator.js';
+import { SCENARIOS } from './scenario-catalog.js';
+import { planEpisodes, type ScenarioSpec } from './scenario-spec.js';
+import { createSimDatabase, type SimDatabase } from './sim-database.js';
+import type { SimAgentConfig } from './sim-protocol.js';
+import { buildTruth, type Truth } from './truth.js';
+
+/** What `perf-engine simulate` was asked for. */
+export interface SimulationOptions {
+  readonly agents: number;
+  readonly durationS: number;
+  /** Requests per second in total. */
+  readonly rate: number;
+  readonly scenarios: readonly ScenarioSpec[];
+  readonly truthFile: string | null;
+  /** Agent ids are `<prefix>-<index>`. */
+  readonly agentPrefix: string;
+  readonly metricsIntervalMs: number;
+  /** Rows of the orders table. */
+  readonly orders: number;
+  /** Pass every log line of the agents through, not only warnings and errors. */
+  readonly agentLogs: boolean;
+}
+
+/** What a run did. */
+export interface SimulationResult {
+  readonly agentIds: readonly string[];
+  readonly pids: readonly number[];
+  readonly truth: Truth;
+  readonly load: LoadStats;
+  /** Scenarios left out, with the reason. */
+  readonly skipped: readonly string[];
+  /** Stopped by a signal before the duration was over. */
+  readonly interrupted: boolean;
+}
+
+/** A simulation that cannot run here; the message says why and what to do. */
+export class SimulationError extends Error {
+  override readonly name = 'SimulationError';
+}
+
+/** How the run is driven from outside. */
+export interface SimulationControl {
+  readonly config: Config;
+  /** Progress lines (stderr). */
+  readonly log: (line: string) => void;
+  /** Aborts on the first Ctrl-C: the run stops cleanly. */
+  readonly stop: AbortSignal;
+  /** Aborts on a second Ctrl-C: agents are killed at once. */
+  readonly force: AbortSignal;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const AGENT_STOP_GRACE_MS = 4000;
+const PROGRESS_EVERY_MS = 10_000;
+const TMPFS_MAGIC = 0x01021994;
+
+async function connectBus(c: Config, stop: AbortSignal): Promise<{ bus: Bus; url: string }> {
+  const url = c.nats_url ?? DEFAULT_NATS_URL;
+  const signal = AbortSignal.any([stop, AbortSignal.timeout(10_000)]);
+  try {
+    const bus = await openBus({
+      url,
+      name: 'perf-engine-simulate',
+      user: c.nats_user,
+      password: c.nats_password,
+      token: c.nats_token,
+      credsFile: c.nats_creds_file,
+      tlsCaFile: c.nats_tls_ca_file,
+      tlsCertFile: c.nats_tls_cert_file,
+      tlsKeyFile: c.nats_tls_key_file,
+      log: nullLogger(),
+      signal,
+    });
+    return { bus: c.nats_subject_prefix ? new PrefixedBus(bus, c.nats_subject_prefix) : bus, url };
+  } catch {
+    throw new SimulationError(
+      `no NATS server answers at ${url}${c.nats_url ? '' : ' (NATS_URL is not set)'}: the simulated agents are separate processes and need NATS to talk to the load generator and the engine; start nats-server or set NATS_URL`,
+    );
+  }
+}
+
+/**
+ * Runs a simulated platform: N agent processes on the SDK serving orders over NATS at the given
+ * rate, scenarios switched on and off on schedule, and everything it created removed at the end
+ * (agents stopped, schema dropped, files deleted), on time-out, Ctrl-C or failure alike.
+ */
+export async function runSimulation(opts: SimulationOptions, ctl: SimulationControl): Promise<SimulationResult> {
+  const c = ctl.config;
+  const agentIds = Array.from({ length: opts.agents }, (_, i) => `${opts.agentPrefix}-${i}`);
+  let plans = planEpisodes(opts.scenarios, agentIds, opts.durationS);
+  const skipped: string[] = [];
+  if (!c.database_url) {
+    for (const p of plans.filter((e) => SCENARIOS[e.scenario].needsDb)) {
+      skipped.push(`${p.scenario} on ${agentIds[p.agentIndex]}: needs PostgreSQL, and DATABASE_URL is not set (embedded mode: the engine's PGlite store is private to its process)`);
+    }
+    plans = plans.filter((e) => !SCENARIOS[e.scenario].needsDb);
+    ctl.log('no PostgreSQL (DATABASE_URL is not set): agents run without database queries');
+    for (const s of skipped) ctl.log(`skipped ${s}`);
+  }
+  const { bus, url: natsUrl } = await connectBus(c, ctl.stop);
+  let db: SimDatabase | null = null;
+  let workDir: string | null = null;
+  const agents: AgentProcess[] = [];
+  const load = new LoadGenerator(bus, agentIds, opts.rate);
+  const scheduler = new EpisodeScheduler(plans, agents, ctl.log);
+  let progress: NodeJS.Timeout | null = null;
+  let interrupted = false;
+  let runEnd = Date.now();
+  try {
+    if (c.database_url) {
+      const t0 = performance.now();
+      db = await createSimDatabase(c.database_url, opts.orders).catch((err: unknown) => {
+        throw new SimulationError(`cannot prepare the simulation's tables on PostgreSQL: ${(err as Error).message}`);
+      });
+      ctl.log(`created schema ${db.schema} with ${opts.orders.toLocaleString('en-US')} orders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    workDir = mkdtempSync(join(tmpdir(), 'perf-sim-'));
+    ctl.log(`work folder ${workDir}`);
+    if (plans.some((p) => p.scenario === 'disk_io') && statfsSync(workDir).type === TMPFS_MAGIC) {
+      ctl.log(`warning: ${workDir} is on tmpfs, so disk_io writes reach memory, not a disk (set TMPDIR to a folder on disk)`);
+    }
+    for (const [index, agentId] of agentIds.entries()) {
+      const dir = join(workDir, agentId);
+      mkdirSync(dir);
+      const config: SimAgentConfig = {
+        agentId,
+        index,
+        bus: {
+          url: natsUrl,
+          name: agentId,
+          user: c.nats_user,
+          password: c.nats_password,
+          token: c.nats_token,
+          credsFile: c.nats_creds_file,
+          tlsCaFile: c.nats_tls_ca_file,
+          tlsCertFile: c.nats_tls_cert_file,
+          tlsKeyFile: c.nats_tls_key_file,
+        },
+        subjectPrefix: c.nats_subject_prefix,
+        database: db ? { url: db.url, schema: db.schema, orders: db.orders } : null,
+        workDir: dir,
+        metricsIntervalMs: opts.metricsIntervalMs,
+        ratePerAgent: opts.rate / opts.agents,
+        logLevel: c.log_level,
+      };
+      agents.push(new AgentProcess(config, (id, line) => ctl.log(`[${id}] ${line}`), opts.agentLogs));
+    }
+    ctl.force.addEventListener('abort', () => agents.forEach((a) => a.kill()), { once: true });
+    const stopped = new Promise<string>((resolve) => {
+      if (ctl.stop.aborted) resolve('interrupted');
+      else ctl.stop.addEventListener('abort', () => resolve('interrupted'), { once: true });
+    });
+    const ready = Promise.all(agents.map((a) => a.ready(READY_TIMEOUT_MS))).then(() => 'ready');
+    if ((await Promise.race([ready, stopped])) === 'ready') {
+      ctl.log(`agents ready: ${agents.map((a) => `${a.config.agentId} (pid ${a.pid})`).join(', ')}`);
+      const start = Date.now();
+      load.start();
+      scheduler.start(opts.durationS);
+      progress = setInterval(() => {
+        const s = load.stats();
+        ctl.log(`t=${Math.round((Date.now() - start) / 1000)}s sent=${s.sent} ok=${s.ok} unanswered=${s.unanswered} p95=${s.p95Ms}ms`);
+      }, PROGRESS_EVERY_MS);
+    }
+    const died = Promise.race(agents.map((a) => a.exited.then((code) => `${a.config.agentId} exited with code ${code}`)));
+    const outcome = await Promise.race([new Promise<string>((resolve) => setTimeout(() => resolve('done'), opts.durationS * 1000).unref()), stopped, died]);
+    if (outcome === 'interrupted') {
+      interrupted = true;
+      ctl.log('stopping (Ctrl-C)');
+    } else if (outcome !== 'done') throw new SimulationError(`agent ${outcome} during the run`);
+  } finally {
+    if (progress) clearInterval(progress);
+    await load.stop();
+    runEnd = Date.now();
+    await scheduler.finish();
+    await Promise.all(agents.map((a) => a.stop(AGENT_STOP_GRACE_MS)));
+    await bus.close().catch(() => undefined);
+    if (db) await db.drop().catch((err: unknown) => ctl.log(`could not drop schema ${db?.schema}: ${(err as Error).message}`));
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  }
+  const truth = buildTruth(scheduler.observed(runEnd));
+  if (opts.truthFile) writeFileSync(opts.truthFile, `${JSON.stringify(truth, null, 2)}\n`);
+  return { agentIds, pids: agents.map((a) => a.pid ?? 0), truth, load: load.stats(), skipped, interrupted };
+}
