@@ -4,6 +4,7 @@ import {
   endEpisode,
   INITIAL,
   stepSample,
+  staleAfter,
   stepStale,
   type Episode,
   type MachineParams,
@@ -34,6 +35,8 @@ export interface RestoredEpisode {
   readonly rule: AlertRule;
   readonly episode: Episode;
   readonly reference: DegradationReference | null;
+  /** The series' sampling interval (ms, 0 when unknown), which stretches its staleness. */
+  readonly interval: number;
 }
 
 interface Tracked {
@@ -133,12 +136,12 @@ export class AlertEvaluator {
   sweep(): void {
     const now = this.deps.now();
     const staleMs = this.deps.staleMs();
+    const p: MachineParams = { forMs: 0, keepFiringMs: 0, renotifyMs: 0, staleMs, lowest: 'warning' };
     for (const [key, t] of this.#tracked) {
-      if (now - t.arrivedAt < staleMs) continue;
-      if (t.state.episode !== null) {
-        const p: MachineParams = { forMs: 0, keepFiringMs: 0, renotifyMs: 0, staleMs, lowest: 'warning' };
-        this.#apply(t, stepStale(t.state, p));
-      } else if (now - t.arrivedAt >= 2 * staleMs) this.#tracked.delete(key);
+      const after = staleAfter(t.state, p);
+      if (now - t.arrivedAt < after) continue;
+      if (t.state.episode !== null) this.#apply(t, stepStale(t.state, p));
+      else if (now - t.arrivedAt >= 2 * after) this.#tracked.delete(key);
     }
   }
 
@@ -146,7 +149,7 @@ export class AlertEvaluator {
   restore(episodes: readonly RestoredEpisode[]): void {
     for (const r of episodes) {
       const t = this.#track(r.rule, r.source, r.metric);
-      t.state = { lastTs: r.episode.lastTs, episode: r.episode, resumed: true };
+      t.state = { lastTs: r.episode.lastTs, episode: r.episode, resumed: true, interval: r.interval };
       t.reference = r.reference;
       if (r.rule === 'degradation') this.#followDegradation(t);
     }
@@ -157,14 +160,14 @@ export class AlertEvaluator {
     for (const t of this.#tracked.values()) {
       if (!t.dirty || t.state.episode === null) continue;
       t.dirty = false;
-      yield { source: t.source, metric: t.metric, rule: t.rule, episode: t.state.episode, reference: t.reference };
+      yield { source: t.source, metric: t.metric, rule: t.rule, episode: t.state.episode, reference: t.reference, interval: t.state.interval };
     }
   }
 
   /** Every open episode (for the silence and acknowledgement checks). */
   *open(): Generator<RestoredEpisode> {
     for (const t of this.#tracked.values()) {
-      if (t.state.episode !== null) yield { source: t.source, metric: t.metric, rule: t.rule, episode: t.state.episode, reference: t.reference };
+      if (t.state.episode !== null) yield { source: t.source, metric: t.metric, rule: t.rule, episode: t.state.episode, reference: t.reference, interval: t.state.interval };
     }
   }
 
@@ -206,7 +209,7 @@ export class AlertEvaluator {
     t.dirty = t.state.episode !== null;
     for (const tr of res.transitions) {
       if (t.rule === 'degradation' && tr.kind === 'resolved') this.#coolDown(keyOf(t.rule, t.source, t.metric), tr.at + this.deps.degradation().cooldownMs);
-      this.deps.emit({ ...tr, source: t.source, metric: t.metric, rule: t.rule, reference: t.reference });
+      this.deps.emit({ ...tr, source: t.source, metric: t.metric, rule: t.rule, reference: t.reference, interval: t.state.interval });
     }
     if (t.rule === 'degradation' && t.state.episode === null && (hadEpisode || res.transitions.length > 0)) {
       t.unfollow?.();

@@ -140,6 +140,13 @@ describe('alert state machine on threshold rules', () => {
     expect(stepStale(r.state, p).transitions).toEqual([]);
   });
 
+  it('stretches staleness to three sampling intervals for series sampled less often than staleMs', () => {
+    const { log } = run({ critical: 90 }, [50, 50, 95, 96, 97, 50], { every: 300, staleS: 60 });
+    expect(log).toEqual(['600 fired a1 critical', '1500 resolved a1 critical cleared']);
+    const stale = run({ critical: 90 }, [50, 50, 95], { every: 300, staleS: 60 });
+    expect(stepStale(stale.state, stale.p).transitions.map((t) => [t.kind, t.at / S])).toEqual([['resolved', 600 + 900]]);
+  });
+
   it('cancels (never resolves) a pending episode that goes stale', () => {
     const { state, p } = run({ critical: 90, for_seconds: 600 }, [95, 95], { staleS: 60 });
     expect(stepStale(state, p).transitions.map((t) => t.kind)).toEqual(['cancelled']);

@@ -36,7 +36,7 @@ export interface MachineParams {
   readonly keepFiringMs: number;
   /** Re-notification interval while firing (0: never). */
   readonly renotifyMs: number;
-  /** A gap between samples longer than this ends the episode as stale. */
+  /** A series silent for longer than this (or {@link STALE_INTERVALS} of its sampling intervals, whichever is longer) ends its episode as stale. */
   readonly staleMs: number;
   /** Severity a firing alert falls back to while it holds without a trigger. */
   readonly lowest: Severity;
@@ -71,6 +71,16 @@ export interface SeriesAlert {
   readonly episode: Episode | null;
   /** Restored after a restart: the gap before the next sample is the engine's downtime, not staleness. */
   readonly resumed: boolean;
+  /** Time between the series' last two samples (0 until known). */
+  readonly interval: number;
+}
+
+/** A series is stale after this many of its own sampling intervals, when that is longer than `staleMs`. */
+export const STALE_INTERVALS = 3;
+
+/** How long `s` may stay silent before its episode is stale. */
+export function staleAfter(s: SeriesAlert, p: Pick<MachineParams, 'staleMs'>): number {
+  return Math.max(p.staleMs, STALE_INTERVALS * s.interval);
 }
 
 /** One change of an episode. `at` is its event time (for `resolved`, the end of the episode). */
@@ -93,7 +103,7 @@ export interface StepResult {
 const RANK: Record<Severity, number> = { warning: 0, critical: 1 };
 
 /** The state of a series no rule has seen yet. */
-export const INITIAL: SeriesAlert = Object.freeze({ lastTs: Number.NEGATIVE_INFINITY, episode: null, resumed: false });
+export const INITIAL: SeriesAlert = Object.freeze({ lastTs: Number.NEGATIVE_INFINITY, episode: null, resumed: false, interval: 0 });
 
 function higher(a: Severity, b: Severity): Severity {
   return RANK[a] >= RANK[b] ? a : b;
@@ -119,11 +129,12 @@ export function stepSample(
   if (!(ts > s.lastTs)) return { state: s, transitions: [], late: true };
   const out: Transition[] = [];
   let ep = s.episode;
-  if (ep && !s.resumed && ts - s.lastTs > p.staleMs) {
-    out.push(close(ep, s.lastTs + p.staleMs, 'stale'));
+  if (ep && !s.resumed && ts - s.lastTs > staleAfter(s, p)) {
+    out.push(close(ep, s.lastTs + staleAfter(s, p), 'stale'));
     ep = null;
   }
-  const done = (e: Episode | null): StepResult => ({ state: { lastTs: ts, episode: e, resumed: false }, transitions: out, late: false });
+  const interval = Number.isFinite(s.lastTs) && !s.resumed ? ts - s.lastTs : s.interval;
+  const done = (e: Episode | null): StepResult => ({ state: { lastTs: ts, episode: e, resumed: false, interval }, transitions: out, late: false });
 
   if (ep === null) {
     if (cond.trigger === null) return done(null);
@@ -201,12 +212,12 @@ export function stepSample(
   return done(cur);
 }
 
-/** The series went silent for `staleMs`: the open episode ends as stale (at last sample + staleMs). */
+/** The series went silent for {@link staleAfter}: the open episode ends as stale, dated last sample + that time. */
 export function stepStale(s: SeriesAlert, p: MachineParams): StepResult {
   if (!s.episode) return { state: s, transitions: [], late: false };
   return {
-    state: { lastTs: s.lastTs, episode: null, resumed: false },
-    transitions: [close(s.episode, s.lastTs + p.staleMs, 'stale')],
+    state: { ...s, episode: null, resumed: false },
+    transitions: [close(s.episode, s.lastTs + staleAfter(s, p), 'stale')],
     late: false,
   };
 }
@@ -214,5 +225,5 @@ export function stepStale(s: SeriesAlert, p: MachineParams): StepResult {
 /** Ends the open episode at `at` for `reason` (rule removed, baseline adapted). */
 export function endEpisode(s: SeriesAlert, at: number, reason: ResolveReason): StepResult {
   if (!s.episode) return { state: s, transitions: [], late: false };
-  return { state: { lastTs: s.lastTs, episode: null, resumed: false }, transitions: [close(s.episode, at, reason)], late: false };
+  return { state: { ...s, episode: null, resumed: false }, transitions: [close(s.episode, at, reason)], late: false };
 }

@@ -13,6 +13,8 @@ export interface AlertTransition extends Transition {
   readonly rule: AlertRule;
   /** The baseline a degradation is measured from (null for thresholds). */
   readonly reference: DegradationReference | null;
+  /** The series' sampling interval (ms, 0 when unknown). */
+  readonly interval: number;
 }
 
 /** Updates within an episode, published on `performance.alert_update`. */

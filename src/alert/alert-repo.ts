@@ -22,6 +22,7 @@ export interface AlertRecord {
   readonly notified: boolean;
   readonly silencedBy: string | null;
   readonly reference: DegradationReference | null;
+  readonly interval: number;
 }
 
 /** An alert as `perf-engine alerts --json` and `GET /api/v1/alerts` show it. */
@@ -54,6 +55,7 @@ interface MachineColumn {
   readonly candidateSince: number | null;
   readonly clearingSince: number | null;
   readonly reference: DegradationReference | null;
+  readonly interval: number;
 }
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
@@ -63,7 +65,7 @@ const isoOf = (v: unknown): string | null => (v === null || v === undefined ? nu
 /** Inserts or updates an alert row (engine-owned columns only, so acknowledgements made meanwhile stay). */
 export async function saveAlert(q: Queryable, r: AlertRecord): Promise<void> {
   const e = r.episode;
-  const machine: MachineColumn = { candidate: e.candidate, candidateSince: e.candidateSince, clearingSince: e.clearingSince, reference: r.reference };
+  const machine: MachineColumn = { candidate: e.candidate, candidateSince: e.candidateSince, clearingSince: e.clearingSince, reference: r.reference, interval: r.interval };
   await q.query(
     `INSERT INTO alerts (alert_id, source, metric, rule, severity, state, value, threshold, started_at, fired_at,
                          resolved_at, last_notified_at, message, max_severity, resolve_reason, notified, silenced_by,
@@ -121,6 +123,7 @@ export async function loadOpenAlerts(q: Queryable): Promise<StoredOpenAlert[]> {
       rule: row.rule as AlertRule,
       episode,
       reference: m.reference ?? null,
+      interval: m.interval ?? 0,
       notified: Boolean(row.notified),
       silencedBy: (row.silenced_by as string | null) ?? null,
       acknowledgedBy: (row.acknowledged_by as string | null) ?? null,

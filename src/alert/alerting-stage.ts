@@ -150,7 +150,7 @@ export class AlertingStage implements Component {
         const n = this.#notices.get(o.episode.alertId);
         if (!n || n.notified || o.episode.phase !== 'firing') continue;
         if (findSilence(silences, { source: o.source, metric: o.metric, severity: o.episode.severity }, now)) continue;
-        this.#onTransition({ kind: 'fired', episode: o.episode, at: o.episode.firedAt!, source: o.source, metric: o.metric, rule: o.rule, reference: o.reference });
+        this.#onTransition({ ...o, kind: 'fired', at: o.episode.firedAt! });
       }
     } catch (err) {
       this.#lastError = `reading silences: ${String(err)}`;
@@ -208,6 +208,7 @@ export class AlertingStage implements Component {
       notified: n.notified,
       silencedBy: n.silencedBy,
       reference: t.reference,
+      interval: t.interval,
     };
   }
 

@@ -13,7 +13,11 @@ export function collectAlerts(nc: NatsConnection, prefix: string): SeenAlert[] {
     ['performance.alert', 'alert'],
     ['performance.alert_update', 'update'],
   ] as const) {
-    nc.subscribe(`${prefix}${subject}`, { callback: (_e, m) => seen.push({ subject: kind, body: m.json<Record<string, unknown>>() }) });
+    nc.subscribe(`${prefix}${subject}`, {
+      callback: (_e, m) => {
+        seen.push({ subject: kind, body: m.json<Record<string, unknown>>() });
+      },
+    });
   }
   return seen;
 }
