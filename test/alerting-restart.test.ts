@@ -85,4 +85,18 @@ describe('a restart of the engine (real PostgreSQL, graceful stop)', () => {
       await second.stop();
     }
   });
+
+  it('warms a series without saved state from its stored history', async () => {
+    const start = Date.now() - 3_600_000;
+    const engine = await startEngine();
+    try {
+      await engine.agent.db.query(`DELETE FROM detector_state WHERE source = 'r-3'`);
+      await replay(nc, prefix, 'r-3', 'custom_metric', start, [[2010, 12]]);
+      await waitFor(() => engine.detection?.detail('r-3', 'custom_metric') != null);
+      // 201 stored samples before it (200 from the first engine, 1 from the second), then the new one.
+      expect(engine.detection!.detail('r-3', 'custom_metric')!.samples).toBe(202);
+    } finally {
+      await engine.stop();
+    }
+  });
 });

@@ -2,33 +2,9 @@ import { createSeriesDetector, restoreSeriesDetector, type SeriesDetail, type Se
 import type { MetricSnapshot } from '../../model/snapshot.js';
 import type { Anomaly, AnomalyListener, DetectionEvents, SampleFollower } from './detection-events.js';
 import { pickVictims, SeriesEntry, SourceSeries } from './series-entry.js';
+import { LoadQueue, type SavedState, type SeriesLoad, type SeriesLoader } from './series-load.js';
 
-/** What a new series starts from: its saved detector state and the stored samples after it. */
-export interface SeriesLoad {
-  /** Saved detector snapshot, or null. */
-  readonly state: Uint8Array | null;
-  /** Stored samples after the saved state and before the first live sample, oldest first. */
-  readonly timestamps: ArrayLike<number>;
-  readonly values: ArrayLike<number>;
-}
-
-/** A series to load, with the time of its first live sample (history stops before it). */
-export interface LoadRequest {
-  readonly source: string;
-  readonly metric: string;
-  readonly before: number;
-}
-
-/** Loads series in a batch; one result per request, in order (null: nothing saved or stored). */
-export type SeriesLoader = (requests: readonly LoadRequest[]) => Promise<readonly (SeriesLoad | null)[]>;
-
-/** A detector state handed out for saving. */
-export interface SavedState {
-  readonly source: string;
-  readonly metric: string;
-  readonly state: Uint8Array;
-  readonly lastTs: number;
-}
+export type { LoadRequest, SavedState, SeriesLoad, SeriesLoader } from './series-load.js';
 
 /** Settings of the manager; `maxSeries` and `anomalyScore` may change live. */
 export interface ManagerOptions {
@@ -68,22 +44,28 @@ const keyOf = (source: string, metric: string) => `${source}\u0000${metric}`;
 export class DetectionManager implements DetectionEvents {
   readonly #sources = new Map<string, SourceSeries>();
   readonly #listeners: AnomalyListener[] = [];
-  readonly #queue: SeriesEntry[] = [];
   /** States of evicted series not yet saved, by key: reused if the series comes back first. */
   readonly #evicted = new Map<string, SavedState>();
   #opts: Required<ManagerOptions>;
   #count = 0;
   #loading = 0;
   #clock = 0;
-  #inFlight = false;
+  readonly #loads: LoadQueue | null;
   readonly #stats = { samples: 0, late: 0, anomalies: 0, evicted: 0, loadsStartedCold: 0, loadErrors: 0, restoreErrors: 0, listenerErrors: 0 };
 
   constructor(
     opts: ManagerOptions,
-    private readonly loader: SeriesLoader | null = null,
+    loader: SeriesLoader | null = null,
     private readonly onError: (err: unknown, what: string) => void = () => {},
   ) {
     this.#opts = { loadBatch: 200, maxLoading: 100_000, maxBufferedPerSeries: 1000, ...opts };
+    this.#loads =
+      loader === null
+        ? null
+        : new LoadQueue(loader, () => this.#opts.loadBatch, (e, load) => this.#finishLoad(e, load), (err) => {
+            this.#stats.loadErrors++;
+            this.onError(err, 'loading detector states failed; series start cold');
+          });
   }
 
   /** Applies changed settings; a lower series cap evicts at once. */
@@ -204,7 +186,7 @@ export class DetectionManager implements DetectionEvents {
 
   /** Resolves once no series is waiting for its load (tests, orderly stop). */
   async idle(): Promise<void> {
-    while (this.#inFlight || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.#loads?.busy) await new Promise((r) => setTimeout(r, 5));
   }
 
   stats(): ManagerStats {
@@ -257,15 +239,13 @@ export class DetectionManager implements DetectionEvents {
         this.#evicted.delete(keyOf(e.source, e.metric));
         e.dirty = true;
         this.#start(e, { state: saved.state, timestamps: [], values: [] });
-      } else if (this.loader === null || this.#loading >= this.#opts.maxLoading) {
-        if (this.loader !== null) this.#stats.loadsStartedCold++;
+      } else if (this.#loads === null || this.#loading >= this.#opts.maxLoading) {
+        if (this.#loads !== null) this.#stats.loadsStartedCold++;
         this.#start(e, null);
       } else {
         e.buffer = [];
         this.#loading++;
-        this.#queue.push(e);
-        // Deferred, so the new series of one message are loaded in one batch.
-        if (this.#queue.length === 1) queueMicrotask(() => this.#pump());
+        this.#loads.enqueue(e);
       }
     }
     if (e.detector !== null) {
@@ -313,25 +293,6 @@ export class DetectionManager implements DetectionEvents {
     }
     this.#start(e, history);
     for (let i = 0; i < buf.length; i += 2) this.#score(e, e.detector!, buf[i]!, buf[i + 1]!);
-  }
-
-  #pump(): void {
-    if (this.#inFlight || this.#queue.length === 0 || this.loader === null) return;
-    const batch = this.#queue.splice(0, this.#opts.loadBatch).filter((e) => e.buffer !== null);
-    if (batch.length === 0) return this.#pump();
-    this.#inFlight = true;
-    const requests = batch.map((e) => ({ source: e.source, metric: e.metric, before: e.buffer!.length > 0 ? e.buffer![0]! : e.lastTs }));
-    this.loader(requests).then(
-      (loads) => batch.forEach((e, i) => this.#finishLoad(e, loads[i] ?? null)),
-      (err: unknown) => {
-        this.#stats.loadErrors++;
-        this.onError(err, 'loading detector states failed; series start cold');
-        for (const e of batch) this.#finishLoad(e, null);
-      },
-    ).finally(() => {
-      this.#inFlight = false;
-      this.#pump();
-    });
   }
 
   #evict(): void {
