@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, Queryable } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
+import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
 import { listSources, querySeries, storeCounts } from '../src/store/metric-queries.js';
 import { openPgliteDb } from '../src/store/pglite-db.js';
@@ -52,7 +53,7 @@ describe.each(backends)('metric store on $name', (backend) => {
     const again = await migrate(db);
     expect(again.applied).toEqual([]);
     const r = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(r.rows.map((x) => x.version)).toEqual([1]);
+    expect(r.rows.map((x) => x.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
   it('writes snapshots that read back one row per sample through system_metrics', async () => {
