@@ -191,7 +191,7 @@ export const ConfigSchema = Type.Object(
     detect_warmup_samples: Type.Integer({
       minimum: 0,
       maximum: 100000,
-      description: 'Stored samples a new series (without saved state) is warmed with from history; 0 for none.',
+      description: 'Most stored samples a series is warmed with when it first appears (those after its saved state, if any); 0 for none.',
     }),
     alert_keep_firing_seconds: Type.Number({
       minimum: 0,
@@ -201,7 +201,7 @@ export const ConfigSchema = Type.Object(
     alert_stale_seconds: Type.Number({
       minimum: 1,
       maximum: 604800,
-      description: 'A series with an open alert and no sample for this long (event-time gap or wall time) ends it as stale.',
+      description: 'A series with an open alert and no sample for this long, or three of its sampling intervals if longer (event-time gap or wall time), ends it as stale.',
     }),
     alert_queue_max: Type.Integer({
       minimum: 1,
