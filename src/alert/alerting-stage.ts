@@ -39,7 +39,7 @@ export function alertingSettings(c: Config): AlertingSettings {
 }
 
 /** Configuration keys whose change makes the stage re-read its rules. */
-const LIVE: readonly string[] = ['alert_thresholds', 'alert_keep_firing_seconds', 'alert_degradation'];
+const LIVE: readonly string[] = ['alert_thresholds', 'alert_keep_firing_seconds', 'alert_stale_seconds', 'alert_degradation'];
 
 /** Notification state of an open alert, beside its machine. */
 interface Notice {
@@ -67,6 +67,7 @@ export class AlertingStage implements Component {
   #silences: Silence[] = [];
   #rules: RuleBook;
   #degradation: DegradationConfig;
+  #staleMs: number;
   #chain: Promise<void> = Promise.resolve();
   #timers: NodeJS.Timeout[] = [];
   #writeErrors = 0;
@@ -83,11 +84,12 @@ export class AlertingStage implements Component {
     const s = settings();
     this.#rules = new RuleBook(s.thresholds, { keepFiringSeconds: s.keepFiringSeconds });
     this.#degradation = resolveDegradation(s.degradation);
+    this.#staleMs = s.staleSeconds * 1000;
     this.queue = new NotificationQueue(bus, s.queueMax, (err) => this.log.warn({ err }, 'alert notification refused by the bus'));
     this.evaluator = new AlertEvaluator({
       rules: () => this.#rules,
       degradation: () => this.#degradation,
-      staleMs: () => this.settings().staleSeconds * 1000,
+      staleMs: () => this.#staleMs,
       detection,
       newId: randomUUID,
       now: this.now,
@@ -133,6 +135,7 @@ export class AlertingStage implements Component {
     const s = this.settings();
     this.#rules = new RuleBook(s.thresholds, { keepFiringSeconds: s.keepFiringSeconds });
     this.#degradation = resolveDegradation(s.degradation);
+    this.#staleMs = s.staleSeconds * 1000;
     this.evaluator.rulesChanged();
   }
 
