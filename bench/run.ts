@@ -12,6 +12,8 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'detect-stream': () => import('./detect-stream.js'),
   collect: () => import('./collect.js'),
   'profile-analysis': () => import('./profile-analysis.js'),
+  'profile-fidelity': () => import('./profile-fidelity.js'),
+  'profile-overhead': () => import('./profile-overhead.js'),
 };
 
 function usage(): string {
