@@ -6,6 +6,8 @@ const ROW_TABLES = [
   { table: 'performance_profiles', column: 'started_at' },
   { table: 'bottlenecks', column: 'detected_at' },
   { table: 'alerts', column: 'started_at', keep: "state NOT IN ('pending', 'firing')" },
+  { table: 'alert_silences', column: 'ends_at' },
+  { table: 'detector_state', column: 'updated_at' },
 ] as const;
 
 /** What one retention run removed. */
