@@ -3,7 +3,7 @@ export function renderProgress(label: string, elapsedMs: number, totalMs: number
   const fraction = totalMs > 0 ? Math.min(1, Math.max(0, elapsedMs / totalMs)) : 1;
   const filled = Math.round(fraction * width);
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
-  return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${seconds(Math.min(elapsedMs, totalMs))}/${seconds(totalMs)} s`;
+  return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${seconds(fraction * totalMs)}/${seconds(totalMs)} s`;
 }
 
 /** A running progress bar; `done` clears it. */

@@ -49,7 +49,8 @@ export class ProfilingBudget {
     const cooldownMs = this.limits.cooldownSeconds * 1000;
     if (last !== undefined && now - last < cooldownMs) return { ok: false, reason: 'cooldown', retryInMs: last + cooldownMs - now };
     if (this.#spent.length >= this.limits.maxPerHour) {
-      return { ok: false, reason: 'hourly_count', retryInMs: this.#spent[0]!.at + HOUR_MS - now };
+      const oldest = this.#spent[0];
+      return { ok: false, reason: 'hourly_count', retryInMs: oldest ? oldest.at + HOUR_MS - now : HOUR_MS };
     }
     const allowedMs = (this.limits.maxTimePct / 100) * HOUR_MS;
     const used = this.#spent.reduce((sum, s) => sum + s.durationMs, 0);
