@@ -54,6 +54,7 @@ export function describeAllowed(schema: TSchema): string {
     case 'null':
       return 'null';
     case 'array':
+      if ((s.items as Record<string, unknown>).type === 'object') return 'a list of objects as documented in docs/configuration.md';
       return `a list of ${describeAllowed(s.items as TSchema).replace(/^an? /, '')}s`;
     case 'object':
       return 'an object as documented in docs/configuration.md';
