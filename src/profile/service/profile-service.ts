@@ -123,8 +123,9 @@ export class ProfileService {
     try {
       this.deps.targets.check(job.target, kind);
     } catch (err) {
+      // A trigger must get an answer, never an exception: unexpected errors become a `failed` refusal.
       if (err instanceof CaptureError) return { ok: false, code: err.code, message: err.message };
-      throw err;
+      return { ok: false, code: 'failed', message: `cannot check the target: ${err instanceof Error ? err.message : String(err)}` };
     }
     const now = Date.now();
     const run: Running = {
