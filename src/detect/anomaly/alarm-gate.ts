@@ -7,22 +7,24 @@ const AGE = 1;
  * Refractory period after an alarm: for `refractory` samples after a score of at least `alarmScore`,
  * only a score above the episode's peak so far is emitted (and becomes the new peak); lesser scores
  * are emitted as 0. One episode then raises one alarm at any threshold, plus one per escalation.
+ * Works on its slice of the detector's state buffer (one instance serves many detectors).
  */
 export class AlarmGate {
   /** State values this component keeps in the detector's buffer. */
   static readonly SIZE = 2;
 
   constructor(
-    private readonly s: Float64Array,
     private readonly b: number,
     private readonly o: DetectorOptions,
-  ) {
-    s[b + AGE] = Number.MAX_VALUE;
+  ) {}
+
+  /** Writes the initial state of a fresh detector. */
+  init(s: Float64Array): void {
+    s[this.b + AGE] = Number.MAX_VALUE;
   }
 
   /** Passes one score through the gate; returns the score to emit. */
-  pass(score: number): number {
-    const s = this.s;
+  pass(s: Float64Array, score: number): number {
     const b = this.b;
     const age = ++s[b + AGE]!;
     if (age <= this.o.refractory) {

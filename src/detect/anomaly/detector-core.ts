@@ -10,6 +10,10 @@ const BELOW = DEPARTURE_KINDS.indexOf('below');
 const BURST = DEPARTURE_KINDS.indexOf('burst');
 const CALM = DEPARTURE_KINDS.indexOf('calm');
 const SHIFT = DEPARTURE_KINDS.indexOf('shift');
+/** Resolution of the `calm` ratio below which its record counts as flat. */
+const CALM_RESOLUTION = 1e-9;
+/** Relative resolution of departures in the series' units (far above rounding, far below any real change). */
+const RELATIVE_RESOLUTION = 1e-9;
 
 // The core's own slots at its base; its components follow.
 const LAST_VALUE = 0;
@@ -24,13 +28,17 @@ const OWN_SIZE = 6;
 const departures = new Float64Array(KIND_COUNT);
 
 /**
- * The scoring pipeline of one time scale: robust baseline, seasonal profile, change points and
- * the novelty of five departures against their remembered records. The detector runs one core on the
- * samples and one on block means (a coarser scale); both live in the detector's one state buffer.
+ * The scoring pipeline of one time scale: robust baseline, seasonal profile, change points and the
+ * novelty of five departures against their remembered records. The detector runs one core on the
+ * samples and one on block means (a coarser scale); both live in the detector's one state buffer. A
+ * core is stateless itself (its state is its slice of the buffer), so one serves every detector with
+ * the same options.
  */
 export class DetectorCore {
-  /** State values a core keeps in the detector's buffer. */
+  /** Float64 state values a core keeps. */
   static readonly SIZE = OWN_SIZE + RobustBaseline.SIZE + SeasonalProfile.SIZE + ChangePointDetector.SIZE + NoveltyMemory.SIZE;
+  /** Float32 state values a core keeps. */
+  static readonly SINGLE_SIZE = SeasonalProfile.SINGLE_SIZE;
 
   readonly baseline: RobustBaseline;
   readonly seasonal: SeasonalProfile;
@@ -39,86 +47,96 @@ export class DetectorCore {
   /** Departure kind index behind the latest score (scratch, read right after `update`). */
   cause = -1;
 
+  /** `b`: base in the Float64 state; `c`: base in the Float32 state. */
   constructor(
-    private readonly s: Float64Array,
     private readonly b: number,
+    c: number,
     private readonly o: DetectorOptions,
   ) {
     let at = b + OWN_SIZE;
-    this.baseline = new RobustBaseline(s, at, o);
+    this.baseline = new RobustBaseline(at, o);
     at += RobustBaseline.SIZE;
-    this.seasonal = new SeasonalProfile(s, at, o);
+    this.seasonal = new SeasonalProfile(at, c, o);
     at += SeasonalProfile.SIZE;
-    this.changes = new ChangePointDetector(s, at, o);
+    this.changes = new ChangePointDetector(at, o);
     at += ChangePointDetector.SIZE;
-    this.memory = new NoveltyMemory(s, at, o);
+    this.memory = new NoveltyMemory(at, o);
+  }
+
+  /** Writes the initial state of a fresh detector. */
+  init(s: Float64Array): void {
+    this.seasonal.init(s);
+    this.changes.init(s);
   }
 
   /** Value minus baseline at the latest value. */
-  get residual(): number {
-    return this.s[this.b + LAST_RESIDUAL]!;
+  residual(s: Float64Array): number {
+    return s[this.b + LAST_RESIDUAL]!;
   }
 
   /** Seasonal term in the baseline at the latest value (0 while the profile is not in use). */
-  get offset(): number {
-    return this.s[this.b + LAST_OFFSET]!;
+  offset(s: Float64Array): number {
+    return s[this.b + LAST_OFFSET]!;
   }
 
   /** Learns one value (time order checked by the caller); returns its raw score in [0, 1] before any gate. */
-  update(timestamp: number, value: number): number {
-    const s = this.s;
+  update(s: Float64Array, f: Float32Array, timestamp: number, value: number): number {
     const b = this.b;
-    const first = this.baseline.samples === 0;
-    const offset = this.seasonal.offset(timestamp);
-    const used = this.seasonal.active() ? offset : 0;
-    const residual = value - this.baseline.level - used;
-    const spread = this.baseline.effectiveSpread();
+    const baseline = this.baseline;
+    const first = baseline.samples(s) === 0;
+    const offset = this.seasonal.offset(s, f, timestamp);
+    const used = this.seasonal.active(s) ? offset : 0;
+    // The first value defines the level: it departs from nothing (not from a level of 0).
+    const residual = first ? 0 : value - baseline.level(s) - used;
+    const spread = baseline.effectiveSpread(s);
     const step = first ? 0 : Math.abs(value - s[b + LAST_VALUE]!);
     s[b + LAST_VALUE] = value;
     s[b + LAST_RESIDUAL] = residual;
     s[b + LAST_OFFSET] = used;
-    this.learn(timestamp, value, offset, residual + used - offset, residual, spread, step);
-    const n = this.baseline.samples;
-    const floor = this.baseline.spreadFloor();
+    this.learn(s, f, timestamp, value, offset, residual + used - offset, residual, spread, step);
+    const n = baseline.samples(s);
+    const floor = baseline.spreadFloor(s);
+    const resolution = Math.max(1e-300, Math.abs(baseline.level(s)) * RELATIVE_RESOLUTION);
     const d = departures;
     d[ABOVE] = residual > 0 ? residual : 0;
     d[BELOW] = residual < 0 ? -residual : 0;
     d[BURST] = s[b + VOLATILITY]!;
-    const longVol = s[b + LONG_VOLATILITY]! > floor ? s[b + LONG_VOLATILITY]! : floor;
-    d[CALM] = longVol / Math.max(s[b + VOLATILITY]!, floor * 0.01);
+    // A series that never moved is not calm (a ratio of two nothings): only a fall from past motion counts.
+    d[CALM] = s[b + LONG_VOLATILITY]! / Math.max(s[b + VOLATILITY]!, floor * 0.01);
     d[SHIFT] = Math.abs(s[b + SHORT_MEAN]!);
     let novelty = Number.NEGATIVE_INFINITY;
     let cause = -1;
     const remember = n > this.o.warmup;
     for (let k = 0; k < KIND_COUNT; k++) {
-      const q = this.memory.novelty(k, d[k]!);
+      const q = this.memory.novelty(s, k, d[k]!, k === CALM ? CALM_RESOLUTION : resolution);
       if (q > novelty) {
         novelty = q;
         cause = k;
       }
-      if (remember) this.memory.remember(k, d[k]!);
+      if (remember) this.memory.remember(s, k, d[k]!);
     }
     this.cause = cause;
     return n > this.o.learningPeriod ? 1 / (1 + Math.exp(-novelty)) : 0;
   }
 
   /** Updates baseline, seasonality, volatilities and change points with one value. */
-  private learn(timestamp: number, value: number, offset: number, changeResidual: number, residual: number, spread: number, step: number): void {
-    const s = this.s;
+  private learn(s: Float64Array, f: Float32Array, timestamp: number, value: number, offset: number, changeResidual: number, residual: number, spread: number, step: number): void {
     const b = this.b;
     const o = this.o;
-    const warm = 1 / (this.baseline.samples + 1);
+    const baseline = this.baseline;
+    const warm = 1 / (baseline.samples(s) + 1);
     s[b + VOLATILITY]! += Math.max(warm, o.volatilityRate) * (step - s[b + VOLATILITY]!);
     s[b + LONG_VOLATILITY]! += Math.max(warm, o.longVolatilityRate) * (step - s[b + LONG_VOLATILITY]!);
     s[b + SHORT_MEAN]! += o.shortRate * (residual - s[b + SHORT_MEAN]!);
     const limit = o.huberClip * spread;
-    const departure = value - this.baseline.level;
-    this.seasonal.learn(timestamp, departure > offset + limit ? offset + limit : departure < offset - limit ? offset - limit : departure);
-    this.baseline.learn(value - offset);
-    if (this.baseline.samples > o.warmup) {
-      const shift = this.changes.update(timestamp, changeResidual, spread);
+    const raw = baseline.samples(s) === 0 ? offset : value - baseline.level(s);
+    const departure = raw > offset + limit ? offset + limit : raw < offset - limit ? offset - limit : raw;
+    this.seasonal.learn(s, f, timestamp, departure);
+    baseline.learn(s, value - offset);
+    if (baseline.samples(s) > o.warmup) {
+      const shift = this.changes.update(s, timestamp, changeResidual, spread);
       if (shift !== 0) {
-        this.baseline.shift(shift);
+        baseline.shift(s, shift);
         s[b + SHORT_MEAN] = 0;
       }
     }

@@ -7,6 +7,14 @@ export type DepartureKind = (typeof DEPARTURE_KINDS)[number];
 
 /** Offset of the typical departures after the maxima. */
 const TYPICAL = DEPARTURE_KINDS.length;
+/**
+ * Novelty subtracted when a kind has never departed from its typical value (a flat line): the record
+ * then ties with every sample, and a tie must read as "nothing new" (score ~0), not as "as large as
+ * the largest seen" (0.5).
+ */
+const FLAT_PENALTY = 6;
+/** A record standing less than this share of itself above the typical departure is steady (flat). */
+const FLAT_SHARE = 0.05;
 
 /**
  * Memory, per kind of departure, of the largest departure seen lately (a maximum decaying with
@@ -15,7 +23,8 @@ const TYPICAL = DEPARTURE_KINDS.length;
  * equals the largest seen, 1 when it exceeds it by as much again. Measuring against the series' own
  * record, not a z-score, makes the score independent of the series' scale and noise model: a value is
  * alarming when it is unprecedented for this series, and a series with regular large spikes learns
- * that those are normal.
+ * that those are normal. Works on its slice of the detector's state buffer (one instance serves many
+ * detectors).
  */
 export class NoveltyMemory {
   /** State values this component keeps in the detector's buffer. */
@@ -23,25 +32,31 @@ export class NoveltyMemory {
   private readonly keep: number;
 
   constructor(
-    private readonly s: Float64Array,
     private readonly b: number,
     private readonly o: DetectorOptions,
   ) {
     this.keep = Math.pow(0.5, 1 / o.memoryHalfLife);
   }
 
-  /** Novelty of `departure` of kind index `k` against the memory (before remembering it); any real number. */
-  novelty(k: number, departure: number): number {
-    const peak = this.s[this.b + k]!;
-    const height = peak - this.s[this.b + TYPICAL + k]!;
-    return (departure - peak) / (height > 1e-300 ? height : 1e-300);
+  /**
+   * Novelty of `departure` of kind index `k` against the memory (before remembering it); any real
+   * number. `resolution` is the smallest height of a record above typical that counts as a
+   * departure at all: below it the kind has been flat, and the flat value itself scores far below 0
+   * while anything beyond the resolution is far above it.
+   */
+  novelty(s: Float64Array, k: number, departure: number, resolution: number): number {
+    const peak = s[this.b + k]!;
+    const height = peak - s[this.b + TYPICAL + k]!;
+    const steady = FLAT_SHARE * peak > resolution ? FLAT_SHARE * peak : resolution;
+    const novelty = (departure - peak) / (height > resolution ? height : resolution);
+    return height >= steady ? novelty : novelty - FLAT_PENALTY * (1 - (height > 0 ? height : 0) / steady);
   }
 
   /** Remembers a departure of kind index `k`, after its novelty was taken. */
-  remember(k: number, departure: number): void {
-    const decayed = this.s[this.b + k]! * this.keep;
-    this.s[this.b + k] = departure > decayed ? departure : decayed;
+  remember(s: Float64Array, k: number, departure: number): void {
+    const decayed = s[this.b + k]! * this.keep;
+    s[this.b + k] = departure > decayed ? departure : decayed;
     const t = this.b + TYPICAL + k;
-    this.s[t]! += this.o.typicalRate * (departure - this.s[t]!);
+    s[t]! += this.o.typicalRate * (departure - s[t]!);
   }
 }

@@ -8,40 +8,40 @@ const SAMPLES = 2;
  * Robust running level and spread of a series: a Huber-clipped EWMA of the value (a running median
  * estimate that a spike moves by at most `clip` spreads times the rate) and an EWMA of clipped absolute
  * residuals (a MAD-like spread). Rates start at 1/n so the first samples are averaged, not forgotten.
+ * Stateless itself: it works on its slice of the detector's state buffer, so one instance serves
+ * every detector with the same options and layout.
  */
 export class RobustBaseline {
   /** State values this component keeps in the detector's buffer. */
   static readonly SIZE = 3;
 
   constructor(
-    private readonly s: Float64Array,
     private readonly b: number,
     private readonly o: DetectorOptions,
   ) {}
 
   /** The level (running median estimate, deseasonalised). */
-  get level(): number {
-    return this.s[this.b + LEVEL]!;
+  level(s: Float64Array): number {
+    return s[this.b + LEVEL]!;
   }
 
   /** Samples learned. */
-  get samples(): number {
-    return this.s[this.b + SAMPLES]!;
+  samples(s: Float64Array): number {
+    return s[this.b + SAMPLES]!;
   }
 
   /** Smallest spread used to scale residuals: keeps a constant series from dividing by zero. */
-  spreadFloor(): number {
-    return Math.max(1e-12, Math.abs(this.s[this.b + LEVEL]!) * 1e-3);
+  spreadFloor(s: Float64Array): number {
+    return Math.max(1e-12, Math.abs(s[this.b + LEVEL]!) * 1e-3);
   }
 
   /** The spread used to scale residuals (never below the floor). */
-  effectiveSpread(): number {
-    return Math.max(this.s[this.b + SPREAD]!, this.spreadFloor());
+  effectiveSpread(s: Float64Array): number {
+    return Math.max(s[this.b + SPREAD]!, this.spreadFloor(s));
   }
 
   /** Learns one value (already net of any seasonal term). */
-  learn(value: number): void {
-    const s = this.s;
+  learn(s: Float64Array, value: number): void {
     const b = this.b;
     const n = ++s[b + SAMPLES]!;
     if (n === 1) {
@@ -49,7 +49,7 @@ export class RobustBaseline {
       return;
     }
     const residual = value - s[b + LEVEL]!;
-    const floor = this.spreadFloor();
+    const floor = this.spreadFloor(s);
     const limit = this.o.huberClip * Math.max(s[b + SPREAD]!, floor);
     const clipped = residual > limit ? limit : residual < -limit ? -limit : residual;
     const warm = 1 / n;
@@ -60,7 +60,7 @@ export class RobustBaseline {
   }
 
   /** Moves the level by `delta` (after a detected level shift). */
-  shift(delta: number): void {
-    this.s[this.b + LEVEL]! += delta;
+  shift(s: Float64Array, delta: number): void {
+    s[this.b + LEVEL]! += delta;
   }
 }

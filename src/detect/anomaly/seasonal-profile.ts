@@ -21,52 +21,61 @@ export function dayOfWeek(timestamp: number): number {
   return d < 0 ? d + 7 : d;
 }
 
+// Slots in the detector's Float64 state: times, the running sums that keep the profile centred, and
+// the residual variances with and without the profile.
+const FIRST = 0;
+const LAST = 1;
+const HOUR_SUM = 2;
+const DAY_SUM = 3;
+const VAR_WITH = 4;
+const VAR_WITHOUT = 5;
+// Slots in the detector's Float32 state: offsets are small next to the level and counts only steer
+// early learning rates, so single precision holds them (half the bytes of the largest component).
 const HOUR = 0;
 const HOUR_COUNT = 24;
 const DAY = 48;
 const DAY_COUNT = 55;
-const VAR_WITH = 62;
-const VAR_WITHOUT = 63;
-const FIRST = 64;
-const LAST = 65;
-const HOUR_SUM = 66;
-const DAY_SUM = 67;
 
 /**
  * Additive seasonal profile: a daily curve through 24 hourly knots (linear between knot centres, so a
  * smooth daily rhythm is followed within the hour) plus one offset per day of week, each learned as the
  * running mean of the series' departure from its deseasonalised level. Both are kept centred (the
  * mean knot and the mean day offset are subtracted), so the level stays the plain daily mean and does
- * not trade its value against the profile. It is used only once it has seen
- * `seasonalMinDays` days and explains the data: the residual variance with it must be at most
- * `seasonalGain` times the variance without it, so a series with no daily rhythm is not given one. The
- * day-of-week offsets count only after two weeks.
+ * not trade its value against the profile. It is used only once it has seen `seasonalMinDays` days
+ * and explains the data: the residual variance with it must be at most `seasonalGain` times the
+ * variance without it, so a series with no daily rhythm is not given one. The day-of-week offsets
+ * count only after two weeks. Works on its slices of the detector's double- and single-precision state
+ * (one instance serves many detectors).
  */
 export class SeasonalProfile {
-  /** State values this component keeps in the detector's buffer. */
-  static readonly SIZE = 68;
+  /** Float64 state values this component keeps. */
+  static readonly SIZE = 6;
+  /** Float32 state values this component keeps (knots, day offsets and their counts). */
+  static readonly SINGLE_SIZE = 62;
 
+  /** `b`: base in the Float64 state; `c`: base in the Float32 state. */
   constructor(
-    private readonly s: Float64Array,
     private readonly b: number,
+    private readonly c: number,
     private readonly o: DetectorOptions,
-  ) {
-    s[b + FIRST] = Number.NaN;
-    s[b + LAST] = Number.NaN;
+  ) {}
+
+  /** Writes the initial state of a fresh detector. */
+  init(s: Float64Array): void {
+    s[this.b + FIRST] = Number.NaN;
+    s[this.b + LAST] = Number.NaN;
   }
 
-  /** Offset the profile predicts at `timestamp` (whether or not it is active). */
-  offset(timestamp: number): number {
-    const s = this.s;
+  /** Offset the profile predicts at `timestamp` (whether or not it is used). */
+  offset(s: Float64Array, f: Float32Array, timestamp: number): number {
     const b = this.b;
-    const daily = this.daily(timestamp);
+    const daily = this.daily(s, f, timestamp);
     if (s[b + LAST]! - s[b + FIRST]! < WEEKLY_AFTER_MS) return daily;
-    return daily + s[b + DAY + dayOfWeek(timestamp)]! - s[b + DAY_SUM]! / 7;
+    return daily + f[this.c + DAY + dayOfWeek(timestamp)]! - s[b + DAY_SUM]! / 7;
   }
 
   /** Whether the profile has enough history and explains enough variance to be used. */
-  active(): boolean {
-    const s = this.s;
+  active(s: Float64Array): boolean {
     const b = this.b;
     return s[b + LAST]! - s[b + FIRST]! >= this.o.seasonalMinDays * DAY_MS && s[b + VAR_WITH]! <= this.o.seasonalGain * s[b + VAR_WITHOUT]!;
   }
@@ -75,42 +84,43 @@ export class SeasonalProfile {
    * Learns one sample: `departure` is the value minus the deseasonalised level, clipped by the caller
    * so that a spike moves the profile by a bounded amount.
    */
-  learn(timestamp: number, departure: number): void {
-    const s = this.s;
+  learn(s: Float64Array, f: Float32Array, timestamp: number, departure: number): void {
     const b = this.b;
     if (Number.isNaN(s[b + FIRST]!)) s[b + FIRST] = timestamp;
     s[b + LAST] = timestamp;
-    const miss = departure - this.offset(timestamp);
+    const miss = departure - this.offset(s, f, timestamp);
     s[b + VAR_WITH]! += this.o.spreadRate * (miss * miss - s[b + VAR_WITH]!);
     s[b + VAR_WITHOUT]! += this.o.spreadRate * (departure * departure - s[b + VAR_WITHOUT]!);
     const pos = hourOfDay(timestamp) + KNOT_SHIFT;
     const lo = Math.floor(pos);
     const w = pos - lo;
-    this.learnKnot(b + HOUR + (lo % 24), 1 - w, miss);
-    this.learnKnot(b + HOUR + ((lo + 1) % 24), w, miss);
-    const d = b + DAY + dayOfWeek(timestamp);
-    const count = ++s[d + DAY_COUNT - DAY]!;
-    const step = Math.max(1 / count, this.o.seasonalRate / 24) * (departure - this.daily(timestamp) - s[d]!);
-    s[d]! += step;
-    s[b + DAY_SUM]! += step;
+    this.learnKnot(s, f, this.c + HOUR + (lo % 24), 1 - w, miss);
+    this.learnKnot(s, f, this.c + HOUR + ((lo + 1) % 24), w, miss);
+    const d = this.c + DAY + dayOfWeek(timestamp);
+    const count = ++f[d + DAY_COUNT - DAY]!;
+    const before = f[d]!;
+    f[d] = before + Math.max(1 / count, this.o.seasonalRate / 24) * (departure - this.daily(s, f, timestamp) - before);
+    s[b + DAY_SUM]! += f[d]! - before;
   }
 
   /** The daily curve at `timestamp`: linear between the two nearest hourly knots. */
-  private daily(timestamp: number): number {
+  private daily(s: Float64Array, f: Float32Array, timestamp: number): number {
     const pos = hourOfDay(timestamp) + KNOT_SHIFT;
     const lo = Math.floor(pos);
     const w = pos - lo;
-    const s = this.s;
-    const b = this.b;
-    return s[b + HOUR + (lo % 24)]! * (1 - w) + s[b + HOUR + ((lo + 1) % 24)]! * w - s[b + HOUR_SUM]! / 24;
+    const c = this.c;
+    return f[c + HOUR + (lo % 24)]! * (1 - w) + f[c + HOUR + ((lo + 1) % 24)]! * w - s[this.b + HOUR_SUM]! / 24;
   }
 
-  /** LMS step of one knot by its interpolation weight; the rate starts at 1/count (a mean), then settles. */
-  private learnKnot(k: number, weight: number, miss: number): void {
+  /**
+   * LMS step of one knot by its interpolation weight; the rate starts at 1/count (a mean), then
+   * settles. The sum moves by the step as stored (rounded), so it stays the sum of the knots.
+   */
+  private learnKnot(s: Float64Array, f: Float32Array, k: number, weight: number, miss: number): void {
     if (weight <= 0) return;
-    const count = (this.s[k + HOUR_COUNT]! += weight);
-    const step = Math.max(weight / count, this.o.seasonalRate * weight) * miss;
-    this.s[k]! += step;
-    this.s[this.b + HOUR_SUM]! += step;
+    const count = (f[k + HOUR_COUNT]! += weight);
+    const before = f[k]!;
+    f[k] = before + Math.max(weight / count, this.o.seasonalRate * weight) * miss;
+    s[this.b + HOUR_SUM]! += f[k]! - before;
   }
 }

@@ -126,6 +126,28 @@ describe('createSeriesDetector', () => {
     expect(fine.scale).toBe(1);
   });
 
+  it('scores a flat line ~0, not 0.5, and a first departure from it high', () => {
+    for (const level of [42, 0, -3.5e9]) {
+      const d = createSeriesDetector();
+      const flat = feed(d, Array.from({ length: 2000 }, () => level));
+      expect(Math.max(...flat)).toBeLessThan(0.01);
+      const slight = createSeriesDetector();
+      feed(slight, Array.from({ length: 2000 }, () => level));
+      expect(slight.update(START + 2000 * MINUTE, level + Math.max(1e-3, Math.abs(level) * 1e-5))).toBeGreaterThan(0.9);
+      expect(d.update(START + 2000 * MINUTE, level - Math.max(1, Math.abs(level) * 0.01))).toBeGreaterThan(0.9);
+      expect(d.detail().direction).toBe('below');
+    }
+  });
+
+  it('scores a flat stretch after noise low, and the first departure from it high', () => {
+    const rnd = noise(9);
+    const d = createSeriesDetector({ coarseBlock: 0 });
+    feed(d, Array.from({ length: 1000 }, () => 20 + rnd()));
+    const flat = feed(d, Array.from({ length: 3000 }, () => 20), 1000);
+    expect(Math.max(...flat.slice(1000))).toBeLessThan(0.4);
+    expect(d.update(START + 4000 * MINUTE, 27)).toBeGreaterThan(0.7);
+  });
+
   it('restores from a snapshot and then scores exactly as the original', () => {
     const rnd = noise(6);
     const values = Array.from({ length: 1200 }, (_, i) => (i === 900 ? 80 : 30 + 3 * rnd()));
@@ -134,6 +156,7 @@ describe('createSeriesDetector', () => {
     const state = a.snapshot();
     expect(state.byteLength).toBeLessThanOrEqual(2048);
     const b = restoreSeriesDetector(state);
+    expect(() => restoreSeriesDetector(state.subarray(0, state.byteLength - 8))).toThrow(/state bytes/);
     const fromA = feed(a, values.slice(600), 600);
     const fromB = feed(b, values.slice(600), 600);
     expect(fromB).toEqual(fromA);
@@ -141,9 +164,12 @@ describe('createSeriesDetector', () => {
     expect(b.snapshot()).toEqual(a.snapshot());
   });
 
-  it('rejects a snapshot of another layout', () => {
+  it('rejects a snapshot of another layout or version with a clear error', () => {
     expect(() => restoreSeriesDetector(new Uint8Array(24))).toThrow(RangeError);
     expect(() => restoreSeriesDetector(new Uint8Array(7))).toThrow(RangeError);
+    const older = createSeriesDetector().snapshot();
+    new Float64Array(older.buffer, older.byteOffset, 1)[0] = 2;
+    expect(() => restoreSeriesDetector(older)).toThrow(/layout version 2, expected 3/);
   });
 
   it('ignores out-of-order and non-finite samples: score 0, state unchanged', () => {

@@ -56,7 +56,7 @@ export interface SeriesDetail {
   readonly score: number;
 }
 
-// The detector's own slots at the start of the state buffer; the cores and components follow.
+// The detector's own slots at the start of the Float64 state; the components follow.
 const LAST_TS = 0;
 const LAST_SCORE = 1;
 const LAST_CAUSE = 2;
@@ -64,70 +64,104 @@ const CAUSE_SCALE = 3;
 const BLOCK_SUM = 4;
 const BLOCK_COUNT = 5;
 const OWN_SIZE = 6;
-const FINE = OWN_SIZE;
-const TREND = FINE + DetectorCore.SIZE;
-const GATE = TREND + TrendEstimator.SIZE;
-const COARSE = GATE + AlarmGate.SIZE;
-const STATE_SIZE = COARSE + DetectorCore.SIZE;
 
-/** Options of the coarse core, one object per options object (not per detector). */
-const coarseOptions = new WeakMap<DetectorOptions, DetectorOptions>();
+/**
+ * The components of a detector and the layout of its state, built once per options object and
+ * shared by every detector with those options: a detector itself is its state buffer and a
+ * reference to its model.
+ */
+class DetectorModel {
+  readonly fine: DetectorCore;
+  readonly coarse: DetectorCore;
+  readonly trend: TrendEstimator;
+  readonly gate: AlarmGate;
+  /** Float64 values of the state (first in the buffer). */
+  private readonly size: number;
+  /** Float32 values of the state (after the Float64 part). */
+  private readonly singleSize: number;
 
-/** The options a coarse core runs with: the detector's, with the coarse learning period. */
-function coarseOptionsOf(o: DetectorOptions): DetectorOptions {
-  let coarse = coarseOptions.get(o);
-  if (coarse === undefined) {
-    coarse = Object.freeze({ ...o, learningPeriod: o.coarseLearningPeriod });
-    coarseOptions.set(o, coarse);
+  constructor(readonly o: DetectorOptions) {
+    let at = OWN_SIZE;
+    this.fine = new DetectorCore(at, 0, o);
+    at += DetectorCore.SIZE;
+    this.trend = new TrendEstimator(at, o);
+    at += TrendEstimator.SIZE;
+    this.gate = new AlarmGate(at, o);
+    at += AlarmGate.SIZE;
+    this.coarse = new DetectorCore(at, DetectorCore.SINGLE_SIZE, Object.freeze({ ...o, learningPeriod: o.coarseLearningPeriod }));
+    this.size = at + DetectorCore.SIZE;
+    this.singleSize = 2 * DetectorCore.SINGLE_SIZE;
   }
-  return coarse;
+
+  /** A fresh state: one buffer, seen as its double- and single-precision parts. */
+  fresh(): { s: Float64Array; f: Float32Array } {
+    const buffer = new ArrayBuffer(this.size * 8 + this.singleSize * 4);
+    const s = new Float64Array(buffer, 0, this.size);
+    const f = new Float32Array(buffer, this.size * 8, this.singleSize);
+    s[LAST_TS] = Number.NEGATIVE_INFINITY;
+    s[LAST_CAUSE] = -1;
+    this.fine.init(s);
+    this.coarse.init(s);
+    this.trend.init(s);
+    this.gate.init(s);
+    return { s, f };
+  }
+}
+
+/** Models by options object (resolveDetectorOptions returns one shared object for the defaults). */
+const models = new WeakMap<DetectorOptions, DetectorModel>();
+
+/** The model of `o`, built on first use. */
+function modelOf(o: DetectorOptions): DetectorModel {
+  let m = models.get(o);
+  if (m === undefined) {
+    m = new DetectorModel(o);
+    models.set(o, m);
+  }
+  return m;
 }
 
 /**
  * Concrete detector: one core on the samples and one on means of `coarseBlock` samples (a slower
  * time scale that sees changes of level or rhythm too gradual for the first), the trend line, and the
- * alarm gate over the larger of the two scores.
+ * alarm gate over the larger of the two scores. Its own memory is the state buffer and a reference to
+ * the shared model.
  */
 class OnlineSeriesDetector implements SeriesDetector {
-  private readonly s = new Float64Array(STATE_SIZE);
-  private readonly fine: DetectorCore;
-  private readonly coarse: DetectorCore;
-  private readonly trend: TrendEstimator;
-  private readonly gate: AlarmGate;
+  private readonly s: Float64Array;
+  private readonly f: Float32Array;
 
-  constructor(private readonly o: DetectorOptions) {
-    const s = this.s;
-    s[LAST_TS] = Number.NEGATIVE_INFINITY;
-    s[LAST_CAUSE] = -1;
-    this.fine = new DetectorCore(s, FINE, o);
-    this.coarse = new DetectorCore(s, COARSE, coarseOptionsOf(o));
-    this.trend = new TrendEstimator(s, TREND, o);
-    this.gate = new AlarmGate(s, GATE, o);
+  constructor(private readonly m: DetectorModel) {
+    const { s, f } = m.fresh();
+    this.s = s;
+    this.f = f;
   }
 
   update(timestamp: number, value: number): number {
     const s = this.s;
     if (!(timestamp >= s[LAST_TS]!) || !Number.isFinite(value) || !Number.isFinite(timestamp)) return 0;
+    const f = this.f;
+    const m = this.m;
     s[LAST_TS] = timestamp;
-    let raw = this.fine.update(timestamp, value);
-    let cause = this.fine.cause;
+    let raw = m.fine.update(s, f, timestamp, value);
+    let cause = m.fine.cause;
     let scale = 1;
-    this.trend.update(timestamp, value);
-    const block = this.o.coarseBlock;
+    m.trend.update(s, timestamp, value);
+    const block = m.o.coarseBlock;
     if (block > 0) {
       s[BLOCK_SUM]! += value;
       if (++s[BLOCK_COUNT]! >= block) {
-        const coarse = this.coarse.update(timestamp, s[BLOCK_SUM]! / s[BLOCK_COUNT]!);
+        const coarse = m.coarse.update(s, f, timestamp, s[BLOCK_SUM]! / s[BLOCK_COUNT]!);
         s[BLOCK_SUM] = 0;
         s[BLOCK_COUNT] = 0;
         if (coarse > raw) {
           raw = coarse;
-          cause = this.coarse.cause;
+          cause = m.coarse.cause;
           scale = block;
         }
       }
     }
-    const score = this.gate.pass(raw);
+    const score = m.gate.pass(s, raw);
     s[LAST_SCORE] = score;
     s[LAST_CAUSE] = score > 0 ? cause : -1;
     s[CAUSE_SCALE] = score > 0 ? scale : 0;
@@ -144,51 +178,53 @@ class OnlineSeriesDetector implements SeriesDetector {
 
   detail(): SeriesDetail {
     const s = this.s;
-    const fine = this.fine;
-    const spread = fine.baseline.effectiveSpread();
-    const deviation = fine.residual / spread;
-    const clip = this.o.huberClip;
+    const m = this.m;
+    const fine = m.fine;
+    const samples = fine.baseline.samples(s);
+    const spread = fine.baseline.effectiveSpread(s);
+    const deviation = fine.residual(s) / spread;
+    const clip = m.o.huberClip;
     const cause = s[LAST_CAUSE]!;
     return {
-      samples: fine.baseline.samples,
-      timestamp: fine.baseline.samples > 0 ? s[LAST_TS]! : Number.NaN,
-      baseline: fine.baseline.level + fine.offset,
+      samples,
+      timestamp: samples > 0 ? s[LAST_TS]! : Number.NaN,
+      baseline: fine.baseline.level(s) + fine.offset(s),
       spread,
-      seasonal: fine.offset,
+      seasonal: fine.offset(s),
       deviation,
       direction: deviation > clip ? 'above' : deviation < -clip ? 'below' : 'none',
       cause: cause >= 0 ? DEPARTURE_KINDS[cause]! : null,
       causeScale: s[CAUSE_SCALE]!,
-      levelShift: fine.changes.last(),
-      shiftEvidence: fine.changes.evidence(),
-      trendPerSecond: this.trend.slopePerSecond(),
-      trendFit: this.trend.fit(),
+      levelShift: fine.changes.last(s),
+      shiftEvidence: fine.changes.evidence(s),
+      trendPerSecond: m.trend.slopePerSecond(s),
+      trendFit: m.trend.fit(s),
       score: s[LAST_SCORE]!,
     };
   }
 
   timeToExhaustion(limit: number): number {
-    return this.trend.timeToLimit(limit);
+    return this.m.trend.timeToLimit(this.s, limit);
   }
 
   snapshot(): Uint8Array {
-    return encodeState(this.s);
+    return encodeState(this.s.buffer as ArrayBuffer);
   }
 
   /** Restores the state written by {@link snapshot}. */
   load(state: Uint8Array): void {
-    decodeState(state, this.s);
+    decodeState(state, this.s.buffer as ArrayBuffer);
   }
 }
 
 /** A fresh detector with the default configuration, or with some options overridden. */
 export function createSeriesDetector(options?: Partial<DetectorOptions>): SeriesDetector {
-  return new OnlineSeriesDetector(resolveDetectorOptions(options));
+  return new OnlineSeriesDetector(modelOf(resolveDetectorOptions(options)));
 }
 
 /** A detector continuing from a snapshot; `options` must match the ones the snapshot was taken with. */
 export function restoreSeriesDetector(state: Uint8Array, options?: Partial<DetectorOptions>): SeriesDetector {
-  const detector = new OnlineSeriesDetector(resolveDetectorOptions(options));
+  const detector = new OnlineSeriesDetector(modelOf(resolveDetectorOptions(options)));
   detector.load(state);
   return detector;
 }

@@ -12,22 +12,24 @@ const ORIGIN = 6;
  * Exponentially weighted least-squares line through (time, value): the slope per second, how well a
  * line fits (R²), and when a steadily growing (or shrinking) series reaches a limit. Time is kept
  * relative to the latest sample, so the sums stay well conditioned however long the series runs.
+ * Works on its slice of the detector's state buffer (one instance serves many detectors).
  */
 export class TrendEstimator {
   /** State values this component keeps in the detector's buffer. */
   static readonly SIZE = 7;
 
   constructor(
-    private readonly s: Float64Array,
     private readonly b: number,
     private readonly o: DetectorOptions,
-  ) {
-    s[b + ORIGIN] = Number.NaN;
+  ) {}
+
+  /** Writes the initial state of a fresh detector. */
+  init(s: Float64Array): void {
+    s[this.b + ORIGIN] = Number.NaN;
   }
 
   /** Learns one sample (epoch ms, value). */
-  update(timestamp: number, value: number): void {
-    const s = this.s;
+  update(s: Float64Array, timestamp: number, value: number): void {
     const b = this.b;
     const origin = s[b + ORIGIN]!;
     if (!Number.isNaN(origin)) {
@@ -47,16 +49,14 @@ export class TrendEstimator {
   }
 
   /** Slope of the fitted line, in value units per second (0 until two distinct times were seen). */
-  slopePerSecond(): number {
-    const s = this.s;
+  slopePerSecond(s: Float64Array): number {
     const b = this.b;
     const vt = s[b + W]! * s[b + STT]! - s[b + ST]! * s[b + ST]!;
     return vt > 0 ? (s[b + W]! * s[b + STX]! - s[b + ST]! * s[b + SX]!) / vt : 0;
   }
 
   /** R² of the fitted line in [0, 1]: 1 when the recent samples lie on a line. */
-  fit(): number {
-    const s = this.s;
+  fit(s: Float64Array): number {
     const b = this.b;
     const w = s[b + W]!;
     const vt = w * s[b + STT]! - s[b + ST]! * s[b + ST]!;
@@ -67,19 +67,19 @@ export class TrendEstimator {
   }
 
   /** Value of the fitted line at the latest sample. */
-  fittedNow(): number {
-    const w = this.s[this.b + W]!;
-    return w > 0 ? (this.s[this.b + SX]! - this.slopePerSecond() * this.s[this.b + ST]!) / w : 0;
+  fittedNow(s: Float64Array): number {
+    const w = s[this.b + W]!;
+    return w > 0 ? (s[this.b + SX]! - this.slopePerSecond(s) * s[this.b + ST]!) / w : 0;
   }
 
   /**
    * Seconds until the fitted line reaches `limit`, when the series moves steadily towards it (R² at
    * least the minimum fit); Infinity when it does not (flat, erratic, or moving away).
    */
-  timeToLimit(limit: number): number {
-    const slope = this.slopePerSecond();
-    if (slope === 0 || this.fit() < this.o.trendMinFit) return Number.POSITIVE_INFINITY;
-    const seconds = (limit - this.fittedNow()) / slope;
+  timeToLimit(s: Float64Array, limit: number): number {
+    const slope = this.slopePerSecond(s);
+    if (slope === 0 || this.fit(s) < this.o.trendMinFit) return Number.POSITIVE_INFINITY;
+    const seconds = (limit - this.fittedNow(s)) / slope;
     return seconds >= 0 ? seconds : Number.POSITIVE_INFINITY;
   }
 }
