@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'profile-analysis': () => import('./profile-analysis.js'),
   'profile-fidelity': () => import('./profile-fidelity.js'),
   'profile-overhead': () => import('./profile-overhead.js'),
+  'sdk-overhead': () => import('./sdk-overhead.js'),
 };
 
 function usage(): string {

@@ -75,9 +75,11 @@ export class Agent extends BaseAgent {
     this.instrumentation = instrumentation;
     this.use({
       name: 'handlers',
-      start: () => {
+      start: async () => {
         this.#handlersStarted = true;
         for (const r of this.#runners) r.start(this.bus);
+        // Once start resolves, the server knows the subscriptions: a request sent then finds them.
+        await this.bus.flush();
       },
       stop: async () => {
         this.#handlersStarted = false;

@@ -30,6 +30,7 @@ export interface HandlerOptions {
 
 interface Pending {
   readonly msg: BusMessage;
+  /** Arrival time when the call is timed, else -1. */
   readonly t0: number;
 }
 
@@ -40,8 +41,8 @@ const OK = { ok: true } as const;
 /**
  * Serves one subject: decodes and validates each request, runs the handler under a concurrency
  * limit with a bounded queue, and replies `{"ok": true, ...result}` or `{"ok": false, "error"}`.
- * With `stats`, each call is timed from arrival to reply (queue wait included) and failures are
- * counted; without, nothing is measured.
+ * With `stats`, each call is counted and timed (sampled at high rates, see `WorkStats`) from
+ * arrival to reply, queue wait included, and failures are counted; without, nothing is measured.
  */
 export class HandlerRunner<B> {
   readonly #queue: Pending[] = [];
@@ -88,8 +89,7 @@ export class HandlerRunner<B> {
 
   /** Handles one delivered request (public so benchmarks can drive it without a transport). */
   dispatch(bus: Bus, msg: BusMessage): void {
-    const t0 = this.stats ? performance.now() : 0;
-    this.stats?.begin(t0);
+    const t0 = this.stats?.begin() ? performance.now() : -1;
     const pending: Pending = { msg, t0 };
     if (this.#running < this.#concurrency) this.#run(bus, pending);
     else if (this.#queue.length - this.#queueHead < this.#maxQueued) this.#queue.push(pending);
@@ -138,7 +138,7 @@ export class HandlerRunner<B> {
         return;
       }
       if (p.msg.reply) bus.publish(p.msg.reply, payload);
-      if (this.stats) this.stats.end(performance.now(), p.t0, false);
+      if (this.stats) this.stats.end(p.t0 >= 0 ? performance.now() - p.t0 : -1, false);
     }
     this.#next(bus);
   }
@@ -173,6 +173,6 @@ export class HandlerRunner<B> {
 
   #fail(bus: Bus, p: Pending, code: string, message: string): void {
     if (p.msg.reply) bus.publish(p.msg.reply, encodeJson({ ok: false, error: { code, message } }));
-    if (this.stats) this.stats.end(performance.now(), p.t0, true);
+    if (this.stats) this.stats.end(p.t0 >= 0 ? performance.now() - p.t0 : -1, true);
   }
 }

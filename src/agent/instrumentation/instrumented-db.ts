@@ -3,22 +3,22 @@ import type { Db, QueryResult, Queryable } from '../../store/db.js';
 import type { WorkStats } from './work-stats.js';
 
 function timed<T>(stats: WorkStats, run: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  stats.begin(t0);
+  const t0 = stats.begin() ? performance.now() : -1;
+  const took = (): number => (t0 >= 0 ? performance.now() - t0 : -1);
   let p: Promise<T>;
   try {
     p = run();
   } catch (err) {
-    stats.end(performance.now(), t0, true);
+    stats.end(took(), true);
     throw err;
   }
   return p.then(
     (r) => {
-      stats.end(performance.now(), t0, false);
+      stats.end(took(), false);
       return r;
     },
     (err: unknown) => {
-      stats.end(performance.now(), t0, true);
+      stats.end(took(), true);
       throw err;
     },
   );
@@ -34,8 +34,9 @@ function instrumentQueryable(q: Queryable, stats: WorkStats): Queryable {
 
 /**
  * The database handle an SDK agent's code receives: the same `Db`, with every `query` and `exec`
- * (inside transactions too) timed into `stats`, from the call to its settlement (pool wait included:
- * that is what the caller waits for). Bulk copies pass through untimed.
+ * (inside transactions too) counted into `stats` and timed (sampled at high rates, see
+ * `WorkStats`) from the call to its settlement, pool wait included: that is what the caller waits
+ * for. Bulk copies pass through uncounted.
  */
 export function instrumentDb(db: Db, stats: WorkStats): Db {
   const q = instrumentQueryable(db, stats);

@@ -1,0 +1,289 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Ajv } from 'ajv';
+import { pino } from 'pino';
+import { HandlerRunner } from '../src/agent/handler-runner.js';
+import { instrumentDb } from '../src/agent/instrumentation/instrumented-db.js';
+import { WorkStats } from '../src/agent/instrumentation/work-stats.js';
+import { encodeJson, type Bus, type BusMessage } from '../src/bus/bus.js';
+import type { Db, QueryResult } from '../src/store/db.js';
+import { OrderRequest, priceOrder } from '../src/simulate/order-workload.js';
+import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
+import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const ORDER = { order_id: 7, customer_id: 42, items: Array.from({ length: 4 }, (_, i) => ({ sku: `sku-${i}`, qty: 1 + i * 5, unit_price: 9.99 + i })) };
+
+function handleOrder(o: OrderRequest): Record<string, unknown> {
+  const p = priceOrder(o.items);
+  return { order_id: o.order_id, total: p.total, lines: p.lines.length };
+}
+
+/**
+ * Per-call cost of a handler dispatch with and without the SDK's instrumentation, in-process, no
+ * transport. `everyCall` makes the stats see a low call rate, so every call is timed (what a
+ * quiet agent pays per call); otherwise they see the real, high rate and sample.
+ */
+function handlerCallCost(rounds: number, calls: number, everyCall: boolean): { plainUs: number; overheadUs: number } {
+  const bus = { publish: () => undefined } as unknown as Bus;
+  const validate = new Ajv({ strict: false }).compile<OrderRequest>(OrderRequest);
+  const log = pino({ level: 'silent' });
+  let slowClock = 0;
+  const stats = everyCall ? new WorkStats(0, () => (slowClock += 1e6)) : new WorkStats(performance.now());
+  const plain = new HandlerRunner('bench.order', validate, handleOrder, {}, null, log);
+  const timed = new HandlerRunner('bench.order', validate, handleOrder, {}, stats, log);
+  const msg: BusMessage = { subject: 'bench.order', data: encodeJson(ORDER), reply: '_INBOX.bench' };
+  const run = (r: HandlerRunner<OrderRequest>): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) r.dispatch(bus, msg);
+    return ((performance.now() - t0) * 1000) / calls;
+  };
+  run(plain);
+  run(timed);
+  const plainUs: number[] = [];
+  const diffs: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const first = k % 2 === 0 ? run(plain) : run(timed);
+    const second = k % 2 === 0 ? run(timed) : run(plain);
+    const [a, b] = k % 2 === 0 ? [first, second] : [second, first];
+    plainUs.push(a);
+    diffs.push(b - a);
+    stats.drain(performance.now());
+  }
+  return { plainUs: median(plainUs), overheadUs: median(diffs) };
+}
+
+/** Per-query cost of the instrumented handle over a driver that answers at once. */
+async function queryCost(rounds: number, queries: number): Promise<{ plainUs: number; overheadUs: number }> {
+  const result: QueryResult<never> = { rows: [], rowCount: 0 };
+  const answered = Promise.resolve(result);
+  const raw = { kind: 'postgres', schema: 's', query: () => answered, exec: async () => undefined } as unknown as Db;
+  const timed = instrumentDb(raw, new WorkStats(performance.now()));
+  const run = async (db: Db): Promise<number> => {
+    const t0 = performance.now();
+    for (let i = 0; i < queries; i++) await db.query('SELECT 1', [i]);
+    return ((performance.now() - t0) * 1000) / queries;
+  };
+  await run(raw);
+  await run(timed);
+  const plainUs: number[] = [];
+  const diffs: number[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const first = k % 2 === 0 ? await run(raw) : await run(timed);
+    const second = k % 2 === 0 ? await run(timed) : await run(raw);
+    const [a, b] = k % 2 === 0 ? [first, second] : [second, first];
+    plainUs.push(a);
+    diffs.push(b - a);
+  }
+  return { plainUs: median(plainUs), overheadUs: median(diffs) };
+}
+
+/** The agent process: compiled SDK from dist/, the simulator's order handler, instrumentation on or off. */
+const AGENT_SCRIPT = `
+const { Agent, createLogger } = await import(process.env.SDK_BENCH_AGENT_URL);
+const { OrderRequest, priceOrder } = await import(process.env.SDK_BENCH_WORKLOAD_URL);
+const cfg = JSON.parse(process.env.SDK_BENCH_CONFIG);
+const agent = new Agent({ agentId: cfg.id, log: createLogger({ level: 'silent', name: cfg.id }), bus: { url: cfg.nats, name: cfg.id },
+  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented, metricsIntervalMs: 1000 });
+let served = 0;
+agent.handle('bench.' + cfg.id + '.order', OrderRequest, (o) => { served++; const p = priceOrder(o.items); return { order_id: o.order_id, total: p.total, lines: p.lines.length }; });
+await agent.start();
+process.on('disconnect', () => process.exit(0));
+process.on('message', (m) => {
+  if (m === 'cpu') process.send({ cpuUs: process.cpuUsage().user + process.cpuUsage().system, served });
+  if (m === 'stop') agent.stop().then(() => process.exit(0));
+});
+process.send({ ready: true });
+`;
+
+interface AgentChild {
+  readonly id: string;
+  readonly child: ChildProcess;
+  cpu(): Promise<{ cpuUs: number; served: number }>;
+  stop(): Promise<void>;
+}
+
+function startAgent(id: string, prefix: string, instrumented: boolean): Promise<AgentChild> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', AGENT_SCRIPT], {
+    env: {
+      ...process.env,
+      SDK_BENCH_AGENT_URL: pathToFileURL(resolve('dist/agent/index.js')).href,
+      SDK_BENCH_WORKLOAD_URL: pathToFileURL(resolve('dist/simulate/order-workload.js')).href,
+      SDK_BENCH_CONFIG: JSON.stringify({ id, prefix, nats: BENCH_NATS_URL, instrumented }),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const cpu = () =>
+    new Promise<{ cpuUs: number; served: number }>((res) => {
+      child.once('message', (m) => res(m as { cpuUs: number; served: number }));
+      child.send('cpu');
+    });
+  const stop = () =>
+    new Promise<void>((res) => {
+      if (child.exitCode !== null) return res();
+      child.once('exit', () => res());
+      child.send('stop');
+    });
+  return new Promise((res, rej) => {
+    child.once('message', () => res({ id, child, cpu, stop }));
+    child.once('exit', (code) => rej(new Error(`bench agent ${id} exited with ${code} (is dist/ built? npm run build)`)));
+  });
+}
+
+/** Keeps `window` requests outstanding against one agent for `ms`; returns requests answered. */
+async function drive(nc: NatsConnection, subject: string, window: number, ms: number): Promise<number> {
+  const body = encodeJson(ORDER);
+  const end = performance.now() + ms;
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      await nc.request(subject, body, { timeout: 5000 });
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+  return done;
+}
+
+interface RoundResult {
+  readonly rps: number;
+  readonly perCpuS: number;
+}
+
+/**
+ * One measured round: both agents loaded at once, 32 requests outstanding each, so that whatever
+ * else the machine does weighs on both alike. Returns requests per wall second and per CPU-second
+ * of each agent.
+ */
+async function round(nc: NatsConnection, prefix: string, agents: readonly AgentChild[], ms: number): Promise<RoundResult[]> {
+  const before = await Promise.all(agents.map((a) => a.cpu()));
+  const t0 = performance.now();
+  await Promise.all(agents.map((a) => drive(nc, `${prefix}bench.${a.id}.order`, 32, ms)));
+  const wall = performance.now() - t0;
+  const after = await Promise.all(agents.map((a) => a.cpu()));
+  return agents.map((_, i) => {
+    const served = after[i]!.served - before[i]!.served;
+    return { rps: (served * 1000) / wall, perCpuS: (served * 1e6) / (after[i]!.cpuUs - before[i]!.cpuUs) };
+  });
+}
+
+const quartiles = (xs: number[]): string => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${s[Math.floor((s.length - 1) / 4)]!.toFixed(3)}-${s[Math.ceil((3 * (s.length - 1)) / 4)]!.toFixed(3)}`;
+};
+
+const sdkOverhead: Benchmark = {
+  name: 'sdk-overhead',
+  description: 'cost of the SDK instrumentation: per handler call and query in-process, and agent throughput over NATS against the same agent uninstrumented',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const seconds = Number(ctx.args[ctx.args.indexOf('--seconds') + 1] ?? 0) || 3;
+    const rounds = Number(ctx.args[ctx.args.indexOf('--rounds') + 1] ?? 0) || 12;
+    const controlRounds = Math.ceil(rounds / 2);
+    ctx.log('in-process: 31 rounds of 50,000 handler dispatches and 50,000 queries, instrumented and not, alternating');
+    const handler = handlerCallCost(31, 50_000, false);
+    const handlerEvery = handlerCallCost(31, 50_000, true);
+    const query = await queryCost(31, 50_000);
+    const prefix = `${uniqueName('sdkb')}.`;
+    const nc = await connect({ servers: BENCH_NATS_URL });
+    const results = { on: [] as RoundResult[], off: [] as RoundResult[] };
+    const ratios: number[] = [];
+    const rpsRatios: number[] = [];
+    try {
+      for (let k = 0; k < rounds; k++) {
+        // Fresh processes each round, roles and load order swapped every other round, so that
+        // neither a process's luck with the JIT nor its place in the load loop favours one side.
+        const swapped = k % 2 === 1;
+        const pair = await Promise.all([startAgent(`a${k}`, prefix, !swapped), startAgent(`b${k}`, prefix, swapped)]);
+        try {
+          await round(nc, prefix, pair, 1500);
+          const [first, second] = await round(nc, prefix, pair, seconds * 1000);
+          const [a, b] = swapped ? [second!, first!] : [first!, second!];
+          results.on.push(a);
+          results.off.push(b);
+          ratios.push(a.perCpuS / b.perCpuS);
+          rpsRatios.push(a.rps / b.rps);
+          ctx.log(`round ${k + 1}/${rounds}: instrumented ${Math.round(a.perCpuS)} req/CPU-s, plain ${Math.round(b.perCpuS)} req/CPU-s, ratio ${ratios[k]!.toFixed(3)}`);
+        } finally {
+          await Promise.all(pair.map((a) => a.stop()));
+        }
+      }
+      ctx.log(`control: ${controlRounds} rounds with both agents uninstrumented, to show the noise floor`);
+      const control: number[] = [];
+      for (let k = 0; k < controlRounds; k++) {
+        const pair = await Promise.all([startAgent(`c${k}a`, prefix, false), startAgent(`c${k}b`, prefix, false)]);
+        try {
+          await round(nc, prefix, pair, 1500);
+          const [a, b] = await round(nc, prefix, pair, seconds * 1000);
+          control.push(a!.perCpuS / b!.perCpuS);
+        } finally {
+          await Promise.all(pair.map((a) => a.stop()));
+        }
+      }
+      const capOn = median(results.on.map((r) => r.perCpuS));
+      const capOff = median(results.off.map((r) => r.perCpuS));
+      const rpsOn = median(results.on.map((r) => r.rps));
+      const rpsOff = median(results.off.map((r) => r.rps));
+      const capRatio = median(ratios);
+      const settings = `${rounds} rounds, each with a fresh pair of agent processes loaded at once for ${seconds} s (32 requests outstanding each) after 1.5 s of warm-up; median of per-round ratios ${capRatio.toFixed(3)}, interquartile ${quartiles(ratios)}; control (both uninstrumented, ${controlRounds} rounds): median ${median(control).toFixed(3)}, interquartile ${quartiles(control)}; handler = the simulator's order pricing (4 items), no database; snapshots every 1 s (default 15 s)`;
+      return [
+        figure({
+          bench: 'sdk-overhead',
+          name: 'agent capacity with instrumentation (requests per CPU-second of the agent)',
+          value: capOn,
+          unit: 'req/CPU-s',
+          reference: { name: 'same agent, instrumentation off', value: capOff, unit: 'req/CPU-s' },
+          target: 'cost < 1% of throughput (ratio >= 0.99)',
+          met: capRatio >= 0.99,
+          notes: settings,
+        }),
+        figure({
+          bench: 'sdk-overhead',
+          name: 'agent throughput with instrumentation (wall clock)',
+          value: rpsOn,
+          unit: 'req/s',
+          reference: { name: 'same agent, instrumentation off', value: rpsOff, unit: 'req/s' },
+          target: 'cost < 1% of throughput (ratio >= 0.99)',
+          met: median(rpsRatios) >= 0.99,
+          notes: `median of per-round ratios ${median(rpsRatios).toFixed(3)}, interquartile ${quartiles(rpsRatios)}; the load generator, NATS and both agents share the machine, the CPU-second figure above is each agent alone`,
+        }),
+        figure({
+          bench: 'sdk-overhead',
+          name: 'instrumentation cost per handler call, every call timed (quiet agent)',
+          value: handlerEvery.overheadUs,
+          unit: 'µs',
+          reference: { name: 'uninstrumented dispatch (decode, validate, handle, reply)', value: handlerEvery.plainUs, unit: 'µs' },
+          target: '< 1 µs',
+          met: handlerEvery.overheadUs < 1,
+        }),
+        figure({
+          bench: 'sdk-overhead',
+          name: 'instrumentation cost per handler call, busy agent (timing sampled)',
+          value: handler.overheadUs,
+          unit: 'µs',
+          reference: { name: 'uninstrumented dispatch (decode, validate, handle, reply)', value: handler.plainUs, unit: 'µs' },
+          target: '< 1 µs',
+          met: handler.overheadUs < 1,
+        }),
+        figure({
+          bench: 'sdk-overhead',
+          name: 'instrumentation cost per database query',
+          value: query.overheadUs,
+          unit: 'µs',
+          reference: { name: 'uninstrumented query on a driver that answers at once', value: query.plainUs, unit: 'µs' },
+          target: '< 1 µs',
+          met: query.overheadUs < 1,
+        }),
+      ];
+    } finally {
+      await nc.close();
+    }
+  },
+};
+
+export default sdkOverhead;
