@@ -45,7 +45,7 @@ describe('WorkStats', () => {
     expect(r.meanDepth).toBeLessThan(100 * 5.9 * 1.2);
   });
 
-  it('reports no latency without calls, and calls still running as the least depth', () => {
+  it('reports no latency without calls, and the calls still running as the depth of a stuck interval', () => {
     const s = newStats();
     s.begin();
     s.begin();

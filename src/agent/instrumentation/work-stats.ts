@@ -21,9 +21,9 @@ const RATE_CHECK_CALLS = 1024;
  * exact; durations are timed on every call below 512 calls a second, and above on a random 1 in k
  * calls (k a power of two, from the rate measured every 1,024 calls, so that 256-511 calls a
  * second are timed), because reading the clock twice is most of the cost of instrumenting a cheap
- * call. The mean
- * number of calls in progress follows from Little's law (arrival rate × mean duration), and is
- * never less than the calls still in progress when the interval ends.
+ * call. The mean number of calls in progress follows from Little's law (rate × mean duration of
+ * the calls that ended); an interval in which none ended reports the calls still in progress, so
+ * that a stuck agent does not read as idle.
  */
 export class WorkStats {
   readonly #latency = new LogHistogram();
@@ -91,7 +91,7 @@ export class WorkStats {
       calls: this.#calls,
       errors: this.#errors,
       p95Ms: this.#timed > 0 ? this.#latency.percentile(95) : null,
-      meanDepth: Math.max(littles, this.#inProgress),
+      meanDepth: this.#calls > 0 ? littles : this.#inProgress,
     };
     this.#latency.reset();
     this.#calls = 0;
