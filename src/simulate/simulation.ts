@@ -85,7 +85,7 @@ async function connectBus(c: Config, stop: AbortSignal): Promise<{ bus: Bus; url
     return { bus: c.nats_subject_prefix ? new PrefixedBus(bus, c.nats_subject_prefix) : bus, url };
   } catch {
     throw new SimulationError(
-      `no NATS server answers at ${url}${c.nats_url ? '' : ' (NATS_URL is not set)'}: the simulated agents are separate processes and need NATS to talk to the load generator and the engine; start nats-server or set NATS_URL`,
+      `no NATS server answers at ${url}${c.nats_url ? '' : ' (NATS_URL is not set)'}: the simulated agents are separate processes and need NATS to talk to the load generator and the engine; ${c.nats_url ? 'check NATS_URL and that the server runs' : 'start nats-server or set NATS_URL'}`,
     );
   }
 }
