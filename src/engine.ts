@@ -25,6 +25,7 @@ import type { DetectionEvents } from './detect/stream/detection-events.js';
 import { AlertingStage, alertingSettings } from './alert/alerting-stage.js';
 import { busSink } from './alert/notification-queue.js';
 import { RetentionJob } from './store/retention-job.js';
+import { DiagnosisStage, diagnosisSettings } from './diagnose/diagnosis-stage.js';
 
 /** What the engine can be given instead of building it itself (tests, embedding). */
 export interface EngineOverrides {
@@ -66,6 +67,7 @@ export class PerformanceEngine {
   #profiling: Profiling | null = null;
   #detection: DetectionStage | null = null;
   #alerting: AlertingStage | null = null;
+  #diagnosis: DiagnosisStage | null = null;
   #lock: ReturnType<typeof acquireLock> | null = null;
   readonly #snapshotListeners: ((s: readonly MetricSnapshot[]) => void)[] = [];
 
@@ -109,6 +111,11 @@ export class PerformanceEngine {
   /** Adds a listener of every snapshot the engine accepts (its own and other agents'). */
   onSnapshots(listener: (s: readonly MetricSnapshot[]) => void): void {
     this.#snapshotListeners.push(listener);
+  }
+
+  /** The diagnosis stage (open bottlenecks, flush); null before start. */
+  get diagnosis(): DiagnosisStage | null {
+    return this.#diagnosis;
   }
 
   /** The streaming detection stage's anomalies and followed series (for diagnosis); null before start. */
@@ -174,11 +181,15 @@ export class PerformanceEngine {
     this.#alerting = alerting;
     this.onSnapshots((s) => detection.ingest(s));
     this.onSnapshots((s) => alerting.ingest(s));
+    const diagnosis = new DiagnosisStage(db, busSink(bus), detection.events, this.agent.logger('diagnose'), () => diagnosisSettings(this.config.current), (e) => this.onBottleneck(e));
+    this.#diagnosis = diagnosis;
+    this.onSnapshots((s) => diagnosis.ingest(s));
 
     this.agent.use({ name: 'writer', stop: () => writer.stop() });
     this.agent.use(retention);
     this.agent.use(detection);
     this.agent.use(alerting);
+    this.agent.use(diagnosis);
     this.agent.use({ name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() });
     this.agent.use(monitor);
     this.agent.use(profiling);
@@ -215,6 +226,7 @@ export class PerformanceEngine {
     this.#profiling?.applyConfig(changed);
     this.#detection?.applyConfig(changed);
     this.#alerting?.applyConfig(changed);
+    this.#diagnosis?.applyConfig(changed);
   }
 
   /** A tick of the engine's own collection: published, stored, and passed on like ingested data. */
@@ -262,6 +274,7 @@ export class PerformanceEngine {
       profiling: this.#profiling?.status() ?? null,
       detection: this.#detection?.status() ?? null,
       alerting: this.#alerting?.status() ?? null,
+      diagnosis: this.#diagnosis?.status() ?? null,
     };
   }
 

@@ -6,6 +6,7 @@ import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { registerProfileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { registerAlertRoutes, type AlertRouteDeps } from './alert-routes.js';
+import { registerBottleneckRoutes } from './bottleneck-routes.js';
 
 /** What the API reads from the running engine. */
 export interface ApiDeps {
@@ -53,6 +54,7 @@ export function registerEngineApi(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/api/v1/status', async () => deps.status());
   registerProfileRoutes(app, deps);
   registerAlertRoutes(app, deps);
+  registerBottleneckRoutes(app, deps);
   app.get('/api/v1/config', async () => deps.config());
 
   app.get('/api/v1/sources', async (_req, reply) => {

@@ -6,6 +6,8 @@ export const SUBJECTS = {
   metrics: 'performance.metrics',
   profileReport: 'performance.profile_report',
   bottleneckDetected: 'performance.bottleneck_detected',
+  /** Escalations, new evidence and resolution of a published bottleneck (project extension). */
+  bottleneckUpdated: 'performance.bottleneck_updated',
   optimizationStatus: 'performance.optimization_status',
   alert: 'performance.alert',
   /** Escalations, de-escalations and re-notifications of a firing alert (project extension). */

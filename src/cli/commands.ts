@@ -17,6 +17,7 @@ export async function loadCommands(): Promise<CommandFactory[]> {
     import('./profile-capture.js'),
     import('./simulate.js'),
     import('./alerts.js'),
+    import('./bottlenecks.js'),
   ]);
   return modules.map((m) => m.default);
 }

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
+import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 
 const nullableString = (description: string) =>
@@ -209,6 +210,7 @@ export const ConfigSchema = Type.Object(
       description: 'Notifications waiting for the bus beyond which the oldest are dropped (and counted).',
     }),
     alert_degradation: DegradationSchema,
+    ...DIAGNOSIS_KEYS,
   },
   { additionalProperties: false },
 );
@@ -271,6 +273,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     exclude_sources: [],
     exclude_metrics: [],
   },
+  ...DIAGNOSIS_DEFAULTS,
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
@@ -296,6 +299,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'alert_keep_firing_seconds',
   'alert_stale_seconds',
   'alert_degradation',
+  ...DIAGNOSIS_LIVE_KEYS,
 ];
 
 /** Environment variables that are not `PERF_ENGINE_<KEY>`. */

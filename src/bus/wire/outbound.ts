@@ -30,7 +30,30 @@ export const Recommendation = Type.Object({
   rationale: Type.String(),
 });
 
-/** `performance.bottleneck_detected`. */
+/** A source taking part in another source's bottleneck (docs/diagnosis.md). */
+export const RelatedSource = Type.Object(
+  {
+    source: Name,
+    relation: literalUnion(['same_cause', 'host_resource', 'affected'] as const, 'shows the same cause; is the host resource it consumes; is affected by it'),
+    kind: literalUnion(BOTTLENECK_KINDS),
+    metric: Name,
+    value: Type.Union([Type.Number(), Type.Null()]),
+    baseline: Type.Union([Type.Number(), Type.Null()]),
+    ratio: Type.Union([Type.Number(), Type.Null()]),
+  },
+  { additionalProperties: true },
+);
+
+/** Project extensions of a bottleneck message: the episode around the detection. */
+const BottleneckExtras = {
+  status: Type.Optional(literalUnion(['active', 'resolved'] as const, 'active until the signature has been gone for diagnose_clear_seconds')),
+  started_at: Type.Optional(Type.Union([OutboundTimestamp, Type.Null()], { description: 'onset of the signature (event time); detected_at is onset plus the hold' })),
+  resolved_at: Type.Optional(Type.Union([OutboundTimestamp, Type.Null()], { description: 'when the signature stopped showing (event time)' })),
+  host: Type.Optional(Type.Union([Name, Type.Null()], { description: 'host of the source' })),
+  related_sources: Type.Optional(Type.Array(RelatedSource, { description: 'other sources in this bottleneck (Watchdog-style grouping)' })),
+};
+
+/** `performance.bottleneck_detected`: once per bottleneck episode (`bottleneck_id`). */
 export const BottleneckMessage = Type.Object(
   {
     bottleneck_id: Type.String({ format: 'uuid' }),
@@ -42,10 +65,30 @@ export const BottleneckMessage = Type.Object(
     summary: Type.String(),
     evidence: Type.Record(Type.String(), Type.Unknown()),
     recommendations: Type.Array(Recommendation),
+    ...BottleneckExtras,
   },
   { $id: 'performance.bottleneck_detected', additionalProperties: true },
 );
 export type BottleneckMessage = Static<typeof BottleneckMessage>;
+
+/**
+ * `performance.bottleneck_updated` (project extension): a later version of a published bottleneck
+ * (same `bottleneck_id`): escalated, new related sources, evidence grown, or resolved.
+ */
+export const BottleneckUpdateMessage = Type.Object(
+  {
+    ...BottleneckMessage.properties,
+    status: literalUnion(['active', 'resolved'] as const),
+    update: literalUnion(['escalated', 'related', 'evidence', 'resolved'] as const, 'what changed'),
+    updated_at: OutboundTimestamp,
+    previous_severity: Type.Optional(literalUnion(SEVERITIES, 'severity before an escalation')),
+    resolve_reason: Type.Optional(
+      Type.Union([literalUnion(['cleared', 'stale', 'disabled'] as const), Type.Null()], { description: 'why it ended (resolved only)' }),
+    ),
+  },
+  { $id: 'performance.bottleneck_updated', additionalProperties: true },
+);
+export type BottleneckUpdateMessage = Static<typeof BottleneckUpdateMessage>;
 
 /** A profile target (PROTOCOL.md `orchestrator.profile_request`). */
 export const ProfileTarget = Type.Union([

@@ -1,0 +1,145 @@
+import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import { recommendationsFor, type Recommendation } from '../optimize/recommendations.js';
+import type { SourceScope } from './diagnostic-metrics.js';
+import type { ActiveEpisode } from './episode-machine.js';
+import type { Finding } from './finding.js';
+import type { FrameDiagnosis } from './rank-findings.js';
+import type { MetricRef } from './source-window.js';
+import type { LabelChange } from './source-view.js';
+import { summarize } from './summary.js';
+
+/** Statuses of a bottleneck. */
+export const BOTTLENECK_STATUSES = ['active', 'resolved'] as const;
+export type BottleneckStatus = (typeof BOTTLENECK_STATUSES)[number];
+
+/** Why a bottleneck ended. */
+export const RESOLVE_REASONS = ['cleared', 'stale', 'disabled'] as const;
+export type ResolveReason = (typeof RESOLVE_REASONS)[number];
+
+/** How another source takes part in a bottleneck. */
+export const RELATIONS = ['same_cause', 'host_resource', 'affected'] as const;
+export type Relation = (typeof RELATIONS)[number];
+
+/** Another source involved in a bottleneck, with what it showed. */
+export interface RelatedSource {
+  readonly source: string;
+  readonly relation: Relation;
+  readonly kind: BottleneckKind;
+  readonly metric: string;
+  readonly value: number | null;
+  readonly baseline: number | null;
+  readonly ratio: number | null;
+}
+
+/** What a restart needs to continue an open bottleneck: references, findings, labels. */
+export interface EpisodeState {
+  readonly refs: Readonly<Record<string, MetricRef>>;
+  readonly latest: Finding;
+  readonly peak: Finding;
+  readonly lastHit: number;
+  readonly labelsAtStart: Readonly<Record<string, string>> | null;
+}
+
+/** A bottleneck as stored in `bottlenecks` and published. */
+export interface BottleneckRecord {
+  readonly id: string;
+  readonly source: string;
+  readonly kind: BottleneckKind;
+  readonly severity: Severity;
+  readonly metric: string;
+  readonly status: BottleneckStatus;
+  /** Onset of the signature (event time, ms). */
+  readonly startedAt: number;
+  /** When it was published: onset plus the hold (event time). */
+  readonly detectedAt: number;
+  readonly updatedAt: number;
+  readonly resolvedAt: number | null;
+  readonly resolveReason: ResolveReason | null;
+  readonly summary: string;
+  readonly evidence: Readonly<Record<string, unknown>>;
+  readonly recommendations: readonly Recommendation[];
+  readonly related: readonly RelatedSource[];
+  readonly host: string | null;
+  readonly scope: SourceScope;
+  readonly state: EpisodeState;
+}
+
+/** What a record is built from. */
+export interface RecordInput {
+  readonly episode: ActiveEpisode;
+  readonly source: string;
+  readonly host: string | null;
+  readonly scope: SourceScope;
+  /** Event time of the frame that produced this version. */
+  readonly at: number;
+  readonly intervalMs: number;
+  readonly frame: FrameDiagnosis | null;
+  readonly related: readonly RelatedSource[];
+  readonly labelChanges: Readonly<Record<string, LabelChange>>;
+  readonly state: EpisodeState;
+  readonly resolved: { readonly at: number; readonly reason: ResolveReason } | null;
+  /** Evidence added by the stage (an automatic profile), kept from version to version. */
+  readonly extra: Readonly<Record<string, unknown>>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Builds the record (summary, evidence, recommendations) of one version of a bottleneck. */
+export function buildRecord(i: RecordInput): BottleneckRecord {
+  const e = i.episode;
+  const f = e.latest;
+  const end = i.resolved?.at ?? i.at;
+  const durationS = Math.max(0, (Math.max(end, e.detectedAt) - e.startedAt) / 1000);
+  const relatedNames = i.related.map((r) => r.source);
+  const relation = i.related.some((r) => r.relation === 'affected') ? 'affects' : 'also seen on';
+  const main = f.metrics[f.metric];
+  const evidence: Record<string, unknown> = {
+    confidence: Math.round(f.confidence * 100) / 100,
+    onset: iso(e.startedAt),
+    duration_seconds: Math.round(durationS),
+    interval_seconds: i.intervalMs > 0 ? Math.round(i.intervalMs) / 1000 : null,
+    scope: i.scope,
+    host: i.host,
+    metrics: f.metrics,
+    ...f.facts,
+    peak: { metric: e.peak.metric, value: e.peak.metrics[e.peak.metric]?.value ?? null },
+  };
+  if (i.frame) {
+    const symptoms = i.frame.symptoms.map((s) => s.kind);
+    const alternatives = i.frame.causes.filter((c) => c.kind !== e.kind).map((c) => ({ kind: c.kind, confidence: Math.round(c.confidence * 100) / 100 }));
+    if (symptoms.length > 0) evidence.symptoms = symptoms;
+    if (alternatives.length > 0) evidence.alternatives = alternatives;
+  }
+  if (Object.keys(i.labelChanges).length > 0) evidence.labels_changed = i.labelChanges;
+  if (i.related.length > 0) evidence.related_sources = i.related;
+  Object.assign(evidence, i.extra);
+  return {
+    id: e.id,
+    source: i.source,
+    kind: e.kind,
+    severity: e.severity,
+    metric: f.metric,
+    status: i.resolved ? 'resolved' : 'active',
+    startedAt: e.startedAt,
+    detectedAt: e.detectedAt,
+    updatedAt: end,
+    resolvedAt: i.resolved?.at ?? null,
+    resolveReason: i.resolved?.reason ?? null,
+    summary: summarize(i.source, f, durationS, relatedNames, relation),
+    evidence,
+    recommendations: recommendationsFor(e.kind, {
+      source: i.source,
+      scope: i.scope,
+      severity: e.severity,
+      metric: f.metric,
+      value: main?.value ?? null,
+      baseline: main?.baseline ?? null,
+      facts: f.facts,
+      at: e.detectedAt,
+    }),
+    related: i.related,
+    host: i.host,
+    scope: i.scope,
+    state: i.state,
+  };
+}

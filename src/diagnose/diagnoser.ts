@@ -1,0 +1,349 @@
+import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { SeriesDetail } from '../detect/anomaly/index.js';
+import type { Anomaly } from '../detect/stream/detection-events.js';
+import type { MetricSnapshot } from '../model/snapshot.js';
+import { buildRecord, type BottleneckRecord, type EpisodeState, type RelatedSource, type Relation, type ResolveReason } from './bottleneck-record.js';
+import { hostOf, isDiagnosticMetric, scopeOf } from './diagnostic-metrics.js';
+import { openEpisode, stepFrame, type ActiveEpisode, type EpisodeParams, type Pending } from './episode-machine.js';
+import type { Finding } from './finding.js';
+import { affectedOnHost, groupDecision, strengthOf, type GroupMember } from './grouping.js';
+import { diagnoseFrame, type FrameDiagnosis } from './rank-findings.js';
+import { CONTINUES } from './signatures/continuation.js';
+import { atCapacity, LEAK_SENTINEL_EVERY, steadyGrowth } from './source-gate.js';
+import { SourceReferences } from './source-references.js';
+import { SourceWatch, type SourceInfo } from './source-watch.js';
+
+/** Settings of diagnosis, times in milliseconds. */
+export interface DiagnoserSettings extends EpisodeParams {
+  readonly enabled: boolean;
+  /** Wall time without a snapshot after which an open bottleneck resolves as stale. */
+  readonly staleMs: number;
+  /** Shortest event time between two evidence updates of one bottleneck. */
+  readonly updateIntervalMs: number;
+}
+
+/** A change of a bottleneck: opened (publish once), updated (publish as an update), saved (store only), resolved. */
+export interface BottleneckTransition {
+  readonly type: 'opened' | 'updated' | 'saved' | 'resolved';
+  /** What an update is about. */
+  readonly update?: 'escalated' | 'related' | 'evidence';
+  readonly previousSeverity?: Severity;
+  readonly record: BottleneckRecord;
+}
+
+/** What the diagnoser is given. */
+export interface DiagnoserDeps {
+  /** The detection stage's view of a series, or null. */
+  detail(source: string, metric: string): SeriesDetail | null;
+  settings(): DiagnoserSettings;
+  newId(): string;
+  /** Wall clock: only for staleness. */
+  now(): number;
+  emit(t: BottleneckTransition): void;
+}
+
+/** Counters. */
+export interface DiagnoserStats {
+  readonly sources: number;
+  readonly watched: number;
+  readonly active: number;
+  readonly frames: number;
+  readonly opened: number;
+  readonly resolved: number;
+  readonly attached: number;
+}
+
+/** Most sources remembered (their host, interval, labels); the oldest are forgotten beyond. */
+const MAX_SOURCES = 200_000;
+
+/**
+ * Turns the detection stage's anomalies into bottlenecks of the closed set, in event time. A
+ * source is watched from an anomaly of a diagnostic metric (or a figure at capacity, or a steady
+ * memory trend) until it has been quiet for a while; each of its snapshots meanwhile is a frame:
+ * the signatures run on it, the findings are ranked, the source's episode machine steps, and
+ * mature signatures are grouped across sources before a bottleneck opens. I/O-free: transitions
+ * go to `emit` (the stage stores, then publishes).
+ */
+export class Diagnoser {
+  readonly #info = new Map<string, SourceInfo>();
+  readonly #watches = new Map<string, SourceWatch>();
+  readonly #flagged = new Map<string, number>();
+  #frames = 0;
+  #opened = 0;
+  #resolved = 0;
+  #attached = 0;
+
+  constructor(private readonly deps: DiagnoserDeps) {}
+
+  /** An anomaly of the detection stage: a diagnostic metric departing starts (or extends) the watch of its source. */
+  onAnomaly(a: Anomaly): void {
+    if (!isDiagnosticMetric(a.metric) || !this.deps.settings().enabled) return;
+    const w = this.#watches.get(a.source);
+    if (w) w.lastTrigger = Math.max(w.lastTrigger, a.timestamp);
+    else this.#flagged.set(a.source, a.timestamp);
+  }
+
+  /** Every accepted snapshot (a snapshot listener registered after the detection stage's). */
+  onSnapshots(snapshots: readonly MetricSnapshot[]): void {
+    if (!this.deps.settings().enabled) return;
+    for (const s of snapshots) this.#onSnapshot(s);
+  }
+
+  #onSnapshot(s: MetricSnapshot): void {
+    const info = this.#track(s);
+    if (info === null) return;
+    const before = info.labels;
+    info.labels = s.labels ?? null;
+    let w = this.#watches.get(s.source);
+    const capacity = atCapacity(s, info.intervalMs) || info.departing;
+    if (w === undefined) {
+      const flaggedAt = this.#flagged.get(s.source);
+      this.#flagged.delete(s.source);
+      const leak = info.snapshots % LEAK_SENTINEL_EVERY === 0 && steadyGrowth(this.deps.detail(s.source, s.metrics.heap_used_bytes !== undefined ? 'heap_used_bytes' : 'memory_rss_bytes'));
+      if (flaggedAt === undefined && !capacity && !leak) return;
+      w = new SourceWatch(s.source, before ?? s.labels ?? null, s.timestamp, this.deps.now());
+      this.#watches.set(s.source, w);
+    }
+    if (capacity) w.lastTrigger = s.timestamp;
+    w.arrivedAt = this.deps.now();
+    this.#frame(w, s, info);
+  }
+
+  /** Source bookkeeping (and whether a reference metric departs for a while); null for a late snapshot (not diagnosed). */
+  #track(s: MetricSnapshot): SourceInfo | null {
+    let info = this.#info.get(s.source);
+    if (info === undefined) {
+      if (this.#info.size >= MAX_SOURCES) this.#info.delete(this.#info.keys().next().value!);
+      info = { host: hostOf(s), scope: scopeOf(s), lastTs: s.timestamp, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false };
+      this.#info.set(s.source, info);
+    } else {
+      if (s.timestamp <= info.lastTs) return null;
+      info.intervalMs = s.timestamp - info.lastTs;
+      info.lastTs = s.timestamp;
+      if (info.snapshots % LEAK_SENTINEL_EVERY === 0) {
+        info.host = hostOf(s) ?? info.host;
+        info.scope = scopeOf(s);
+      }
+    }
+    info.snapshots++;
+    info.departing = info.levels.learn(s.metrics);
+    return info;
+  }
+
+  #frame(w: SourceWatch, s: MetricSnapshot, info: SourceInfo): void {
+    this.#frames++;
+    const ts = s.timestamp;
+    const p = this.deps.settings();
+    w.addFrame(s, info.levels);
+    const view = w.view(info, s.labels);
+    const full = diagnoseFrame(view);
+    const d = this.#withoutAttached(w, full, ts, p);
+    const out = stepFrame(w.episodes, ts, info.intervalMs, d, p, (kind) => CONTINUES[kind](view));
+    if (out.resolved) this.#resolve(w, out.resolved.episode, out.resolved.at, 'cleared', info);
+    const a = w.episodes.active;
+    if (a !== null && w.record !== null) {
+      if (out.escalated) this.#update(w, a, info, full, ts, 'escalated', 'warning');
+      else this.#maybeUpdate(w, a, info, full, ts, p);
+    }
+    if (w.episodes.active === null) {
+      for (const pending of out.mature) if (this.#tryOpen(w, pending, info, full, ts, p)) break;
+    }
+    for (const kind of w.deferredSince.keys()) if (!w.episodes.pending.has(kind)) w.deferredSince.delete(kind);
+    const linger = Math.max(20 * (info.intervalMs > 0 ? info.intervalMs : 0), 10 * 60_000);
+    if (w.idle && ts - w.lastTrigger > linger) this.#watches.delete(w.source);
+  }
+
+  /** Removes kinds attached to another bottleneck from the frame, refreshing the root's view of them; detaches gone ones. */
+  #withoutAttached(w: SourceWatch, d: FrameDiagnosis, ts: number, p: DiagnoserSettings): FrameDiagnosis {
+    if (w.attached.size === 0) return d;
+    for (const [kind, att] of w.attached) {
+      const f = d.causes.find((c) => c.kind === kind) ?? d.symptoms.find((c) => c.kind === kind);
+      const root = this.#watches.get(att.root);
+      if (!root || root.record?.id !== att.rootId) w.attached.delete(kind);
+      else if (f) att.lastSeen = ts;
+      else if (ts - att.lastSeen >= p.clearMs) w.attached.delete(kind);
+    }
+    return { causes: d.causes.filter((c) => !w.attached.has(c.kind)), symptoms: d.symptoms };
+  }
+
+  #members(except: string): GroupMember[] {
+    const out: GroupMember[] = [];
+    for (const w of this.#watches.values()) {
+      if (w.source === except) continue;
+      const info = this.#info.get(w.source);
+      const base = { source: w.source, scope: info?.scope ?? w.record?.scope ?? 'agent', host: info?.host ?? w.record?.host ?? null };
+      const a = w.episodes.active;
+      if (a) out.push({ ...base, kind: a.kind, strength: strengthOf(a.latest), since: a.startedAt, active: true });
+      for (const pe of w.episodes.pending.values()) out.push({ ...base, kind: pe.kind, strength: strengthOf(pe.latest), since: pe.since, active: false });
+    }
+    return out;
+  }
+
+  /** Opens, defers or attaches a mature signature; true when the source's bottleneck opened. */
+  #tryOpen(w: SourceWatch, pending: Pending, info: SourceInfo, d: FrameDiagnosis, ts: number, p: DiagnoserSettings): boolean {
+    const self: GroupMember = { source: w.source, scope: info.scope, host: info.host, kind: pending.kind, strength: strengthOf(pending.latest), since: pending.since, active: false };
+    const others = this.#members(w.source);
+    const deferred = w.deferredSince.get(pending.kind) ?? ts;
+    const decision = groupDecision(self, others, ts - deferred, Math.max(p.holdMs, 3 * (info.intervalMs || 0)));
+    if (decision.action === 'defer') {
+      w.deferredSince.set(pending.kind, deferred);
+      return false;
+    }
+    if (decision.action === 'attach') {
+      const root = this.#watches.get(decision.root)!;
+      w.episodes.pending.delete(pending.kind);
+      w.attached.set(pending.kind, { root: root.source, rootId: root.record!.id, lastSeen: ts });
+      this.#attached++;
+      this.#relate(root, relatedOf(w.source, decision.relation, pending.latest), ts);
+      return false;
+    }
+    const episode = openEpisode(w.episodes, pending, this.deps.newId(), ts);
+    w.related.clear();
+    if (info.scope === 'host') {
+      for (const m of affectedOnHost(w.source, others).slice(0, 20)) {
+        const mw = this.#watches.get(m.source);
+        const f = mw?.episodes.active?.latest ?? mw?.episodes.pending.get(m.kind)?.latest;
+        if (f && !w.related.has(m.source)) w.related.set(m.source, relatedOf(m.source, 'affected', f));
+      }
+    }
+    w.extra = {};
+    w.record = this.#build(w, episode, info, d, ts, null);
+    w.lastUpdateAt = ts;
+    w.lastSavedAt = ts;
+    w.publishedPeak = magnitude(episode.peak);
+    this.#opened++;
+    this.deps.emit({ type: 'opened', record: w.record });
+    return true;
+  }
+
+  /** Adds or refreshes a related source on an open bottleneck; a new one is published as an update. */
+  #relate(root: SourceWatch, r: RelatedSource, ts: number): void {
+    const a = root.episodes.active;
+    if (!a || !root.record) return;
+    const known = root.related.has(r.source);
+    root.related.set(r.source, r);
+    if (known) return;
+    const info = this.#info.get(root.source) ?? { host: root.record.host, scope: root.record.scope, lastTs: ts, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false };
+    this.#update(root, a, info, null, Math.max(ts, root.record.updatedAt), 'related', a.severity);
+  }
+
+  #maybeUpdate(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis, ts: number, p: DiagnoserSettings): void {
+    const grew = magnitude(a.peak) >= 1.5 * w.publishedPeak && w.publishedPeak > 0;
+    if (grew && ts - w.lastUpdateAt >= p.updateIntervalMs) {
+      this.#update(w, a, info, d, ts, 'evidence', a.severity);
+      return;
+    }
+    if (ts - w.lastSavedAt >= Math.min(60_000, p.updateIntervalMs || 60_000)) {
+      w.record = this.#build(w, a, info, d, ts, null);
+      w.lastSavedAt = ts;
+      this.deps.emit({ type: 'saved', record: w.record });
+    }
+  }
+
+  #update(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, update: 'escalated' | 'related' | 'evidence', previousSeverity: Severity): void {
+    w.record = this.#build(w, a, info, d, ts, null);
+    w.lastUpdateAt = ts;
+    w.lastSavedAt = ts;
+    w.publishedPeak = magnitude(a.peak);
+    this.deps.emit({ type: 'updated', update, previousSeverity, record: w.record });
+  }
+
+  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null): void {
+    const i = info ?? { host: w.record?.host ?? null, scope: w.record?.scope ?? 'agent', lastTs: at, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false };
+    const record = this.#build(w, a, i, null, at, { at, reason });
+    w.record = null;
+    w.related.clear();
+    this.#resolved++;
+    this.deps.emit({ type: 'resolved', record });
+  }
+
+  #build(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, resolved: { at: number; reason: ResolveReason } | null): BottleneckRecord {
+    const state: EpisodeState = { refs: Object.fromEntries(w.window.refs()), latest: a.latest, peak: a.peak, lastHit: a.lastHit, labelsAtStart: w.labelsAtStart };
+    return buildRecord({
+      episode: a,
+      source: w.source,
+      host: info.host,
+      scope: info.scope,
+      at: ts,
+      intervalMs: info.intervalMs,
+      frame: d,
+      related: [...w.related.values()],
+      labelChanges: w.labelChanges(info.labels ?? undefined),
+      state,
+      resolved,
+      extra: w.extra,
+    });
+  }
+
+  /** Adds evidence to an open bottleneck (the stage's automatic profile); kept in later versions. */
+  addEvidence(source: string, id: string, extra: Record<string, unknown>): void {
+    const w = this.#watches.get(source);
+    if (w?.record?.id === id) w.extra = { ...w.extra, ...extra };
+  }
+
+  /** Continues bottlenecks that were open when the engine stopped (no publication: they were published). */
+  restore(records: readonly BottleneckRecord[]): void {
+    const now = this.deps.now();
+    for (const r of records) {
+      const s = r.state;
+      const w = new SourceWatch(r.source, s.labelsAtStart, s.lastHit, now);
+      w.window.restoreRefs(s.refs);
+      w.episodes.active = { id: r.id, kind: r.kind, startedAt: r.startedAt, detectedAt: r.detectedAt, severity: r.severity, lastHit: s.lastHit, firstMissAt: null, latest: s.latest, peak: s.peak, criticalStreak: 0 };
+      w.record = r;
+      for (const rel of r.related) w.related.set(rel.source, rel);
+      const { auto_profile } = r.evidence as { auto_profile?: unknown };
+      if (auto_profile !== undefined) w.extra = { auto_profile };
+      w.lastUpdateAt = r.updatedAt;
+      w.lastSavedAt = r.updatedAt;
+      w.publishedPeak = magnitude(s.peak);
+      this.#watches.set(r.source, w);
+      if (!this.#info.has(r.source)) this.#info.set(r.source, { host: r.host, scope: r.scope, lastTs: Number.NEGATIVE_INFINITY, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false });
+    }
+  }
+
+  /** Resolves open bottlenecks of sources silent for the stale time (wall clock), and forgets idle silent watches. Call periodically. */
+  sweep(): void {
+    const now = this.deps.now();
+    if (this.#flagged.size > MAX_SOURCES) this.#flagged.clear();
+    const staleMs = this.deps.settings().staleMs;
+    for (const w of [...this.#watches.values()]) {
+      if (now - w.arrivedAt < staleMs) continue;
+      const a = w.episodes.active;
+      if (a !== null) {
+        w.episodes.active = null;
+        this.#resolve(w, a, Math.max(a.lastHit, w.window.size > 0 ? w.window.lastTs : a.lastHit), 'stale', this.#info.get(w.source) ?? null);
+      }
+      if (w.idle) this.#watches.delete(w.source);
+    }
+  }
+
+  /** Resolves every open bottleneck (diagnosis switched off). */
+  resolveAll(reason: ResolveReason): void {
+    for (const w of [...this.#watches.values()]) {
+      const a = w.episodes.active;
+      if (a === null) continue;
+      w.episodes.active = null;
+      this.#resolve(w, a, w.window.size > 0 ? w.window.lastTs : a.lastHit, reason, this.#info.get(w.source) ?? null);
+    }
+    this.#watches.clear();
+    this.#flagged.clear();
+  }
+
+  /** Open bottlenecks, by source. */
+  active(): BottleneckRecord[] {
+    return [...this.#watches.values()].flatMap((w) => (w.record ? [w.record] : []));
+  }
+
+  stats(): DiagnoserStats {
+    let active = 0;
+    for (const w of this.#watches.values()) if (w.episodes.active) active++;
+    return { sources: this.#info.size, watched: this.#watches.size, active, frames: this.#frames, opened: this.#opened, resolved: this.#resolved, attached: this.#attached };
+  }
+}
+
+const magnitude = (f: Finding) => f.metrics[f.metric]?.value ?? 0;
+
+function relatedOf(source: string, relation: Relation, f: Finding): RelatedSource {
+  const e = f.metrics[f.metric];
+  return { source, relation, kind: f.kind as BottleneckKind, metric: f.metric, value: e?.value ?? null, baseline: e?.baseline ?? null, ratio: e?.ratio ?? null };
+}

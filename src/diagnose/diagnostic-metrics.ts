@@ -1,0 +1,73 @@
+import type { MetricSnapshot } from '../model/snapshot.js';
+import { toValidName } from '../model/metric-names.js';
+
+/**
+ * Metrics the signatures read: PROTOCOL.md's fixed names, plus the host and process metrics of the
+ * engine's own collectors (docs/metrics.md) that measure saturation (pressure, await, iowait,
+ * throttling) and capacity (available memory). Only these are kept in a watched source's frames.
+ */
+export const DIAGNOSTIC_METRICS = [
+  'cpu_usage',
+  'memory_usage',
+  'memory_rss_bytes',
+  'heap_used_bytes',
+  'heap_total_bytes',
+  'event_loop_delay_p99_ms',
+  'event_loop_delay_max_ms',
+  'event_loop_utilization',
+  'gc_pause_ms',
+  'handler_latency_p95_ms',
+  'queue_depth',
+  'error_rate',
+  'disk_read_bytes_per_sec',
+  'disk_write_bytes_per_sec',
+  'disk_util',
+  'network_rx_bytes_per_sec',
+  'network_tx_bytes_per_sec',
+  'load_1m',
+  'db_query_p95_ms',
+  'cpu_iowait_pct',
+  'cpu_cores',
+  'pressure_cpu_some_pct',
+  'pressure_memory_some_pct',
+  'pressure_memory_full_pct',
+  'pressure_io_some_pct',
+  'pressure_io_full_pct',
+  'memory_available_bytes',
+  'memory_total_bytes',
+  'swap_used_bytes',
+  'cgroup_memory_usage',
+  'cgroup_cpu_throttled_pct',
+  'handler_calls_per_sec',
+] as const;
+/** A metric the signatures read. */
+export type DiagnosticMetric = (typeof DIAGNOSTIC_METRICS)[number];
+
+const DIAGNOSTIC: ReadonlySet<string> = new Set(DIAGNOSTIC_METRICS);
+
+/** True when an anomaly of `metric` can start a diagnosis of its source. */
+export function isDiagnosticMetric(metric: string): boolean {
+  return DIAGNOSTIC.has(metric);
+}
+
+/**
+ * What a source is, which decides the signatures that apply and who is the root cause when several
+ * report the same thing: an `agent` (an SDK agent: it reports event-loop figures), a `process`
+ * watched by a collector, or a `host`.
+ */
+export const SOURCE_SCOPES = ['agent', 'process', 'host'] as const;
+/** One of {@link SOURCE_SCOPES}. */
+export type SourceScope = (typeof SOURCE_SCOPES)[number];
+
+/** The scope of a snapshot's source, from what it reports. */
+export function scopeOf(s: MetricSnapshot): SourceScope {
+  const m = s.metrics;
+  if (m.event_loop_utilization !== undefined || m.event_loop_delay_p99_ms !== undefined || m.heap_used_bytes !== undefined) return 'agent';
+  if (m.memory_total_bytes !== undefined || m.cpu_cores !== undefined || (s.host !== undefined && toValidName(s.host) === s.source)) return 'host';
+  return 'process';
+}
+
+/** The host a snapshot's source runs on, as a source name (the host's own snapshots use it), or null. */
+export function hostOf(s: MetricSnapshot): string | null {
+  return s.host === undefined ? null : toValidName(s.host);
+}

@@ -1,0 +1,73 @@
+import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { SourceView } from './source-view.js';
+import { ratio } from './stats.js';
+
+/** One metric's part in a finding: its value now, its baseline before the departure, and their ratio. */
+export interface MetricEvidence {
+  readonly value: number;
+  readonly baseline: number | null;
+  readonly ratio: number | null;
+}
+
+/** A bottleneck signature that holds at one frame of one source. */
+export interface Finding {
+  readonly kind: BottleneckKind;
+  /** The metric that shows it best. */
+  readonly metric: string;
+  /** How well the frame matches the signature, in [0, 1]; ranks findings of one frame. */
+  readonly confidence: number;
+  readonly severity: Severity;
+  /** The main metric first, then the correlated ones. */
+  readonly metrics: Readonly<Record<string, MetricEvidence>>;
+  /** Further numbers (shares, slopes, times to exhaustion) and facts (changed labels). */
+  readonly facts: Readonly<Record<string, number | string>>;
+  /**
+   * When the signature began, when it can tell from its own frames (a leak's growth started before
+   * its trend was certain), with the number of frames since; absent: at this frame.
+   */
+  readonly onset?: { readonly at: number; readonly frames: number };
+}
+
+/** A signature: the finding it makes of a frame, or null when the frame does not match. */
+export type Signature = (v: SourceView) => Finding | null;
+
+/** The evidence of `metric` in a view (value, reference, ratio), or null when the frame lacks it. */
+export function evidenceOf(v: SourceView, metric: string): MetricEvidence | null {
+  const value = v.cur(metric);
+  if (!Number.isFinite(value)) return null;
+  const ref = v.ref(metric);
+  const r = ratio(value, ref, 1e-6);
+  return { value: round(value), baseline: Number.isFinite(ref) ? round(ref) : null, ratio: Number.isFinite(r) && ref > 0 ? round(r) : null };
+}
+
+/** The evidence of the metrics the view has, in the order given. */
+export function evidenceMap(v: SourceView, metrics: readonly string[]): Record<string, MetricEvidence> {
+  const out: Record<string, MetricEvidence> = {};
+  for (const m of metrics) {
+    const e = evidenceOf(v, m);
+    if (e) out[m] = e;
+  }
+  return out;
+}
+
+/** Rounds to 4 significant digits (evidence is for people and peers, not for further arithmetic). */
+export function round(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const digits = 3 - Math.floor(Math.log10(Math.abs(x)));
+  if (digits <= 0) return Math.round(x);
+  const f = 10 ** Math.min(digits, 12);
+  return Math.round(x * f) / f;
+}
+
+/** Clamps to [0, 1]. */
+export function unit(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
+
+/**
+ * Relative rise of a metric over its reference (median of the latest `frames` over the baseline),
+ * NaN when either is unknown. A reference below `floor` counts as `floor`.
+ */
+export function riseOf(v: SourceView, metric: string, frames: number, floor: number): number {
+  return ratio(v.median(metric, frames), v.ref(metric), floor);
+}

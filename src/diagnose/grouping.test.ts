@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { BottleneckKind } from '../bus/wire/outbound.js';
+import type { Finding } from './finding.js';
+import { affectedOnHost, groupDecision, type GroupMember } from './grouping.js';
+import { explains, rankFindings } from './rank-findings.js';
+
+const member = (source: string, kind: BottleneckKind, over: Partial<GroupMember> = {}): GroupMember => ({
+  source,
+  scope: 'agent',
+  host: 'node-7',
+  kind,
+  strength: 5,
+  since: 0,
+  active: false,
+  ...over,
+});
+
+describe('grouping across sources', () => {
+  it('attaches a host saturation to the agent on it that consumes the resource, and waits while that agent is pending', () => {
+    const host = member('node-7', 'disk_io_saturation', { scope: 'host', host: 'node-7' });
+    const writer = member('order-agent-1', 'disk_io_saturation');
+    expect(groupDecision(host, [{ ...writer, active: true }], 0, 30_000)).toEqual({ action: 'attach', root: 'order-agent-1', relation: 'host_resource' });
+    expect(groupDecision(host, [writer], 0, 30_000)).toEqual({ action: 'defer' });
+    expect(groupDecision(host, [writer], 30_000, 30_000)).toEqual({ action: 'open' });
+    expect(groupDecision(host, [{ ...writer, host: 'node-8' }], 0, 30_000)).toEqual({ action: 'open' });
+  });
+
+  it('makes several agents with slow queries at once one bottleneck on the strongest, noting the others', () => {
+    const weak = member('a', 'slow_db_query', { strength: 2 });
+    const strong = member('b', 'slow_db_query', { strength: 12, host: 'node-9' });
+    expect(groupDecision(weak, [strong], 0, 30_000)).toEqual({ action: 'defer' });
+    expect(groupDecision(strong, [weak], 0, 30_000)).toEqual({ action: 'open' });
+    expect(groupDecision(weak, [{ ...strong, active: true }], 0, 30_000)).toEqual({ action: 'attach', root: 'b', relation: 'same_cause' });
+  });
+
+  it('makes an agent that only waits while its host is saturated an affected source of the host bottleneck', () => {
+    const host = member('node-7', 'memory_pressure', { scope: 'host', active: true, since: 0 });
+    expect(groupDecision(member('a', 'latency_regression', { since: 60_000 }), [host], 0, 30_000)).toEqual({ action: 'attach', root: 'node-7', relation: 'affected' });
+    expect(groupDecision(member('a', 'cpu_saturation', { since: 60_000 }), [host], 0, 30_000)).toEqual({ action: 'open' });
+    expect(affectedOnHost('node-7', [host, member('a', 'latency_regression', { strength: 2 }), member('b', 'gc_pressure', { strength: 3 }), member('c', 'anomaly', { host: 'x' })]).map((m) => m.source)).toEqual(['b', 'a']);
+  });
+});
+
+const f = (kind: BottleneckKind, confidence = 0.7, extra: Partial<Finding> = {}): Finding => ({ kind, metric: 'm', confidence, severity: 'warning', metrics: {}, facts: {}, ...extra });
+
+describe('ranking the findings of one frame', () => {
+  it('names the cause and keeps its symptoms apart', () => {
+    const r = rankFindings([f('latency_regression', 0.9), f('slow_db_query', 0.6), f('cpu_saturation', 0.8)]);
+    expect(r.causes.map((c) => c.kind)).toEqual(['cpu_saturation']);
+    expect(r.symptoms.map((c) => c.kind).sort()).toEqual(['latency_regression', 'slow_db_query']);
+  });
+
+  it('lets GC explain a saturated loop only when GC takes a good share of the busy time', () => {
+    const busy = f('cpu_saturation', 0.8, { metrics: { event_loop_utilization: { value: 0.99, baseline: 0.3, ratio: 3.3 } } });
+    expect(explains(f('gc_pressure', 0.7, { facts: { gc_share: 0.35 } }), busy)).toBe(true);
+    expect(explains(f('gc_pressure', 0.7, { facts: { gc_share: 0.09 } }), busy)).toBe(false);
+  });
+
+  it('lets GC explain a loop delay only as long as its pauses', () => {
+    const delay = f('event_loop_blocked', 0.8, { metrics: { event_loop_delay_p99_ms: { value: 300, baseline: 2, ratio: 150 } } });
+    expect(explains(f('gc_pressure', 0.7, { metrics: { gc_pause_ms: { value: 80, baseline: 5, ratio: 16 } } }), delay)).toBe(false);
+    expect(explains(f('gc_pressure', 0.7, { metrics: { gc_pause_ms: { value: 900, baseline: 5, ratio: 180 } } }), delay)).toBe(true);
+  });
+});

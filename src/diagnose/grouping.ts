@@ -1,0 +1,98 @@
+import type { BottleneckKind } from '../bus/wire/outbound.js';
+import type { SourceScope } from './diagnostic-metrics.js';
+import type { Finding } from './finding.js';
+
+/** Kinds of a shared resource of a host: a host or process showing one defers to the agent on that host that consumes it. */
+export const HOST_RESOURCE_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>([
+  'cpu_saturation',
+  'memory_pressure',
+  'memory_leak',
+  'disk_io_saturation',
+  'network_saturation',
+]);
+
+/** Kinds of a dependency shared by every source (one database): several sources showing one are one bottleneck. */
+export const SHARED_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>(['slow_db_query']);
+
+/** Kinds an agent shows as the victim of a resource bottleneck on its host (it waits, it is starved). */
+export const VICTIM_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>(['latency_regression', 'event_loop_blocked', 'slow_db_query', 'anomaly']);
+
+/** Rank of a scope as a root cause: an agent is the most specific, a host the least. */
+const SCOPE_RANK: Readonly<Record<SourceScope, number>> = { agent: 2, process: 1, host: 0 };
+
+/** A source's signature of one kind, pending or open, as grouping sees it. */
+export interface GroupMember {
+  readonly source: string;
+  readonly scope: SourceScope;
+  /** The host it runs on (a host's own is itself), or null. */
+  readonly host: string | null;
+  readonly kind: BottleneckKind;
+  /** How strongly it shows: the main metric's ratio to its baseline (1 when unknown). */
+  readonly strength: number;
+  /** Onset (event time). */
+  readonly since: number;
+  /** Whether its bottleneck is open (else pending). */
+  readonly active: boolean;
+}
+
+/** How a source attached to another's bottleneck takes part in it. */
+export type Attachment = 'same_cause' | 'host_resource' | 'affected';
+
+/** What to do with a mature signature. */
+export type GroupDecision = { readonly action: 'open' } | { readonly action: 'defer' } | { readonly action: 'attach'; readonly root: string; readonly relation: Attachment };
+
+/** The strength of a finding for grouping: its main metric's ratio, or 1. */
+export function strengthOf(f: Finding): number {
+  const r = f.metrics[f.metric]?.ratio;
+  const shared = Number(f.facts.db_ratio);
+  return Number.isFinite(shared) ? shared : r !== null && r !== undefined && Number.isFinite(r) ? r : 1;
+}
+
+const onHostOf = (self: GroupMember, other: GroupMember) => {
+  const host = self.scope === 'host' ? self.source : self.host;
+  return host !== null && (other.host === host || other.source === host) && other.source !== self.source;
+};
+
+const strongest = (members: readonly GroupMember[]) => members.reduce((a, b) => (b.strength > a.strength ? b : a));
+
+/**
+ * Decides, Watchdog-style, whether a mature signature is its source's own bottleneck or part of
+ * another's. A host or watched process showing a resource kind also shown by a more specific
+ * source on the same host (the agent consuming it) is that source's evidence: attach when its
+ * bottleneck is open, wait while it is pending. An agent that only waits (latency, a delayed loop,
+ * slow queries) while a resource of its host is saturated, since before it began, is affected by
+ * that bottleneck. Sources showing a shared kind (slow queries on the common database) form one
+ * bottleneck on the strongest: attach to an open one, wait for a stronger pending one. A wait
+ * longer than `maxDeferMs` opens anyway.
+ */
+export function groupDecision(self: GroupMember, others: readonly GroupMember[], deferredMs: number, maxDeferMs: number): GroupDecision {
+  const waiting = deferredMs < maxDeferMs;
+  const same = others.filter((o) => o.kind === self.kind && o.source !== self.source);
+  if (HOST_RESOURCE_KINDS.has(self.kind) && self.scope !== 'agent') {
+    const above = same.filter((o) => SCOPE_RANK[o.scope] > SCOPE_RANK[self.scope] && onHostOf(self, o));
+    const open = above.filter((o) => o.active);
+    if (open.length > 0) return { action: 'attach', root: strongest(open).source, relation: 'host_resource' };
+    if (above.length > 0 && waiting) return { action: 'defer' };
+  }
+  if (VICTIM_KINDS.has(self.kind) && self.scope === 'agent') {
+    const causes = others.filter((o) => HOST_RESOURCE_KINDS.has(o.kind) && onHostOf(self, o) && o.since <= self.since + maxDeferMs);
+    const open = causes.filter((o) => o.active);
+    if (open.length > 0) return { action: 'attach', root: strongest(open).source, relation: 'affected' };
+    if (causes.length > 0 && waiting) return { action: 'defer' };
+  }
+  if (SHARED_KINDS.has(self.kind)) {
+    const open = same.filter((o) => o.active);
+    if (open.length > 0) return { action: 'attach', root: strongest(open).source, relation: 'same_cause' };
+    const stronger = same.filter((o) => o.strength > self.strength);
+    if (stronger.length > 0 && waiting) return { action: 'defer' };
+  }
+  return { action: 'open' };
+}
+
+/**
+ * Sources on a host affected while the host itself is the root cause: members on that host with
+ * any pending or open signature, strongest first.
+ */
+export function affectedOnHost(hostSource: string, members: readonly GroupMember[]): GroupMember[] {
+  return members.filter((m) => m.source !== hostSource && m.host === hostSource).sort((a, b) => b.strength - a.strength);
+}

@@ -1,0 +1,73 @@
+import { BOTTLENECK_KINDS, type BottleneckKind } from '../bus/wire/outbound.js';
+import type { Finding, Signature } from './finding.js';
+import { SIGNATURE_LIMITS as L } from './signature-limits.js';
+import { SIGNATURES } from './signatures/index.js';
+import type { SourceView } from './source-view.js';
+
+/**
+ * Which kinds a cause explains when both show at once: their symptoms follow from it. A leak
+ * makes GC work and fills memory; memory near its limit makes V8 collect back to back; GC steals
+ * the loop; a saturated loop delays every callback (queries included); a blocked loop, slow
+ * queries, a busy disk or link all lengthen handler latency. No cycles, so a root always exists.
+ */
+export const EXPLAINS: Readonly<Record<BottleneckKind, readonly BottleneckKind[]>> = {
+  memory_leak: ['memory_pressure', 'gc_pressure', 'cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
+  memory_pressure: ['gc_pressure', 'cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
+  gc_pressure: ['cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
+  cpu_saturation: ['event_loop_blocked', 'slow_db_query', 'latency_regression', 'anomaly'],
+  disk_io_saturation: ['event_loop_blocked', 'latency_regression', 'anomaly'],
+  network_saturation: ['latency_regression', 'anomaly'],
+  event_loop_blocked: ['slow_db_query', 'latency_regression', 'anomaly'],
+  slow_db_query: ['latency_regression', 'anomaly'],
+  latency_regression: ['anomaly'],
+  anomaly: [],
+};
+
+/** True when `cause` explains `effect` in this frame (some links need the cause to be large enough). */
+export function explains(cause: Finding, effect: Finding): boolean {
+  if (!EXPLAINS[cause.kind].includes(effect.kind)) return false;
+  // GC explains a saturated loop only when it takes a good part of the busy time; otherwise the
+  // loop is busy computing and GC is a side show.
+  if (cause.kind === 'gc_pressure' && effect.kind === 'cpu_saturation') {
+    const share = Number(cause.facts.gc_share);
+    const busy = effect.metrics.event_loop_utilization?.value ?? 1;
+    return share >= L.gcExplainsCpu * busy;
+  }
+  // A GC pause delays the loop by its own length: GC explains a delay only as long as its pauses.
+  if (cause.kind === 'gc_pressure' && effect.kind === 'event_loop_blocked') {
+    const gc = cause.metrics.gc_pause_ms?.value ?? 0;
+    const delay = effect.metrics.event_loop_delay_p99_ms?.value ?? 0;
+    return gc >= 0.5 * delay;
+  }
+  return true;
+}
+
+/** The findings of one frame: the unexplained ones (best first) and those a present cause explains. */
+export interface FrameDiagnosis {
+  /** Findings no other present finding explains, highest confidence first: the candidate causes. */
+  readonly causes: readonly Finding[];
+  /** Findings explained by a present cause (its symptoms). */
+  readonly symptoms: readonly Finding[];
+}
+
+/** Runs every signature on a view (in the closed set's order) and ranks the findings. */
+export function diagnoseFrame(v: SourceView, signatures: Readonly<Record<BottleneckKind, Signature>> = SIGNATURES): FrameDiagnosis {
+  const found: Finding[] = [];
+  for (const kind of BOTTLENECK_KINDS) {
+    const f = signatures[kind](v);
+    if (f !== null) found.push(f);
+  }
+  return rankFindings(found);
+}
+
+/** Splits findings into causes and symptoms by {@link explains}. */
+export function rankFindings(found: readonly Finding[]): FrameDiagnosis {
+  const causes: Finding[] = [];
+  const symptoms: Finding[] = [];
+  for (const f of found) {
+    if (found.some((c) => c !== f && explains(c, f))) symptoms.push(f);
+    else causes.push(f);
+  }
+  causes.sort((a, b) => b.confidence - a.confidence);
+  return { causes, symptoms };
+}

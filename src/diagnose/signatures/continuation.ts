@@ -1,0 +1,31 @@
+import type { BottleneckKind } from '../../bus/wire/outbound.js';
+import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
+import type { SourceView } from '../source-view.js';
+
+/** Median of the latest three frames over the reference, NaN when either is unknown. */
+const rise = (v: SourceView, metric: string, floor: number) => v.median(metric, 3) / Math.max(v.ref(metric), floor);
+
+/**
+ * Whether an open bottleneck of a kind still shows at a frame where its full signature does not:
+ * a lower bar (hysteresis), so a bottleneck that wavers around its signature's levels stays one
+ * episode instead of resolving and opening again. A leak lasts while memory stays well above its
+ * reference (it ends when memory comes back: a restart, a fix).
+ */
+export const CONTINUES: Readonly<Record<BottleneckKind, (v: SourceView) => boolean>> = {
+  cpu_saturation: (v) => v.median('event_loop_utilization', 3) >= L.eluSaturated - 0.05 || v.median('cpu_usage', 3) >= L.cpuSaturatedPct - 5,
+  memory_pressure: (v) => v.median('memory_usage', 3) >= L.memoryPct - 2 || v.median('cgroup_memory_usage', 3) >= L.memoryPct - 2 || v.median('pressure_memory_some_pct', 3) >= L.memoryPressurePct / 2,
+  memory_leak: (v) => {
+    const metric = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
+    return v.median(metric, 3) - v.ref(metric) >= (L.leakGrowth / 2) * v.ref(metric);
+  },
+  disk_io_saturation: (v) =>
+    v.median('disk_util', 3) >= L.diskUtilPct - 10 ||
+    v.median('pressure_io_some_pct', 3) >= L.ioPressurePct / 2 ||
+    rise(v, 'disk_write_bytes_per_sec', L.diskRefFloor) + rise(v, 'disk_read_bytes_per_sec', L.diskRefFloor) >= L.processDiskRatio / 2,
+  network_saturation: (v) => Math.max(rise(v, 'network_tx_bytes_per_sec', L.networkRefFloor), rise(v, 'network_rx_bytes_per_sec', L.networkRefFloor)) >= L.networkRatio / 2,
+  event_loop_blocked: (v) => v.median('event_loop_delay_p99_ms', 3) >= L.loopDelayMs / 2,
+  gc_pressure: (v) => v.intervalMs > 0 && v.median('gc_pause_ms', 3) / v.intervalMs >= (L.gcShare * 2) / 3,
+  slow_db_query: (v) => rise(v, 'db_query_p95_ms', 0.1) >= L.dbRatio * 0.7,
+  latency_regression: (v) => rise(v, 'handler_latency_p95_ms', 0.1) >= 1 + (L.latencyRatio - 1) * 0.6,
+  anomaly: () => false,
+};

@@ -1,0 +1,44 @@
+import { evidenceMap, round, unit, type Finding } from '../finding.js';
+import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
+import type { SourceView } from '../source-view.js';
+
+/** A block in the latest three frames within five seconds keeps the signature (short intervals fall between blocks). */
+const BLOCK_FRAMES = 3;
+const BLOCK_WINDOW_MS = 5000;
+
+/**
+ * `event_loop_blocked`, Clinic Doctor-style: the event-loop delay p99 spikes far above its
+ * reference and above an absolute floor, which is what long synchronous work does (a JSON parse,
+ * a crypto call, a report built in one go), while utilisation need not be saturated but does rise
+ * (or CPU does): the loop is doing the blocking work itself. Blocks are
+ * intermittent by nature: the largest delay of the latest three frames is what counts (and the
+ * episode machine accepts a lower hit ratio for this kind).
+ */
+export function eventLoopBlocked(v: SourceView): Finding | null {
+  if (!Number.isFinite(v.cur('event_loop_delay_p99_ms'))) return null;
+  // Blocks recur rather than persist: with short intervals some frames fall between two blocks,
+  // so the frame with the longest delay among the latest three is the one judged.
+  const recent = v.series('event_loop_delay_p99_ms');
+  let first = recent.ts.length - 1;
+  while (first > 0 && recent.ts.length - first < BLOCK_FRAMES && v.timestamp - recent.ts[first - 1]! <= BLOCK_WINDOW_MS) first--;
+  const delays = recent.values.slice(first);
+  const back = delays.length - 1 - delays.indexOf(Math.max(...delays));
+  const delay = delays[delays.length - 1 - back]!;
+  const ref = v.ref('event_loop_delay_p99_ms');
+  const level = Math.max(L.loopDelayMs, Number.isFinite(ref) ? L.loopDelayRatio * ref : 0);
+  if (delay < level) return null;
+  // Blocking is work on the loop: CPU (or, without it, utilisation) rises in the frame of the
+  // block. A loop delayed while neither does is a starved process (the host is busy elsewhere), a
+  // victim rather than a cause.
+  const cpu = v.series('cpu_usage').values.at(-1 - back);
+  const elu = v.series('event_loop_utilization').values.at(-1 - back);
+  if (cpu !== undefined && Number.isFinite(v.ref('cpu_usage'))) {
+    if (cpu < L.blockCpuRatio * Math.max(v.ref('cpu_usage'), 0.1)) return null;
+  } else if (elu !== undefined && Number.isFinite(v.ref('event_loop_utilization')) && elu - v.ref('event_loop_utilization') < L.blockEluRise) return null;
+  const busy = v.median('event_loop_utilization', 3);
+  const strength = unit(Math.log(delay / level) / Math.log(10));
+  const confidence = 0.55 + 0.25 * strength + (busy < L.eluSaturated ? 0.2 : 0);
+  const metrics = evidenceMap(v, ['event_loop_delay_p99_ms', 'event_loop_delay_max_ms', 'event_loop_utilization', 'handler_latency_p95_ms', 'cpu_usage', 'queue_depth']);
+  metrics.event_loop_delay_p99_ms = { value: round(delay), baseline: Number.isFinite(ref) ? round(ref) : null, ratio: ref > 0 ? round(delay / ref) : null };
+  return { kind: 'event_loop_blocked', metric: 'event_loop_delay_p99_ms', confidence, severity: delay >= 1000 ? 'critical' : 'warning', metrics, facts: { delay_level_ms: round(level) } };
+}
