@@ -6,8 +6,9 @@ import { encodeJson, type Bus, type BusMessage } from '../../bus/bus.js';
 import { agentProfileSubject } from '../../bus/subjects.js';
 import { AgentProfileRequest, type AgentProfileErrorCode, type AgentProfileSuccess } from '../../bus/wire/agent-profile.js';
 import type { Component } from '../base-agent.js';
-import { captureEventLoop } from './event-loop-capture.js';
-import { captureCpuProfile, captureHeapProfile } from './inspector-capture.js';
+import type { ProfileKind } from '../../profile/analysis/analyze-profile.js';
+import type { CapturedProfile } from '../../profile/capture/capture-types.js';
+import { captureInProcess } from '../../profile/capture/in-process.js';
 
 const gzipAsync = promisify(gzip);
 const ajv = new Ajv({ strict: false, useDefaults: false });
@@ -33,12 +34,8 @@ interface ActiveProfile {
   readonly done: Promise<void>;
 }
 
-/** A captured profile file, before encoding. */
-interface Captured {
-  readonly file: unknown;
-  readonly sampleCount?: number;
-  readonly heapStatistics?: AgentProfileSuccess['heap_statistics'];
-}
+/** Largest raw profile recorded before the reply cap is even considered (the reply cap is what binds). */
+const MAX_RAW_BYTES = 512 * 1024 * 1024;
 
 /**
  * Answers `agent.<agent_id>.profile` requests in-process (no debug port): a CPU profile, a
@@ -135,28 +132,25 @@ export class ProfileResponder implements Component {
     await this.#send(msg, req, kind, startedAt, durationActual, captured);
   }
 
-  #capture(req: AgentProfileRequest, kind: string, durationMs: number, signal: AbortSignal): Promise<Captured> {
-    const intervalUs = req.sampling_interval_us ?? 1000;
-    if (kind === 'heap') {
-      return captureHeapProfile(durationMs, req.heap_sampling_interval_bytes ?? 32768, req.heap_include_collected ?? false, signal).then(
-        (h) => ({ file: h.profile, sampleCount: h.profile.samples?.length ?? 0, heapStatistics: h.statistics }),
-      );
-    }
-    if (kind === 'event_loop') {
-      const opts = {
-        durationMs,
-        resolutionMs: req.event_loop_resolution_ms ?? 10,
-        blockThresholdMs: req.block_threshold_ms ?? 20,
-        samplingIntervalUs: intervalUs,
-      };
-      return captureEventLoop(opts, signal).then((r) => ({ file: r, sampleCount: r.delay.count }));
-    }
-    return captureCpuProfile(durationMs, intervalUs, signal).then((p) => ({ file: p, sampleCount: p.samples?.length ?? 0 }));
+  #capture(req: AgentProfileRequest, kind: ProfileKind, durationMs: number, signal: AbortSignal): Promise<CapturedProfile> {
+    return captureInProcess({
+      kind,
+      durationMs,
+      maxBytes: MAX_RAW_BYTES,
+      signal,
+      ...(req.sampling_interval_us !== undefined ? { samplingIntervalUs: req.sampling_interval_us } : {}),
+      ...(req.heap_sampling_interval_bytes !== undefined ? { heapIntervalBytes: req.heap_sampling_interval_bytes } : {}),
+      ...(req.heap_include_collected !== undefined ? { heapIncludeCollected: req.heap_include_collected } : {}),
+      ...(req.event_loop_resolution_ms !== undefined ? { loopResolutionMs: req.event_loop_resolution_ms } : {}),
+      ...(req.block_threshold_ms !== undefined ? { blockThresholdMs: req.block_threshold_ms } : {}),
+    });
   }
 
-  async #send(msg: BusMessage, req: AgentProfileRequest, kind: string, startedAt: Date, durationMs: number, c: Captured): Promise<void> {
-    const raw = Buffer.from(JSON.stringify(c.file));
+  async #send(msg: BusMessage, req: AgentProfileRequest, kind: string, startedAt: Date, durationMs: number, c: CapturedProfile): Promise<void> {
+    const raw = c.raw;
     const zipped = await gzipAsync(raw);
+    const sampleCount = typeof c.extra.sample_count === 'number' ? c.extra.sample_count : undefined;
+    const heapStatistics = c.extra.heap_statistics as AgentProfileSuccess['heap_statistics'] | undefined;
     const data = zipped.toString('base64');
     const cap = Math.min(this.#maxReplyBytes, req.max_bytes ?? Infinity);
     const reply = {
@@ -166,10 +160,10 @@ export class ProfileResponder implements Component {
       kind,
       started_at: startedAt.toISOString(),
       duration_ms: durationMs,
-      ...(c.sampleCount !== undefined ? { sample_count: c.sampleCount } : {}),
+      ...(sampleCount !== undefined ? { sample_count: sampleCount } : {}),
       encoding: 'gzip+base64',
       size_bytes: raw.length,
-      ...(c.heapStatistics ? { heap_statistics: c.heapStatistics } : {}),
+      ...(heapStatistics ? { heap_statistics: heapStatistics } : {}),
       data,
     };
     const encoded = encodeJson(reply);
@@ -184,7 +178,7 @@ export class ProfileResponder implements Component {
       );
       return;
     }
-    this.log.info({ kind, durationMs, bytes: encoded.length, samples: c.sampleCount }, 'profile sent');
+    this.log.info({ kind, durationMs, bytes: encoded.length, samples: sampleCount }, 'profile sent');
     if (msg.reply) this.bus().publish(msg.reply, encoded);
   }
 }

@@ -74,7 +74,7 @@ async function captureCpu(channel: DevtoolsChannel, req: CaptureRequest): Promis
   const startedAt = Date.now();
   const profile = await recordCpu(channel, req, intervalUs);
   const durationMs = (profile.endTime - profile.startTime) / 1000;
-  return { kind: 'cpu', format: RAW_FORMAT_OF.cpu, raw: encodeRaw(profile, req.maxBytes), startedAt, durationMs, extra: { sampling_interval_us: intervalUs } };
+  return { kind: 'cpu', format: RAW_FORMAT_OF.cpu, raw: encodeRaw(profile, req.maxBytes), startedAt, durationMs, extra: { sampling_interval_us: intervalUs, sample_count: profile.samples?.length ?? 0 } };
 }
 
 async function captureHeap(channel: DevtoolsChannel, req: CaptureRequest): Promise<CapturedProfile> {
@@ -103,7 +103,11 @@ async function captureHeap(channel: DevtoolsChannel, req: CaptureRequest): Promi
       raw: encodeRaw(profile, req.maxBytes),
       startedAt,
       durationMs,
-      extra: { sampling_interval_bytes: intervalBytes, heap_statistics: { start, end } },
+      extra: {
+        sampling_interval_bytes: intervalBytes,
+        heap_statistics: { start, end },
+        sample_count: (profile as { samples?: unknown[] }).samples?.length ?? 0,
+      },
     };
   } finally {
     await channel.send('HeapProfiler.disable').catch(() => undefined);
@@ -136,7 +140,7 @@ async function captureEventLoop(channel: DevtoolsChannel, req: CaptureRequest): 
     raw: encodeRaw(report, req.maxBytes),
     startedAt,
     durationMs: report.duration_ms,
-    extra: { sampling_interval_us: intervalUs, block_threshold_ms: blockThresholdMs },
+    extra: { sampling_interval_us: intervalUs, block_threshold_ms: blockThresholdMs, sample_count: report.delay.count },
   };
 }
 
