@@ -178,8 +178,9 @@ describe.each(backends)('metric store on $name', (backend) => {
     const day = 86_400_000;
     await writer.write([snap('ret', now - 40 * day, { v: 1 }), snap('ret', now - 10 * day, { v: 2 }), snap('ret', now, { v: 3 })]);
     await db.query(
-      `INSERT INTO bottlenecks (bottleneck_id, source, kind, severity, detected_at, updated_at, summary)
-       VALUES (gen_random_uuid(), 'ret', 'cpu_saturation', 'warning', $1, $1, 'old'), (gen_random_uuid(), 'ret', 'anomaly', 'warning', $2, $2, 'new')`,
+      `INSERT INTO bottlenecks (bottleneck_id, source, kind, severity, status, detected_at, updated_at, summary)
+       VALUES (gen_random_uuid(), 'ret', 'cpu_saturation', 'warning', 'resolved', $1, $1, 'old'),
+              (gen_random_uuid(), 'ret', 'anomaly', 'warning', 'active', $2, $2, 'new')`,
       [new Date(now - 40 * day), new Date(now - day)],
     );
     const first = await runRetention(db, [writer.partitions], 30, now);
