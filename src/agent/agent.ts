@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { wireAjv } from '../bus/wire/wire-ajv.js';
 import type { Logger } from 'pino';
 import { encodeJson } from '../bus/bus.js';
 import { SUBJECTS } from '../bus/subjects.js';
-import { RFC3339_PATTERN } from '../bus/wire/common.js';
 import { isValidName, toValidName } from '../model/metric-names.js';
 import { BaseAgent, type BaseAgentOptions } from './base-agent.js';
 import { HandlerRunner, type Handler, type HandlerOptions } from './handler-runner.js';
@@ -28,9 +27,6 @@ export interface AgentOptions extends Omit<BaseAgentOptions, 'log'> {
 }
 
 /** Validator of handler bodies: `date-time` and `uuid` formats are checked, other formats are not. */
-const ajv = new Ajv({ strict: false, logger: false });
-ajv.addFormat('date-time', new RegExp(RFC3339_PATTERN));
-ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 
 /**
  * An agent of the platform built on the SDK: the base agent (bus, logging, database, lifecycle,
@@ -102,7 +98,7 @@ export class Agent extends BaseAgent {
   handle<S extends TSchema>(subject: string, schema: S, handler: Handler<Static<S>>, options: HandlerOptions = {}): void {
     const runner = new HandlerRunner<Static<S>>(
       subject,
-      ajv.compile<Static<S>>(schema),
+      wireAjv.compile<Static<S>>(schema),
       handler,
       options,
       this.instrumentation?.handlers ?? null,

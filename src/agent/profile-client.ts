@@ -1,6 +1,6 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { Ajv } from 'ajv';
+import { wireAjv } from '../bus/wire/wire-ajv.js';
 import { BusTimeoutError, NoRespondersError, encodeJson, type Bus } from '../bus/bus.js';
 import { agentProfileSubject } from '../bus/subjects.js';
 import {
@@ -9,14 +9,11 @@ import {
   type AgentProfileRequest,
   type AgentProfileSuccess,
 } from '../bus/wire/agent-profile.js';
-import { RFC3339_PATTERN } from '../bus/wire/common.js';
 import type { ProfileKind } from '../bus/wire/outbound.js';
 import { isValidName } from '../model/metric-names.js';
 
 const gunzipAsync = promisify(gunzip);
-const ajv = new Ajv({ strict: false });
-ajv.addFormat('date-time', new RegExp(RFC3339_PATTERN));
-const checkReply = ajv.compile<AgentProfileReply>(AgentProfileReply);
+const checkReply = wireAjv.compile<AgentProfileReply>(AgentProfileReply);
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Why a profile request failed on the requester's side. */

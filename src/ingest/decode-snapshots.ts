@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { wireAjv } from '../bus/wire/wire-ajv.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { Type } from '@sinclair/typebox';
 import { MAX_METRICS_PER_SNAPSHOT, SnapshotWire } from '../bus/wire/realtime-metrics.js';
@@ -35,8 +36,7 @@ const RuntimeSnapshot = Type.Object(
   },
   { additionalProperties: true },
 );
-const ajv = new Ajv({ allErrors: false, strict: false });
-const checkSnapshot = ajv.compile<SnapshotWire>(RuntimeSnapshot);
+const checkSnapshot = wireAjv.compile<SnapshotWire>(RuntimeSnapshot);
 const NAME_RE = new RegExp(NAME_PATTERN);
 const KNOWN_NAMES_MAX = 100_000;
 const knownNames = new Set<string>();

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { Ajv } from 'ajv';
+import { wireAjv } from '../../bus/wire/wire-ajv.js';
 import type { Logger } from 'pino';
 import { encodeJson, type Bus, type BusMessage } from '../../bus/bus.js';
 import { agentProfileSubject } from '../../bus/subjects.js';
@@ -11,8 +11,7 @@ import type { CapturedProfile } from '../../profile/capture/capture-types.js';
 import { captureInProcess } from '../../profile/capture/in-process.js';
 
 const gzipAsync = promisify(gzip);
-const ajv = new Ajv({ strict: false, useDefaults: false });
-const checkRequest = ajv.compile<AgentProfileRequest>(AgentProfileRequest);
+const checkRequest = wireAjv.compile<AgentProfileRequest>(AgentProfileRequest);
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**

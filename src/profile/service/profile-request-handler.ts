@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { wireAjv } from '../../bus/wire/wire-ajv.js';
 import type { Logger } from 'pino';
 import { decodeText, replyJson, type Bus, type BusMessage } from '../../bus/bus.js';
 import { ENGINE_QUEUE, SUBJECTS } from '../../bus/subjects.js';
@@ -6,8 +6,7 @@ import { ProfileRequestMessage } from '../../bus/wire/inbound.js';
 import type { InvalidMessageReporter } from '../../ingest/invalid-messages.js';
 import type { ProfileJob, ProfileService } from './profile-service.js';
 
-const ajv = new Ajv({ strict: false, allErrors: false });
-const checkRequest = ajv.compile<ProfileRequestMessage>(ProfileRequestMessage);
+const checkRequest = wireAjv.compile<ProfileRequestMessage>(ProfileRequestMessage);
 
 /** Largest request accepted, bytes (a profile request is a few hundred). */
 const MAX_REQUEST_BYTES = 64 * 1024;
