@@ -4,10 +4,11 @@
  * turning noise into a large ratio.
  */
 export const SIGNATURE_LIMITS = Object.freeze({
-  /** Event-loop utilisation of a saturated Node.js agent (its one JavaScript thread is busy). */
+  /** Event-loop utilisation of a saturated Node.js agent (its one JavaScript thread is busy), alone or, from `eluBusy`, with queueing. */
   eluSaturated: 0.9,
+  eluBusy: 0.8,
   /** ... and by how much it must exceed its reference (an agent always this busy is not a new bottleneck). */
-  eluRise: 0.1,
+  eluRise: 0.15,
   /** cpu_usage (% of all cores) of a saturated host or multi-threaded process. */
   cpuSaturatedPct: 90,
   cpuRisePct: 15,

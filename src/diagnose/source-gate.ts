@@ -14,7 +14,7 @@ export const LEAK_SENTINEL_EVERY = 16;
 export function atCapacity(s: MetricSnapshot, intervalMs: number): boolean {
   const m = s.metrics;
   return (
-    m.event_loop_utilization! >= L.eluSaturated ||
+    m.event_loop_utilization! >= L.eluBusy ||
     m.cpu_usage! >= L.cpuSaturatedPct ||
     m.memory_usage! >= L.memoryPct ||
     m.cgroup_memory_usage! >= L.memoryPct ||

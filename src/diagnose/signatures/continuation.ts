@@ -12,7 +12,7 @@ const rise = (v: SourceView, metric: string, floor: number) => v.median(metric, 
  * reference (it ends when memory comes back: a restart, a fix).
  */
 export const CONTINUES: Readonly<Record<BottleneckKind, (v: SourceView) => boolean>> = {
-  cpu_saturation: (v) => v.median('event_loop_utilization', 3) >= L.eluSaturated - 0.05 || v.median('cpu_usage', 3) >= L.cpuSaturatedPct - 5,
+  cpu_saturation: (v) => v.median('event_loop_utilization', 3) >= L.eluBusy - 0.05 || v.median('cpu_usage', 3) >= L.cpuSaturatedPct - 5,
   memory_pressure: (v) => v.median('memory_usage', 3) >= L.memoryPct - 2 || v.median('cgroup_memory_usage', 3) >= L.memoryPct - 2 || v.median('pressure_memory_some_pct', 3) >= L.memoryPressurePct / 2,
   memory_leak: (v) => {
     const metric = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';

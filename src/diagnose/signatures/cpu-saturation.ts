@@ -7,14 +7,19 @@ const CORRELATED = ['handler_latency_p95_ms', 'queue_depth', 'event_loop_delay_p
 /**
  * `cpu_saturation`, USE-style: utilisation at capacity that is new for the source. A Node.js agent
  * saturates its one JavaScript thread long before `cpu_usage` (a share of all cores) looks high, so
- * for agents the test is event-loop utilisation near 1 and well above its reference; for hosts and
+ * for agents the test is event-loop utilisation near 1 (or above 0.8 with work queueing: latency,
+ * queue depth or loop delay up) and well above its reference; for hosts and
  * other processes it is `cpu_usage` near 100% of all cores, a cgroup throttling the process, or
  * host CPU pressure. Latency and queue growth (saturation) raise the confidence.
  */
 export function cpuSaturation(v: SourceView): Finding | null {
   const elu = v.cur('event_loop_utilization');
   const eluRef = v.ref('event_loop_utilization');
-  const loopSaturated = elu >= L.eluSaturated && !(eluRef > L.eluSaturated - L.eluRise);
+  const latencyRise = riseOf(v, 'handler_latency_p95_ms', 3, 0.1);
+  const queueRise = riseOf(v, 'queue_depth', 3, 0.5);
+  const delayRise = riseOf(v, 'event_loop_delay_p99_ms', 3, 1);
+  const saturationSign = latencyRise >= L.latencyRatio || queueRise >= 2 || delayRise >= L.loopDelayRatio;
+  const loopSaturated = (elu >= L.eluSaturated || (elu >= L.eluBusy && saturationSign)) && !(elu - eluRef < L.eluRise);
   const cpu = v.cur('cpu_usage');
   const cpuRef = v.ref('cpu_usage');
   const coresSaturated = cpu >= L.cpuSaturatedPct && !(cpuRef > L.cpuSaturatedPct - L.cpuRisePct);
@@ -23,10 +28,7 @@ export function cpuSaturation(v: SourceView): Finding | null {
   const pressure = v.scope === 'host' && v.cur('pressure_cpu_some_pct') >= L.cpuPressurePct && !(v.ref('pressure_cpu_some_pct') > L.cpuPressurePct / 3);
   if (!loopSaturated && !coresSaturated && !throttling && !pressure) return null;
 
-  const latencyRise = riseOf(v, 'handler_latency_p95_ms', 3, 0.1);
-  const queueRise = riseOf(v, 'queue_depth', 3, 0.5);
-  const saturationSign = latencyRise >= L.latencyEffect || queueRise >= 2;
-  const depth = loopSaturated ? unit((elu - L.eluSaturated) / (1 - L.eluSaturated)) : unit((cpu - L.cpuSaturatedPct) / (100 - L.cpuSaturatedPct));
+  const depth = loopSaturated ? unit((elu - L.eluBusy) / (1 - L.eluBusy)) : unit((cpu - L.cpuSaturatedPct) / (100 - L.cpuSaturatedPct));
   const confidence = 0.6 + (saturationSign ? 0.2 : 0) + 0.2 * depth;
   const full = (loopSaturated && elu >= 0.97) || cpu >= 98 || throttled >= 50;
   const severe = full && (latencyRise >= 3 || queueRise >= 5);

@@ -22,11 +22,11 @@ export interface AgentTraits {
   readonly errorShare: number;
 }
 
-/** Draws an agent's traits: sized so that its daily peak under the largest load step stays below 0.8 utilisation. */
+/** Draws an agent's traits: sized so that its daily peak under the largest load step stays below 0.7 utilisation (healthy headroom). */
 export function drawTraits(rng: Random, peakLoad: number): AgentTraits {
   const rps = rng.between(20, 200);
   const eluIdle = rng.between(0.01, 0.04);
-  const peakElu = rng.between(0.3, 0.7);
+  const peakElu = rng.between(0.3, 0.65);
   return {
     cores: rng.pick([2, 4, 8]),
     rps,
@@ -52,7 +52,7 @@ export function drawTraits(rng: Random, peakLoad: number): AgentTraits {
 export function agentFigures(t: AgentTraits, rng: Random, load: number, intervalMs: number, noise: number, phase: number, e: AgentEffects): Record<string, number> {
   const n = noise;
   const rps = t.rps * load;
-  const rho = Math.min(0.85, t.eluIdle + t.eluPerRps * rps);
+  const rho = Math.min(0.7, t.eluIdle + t.eluPerRps * rps);
   let elu = Math.min(1, Math.max(0, rho + e.extraElu + 0.01 * n * rng.normal()));
   if (e.saturate) elu = rng.between(0.93, 1);
   const gcShare = Math.max(0, (0.004 + 0.015 * rho) * rng.logNormal(0.3 * n) + e.gcShareAdd);
