@@ -15,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'profile-fidelity': () => import('./profile-fidelity.js'),
   'profile-overhead': () => import('./profile-overhead.js'),
   'sdk-overhead': () => import('./sdk-overhead.js'),
+  diagnose: () => import('./diagnose.js'),
 };
 
 function usage(): string {

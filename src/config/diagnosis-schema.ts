@@ -34,7 +34,7 @@ export const DIAGNOSIS_KEYS = {
 export const DIAGNOSIS_DEFAULTS = {
   diagnose_enabled: true,
   diagnose_hold_seconds: 30,
-  diagnose_hold_samples: 3,
+  diagnose_hold_samples: 4,
   diagnose_clear_seconds: 60,
   diagnose_stale_seconds: 300,
   diagnose_update_interval_seconds: 300,

@@ -53,6 +53,10 @@ export interface DiagnoserStats {
   readonly attached: number;
 }
 
+/** A watch with nothing pending or open ends this long (event time, or this many frames) after its latest trigger. */
+const LINGER_MS = 2 * 60_000;
+const LINGER_FRAMES = 10;
+
 /** Most sources remembered (their host, interval, labels); the oldest are forgotten beyond. */
 const MAX_SOURCES = 200_000;
 
@@ -149,7 +153,7 @@ export class Diagnoser {
       for (const pending of out.mature) if (this.#tryOpen(w, pending, info, full, ts, p)) break;
     }
     for (const kind of w.deferredSince.keys()) if (!w.episodes.pending.has(kind)) w.deferredSince.delete(kind);
-    const linger = Math.max(20 * (info.intervalMs > 0 ? info.intervalMs : 0), 10 * 60_000);
+    const linger = Math.max(LINGER_FRAMES * (info.intervalMs > 0 ? info.intervalMs : 0), LINGER_MS);
     if (w.idle && ts - w.lastTrigger > linger) this.#watches.delete(w.source);
   }
 

@@ -71,3 +71,11 @@ export function unit(x: number): number {
 export function riseOf(v: SourceView, metric: string, frames: number, floor: number): number {
   return ratio(v.median(metric, frames), v.ref(metric), floor);
 }
+
+/** Frames a shift signature reads: the median of three ignores a lone spike and follows a shift after two frames. */
+export const SHIFT_FRAMES = 3;
+
+/** The level of a spiky metric (latency, query time) for a shift signature: the median of its latest frames. */
+export function shiftedLevel(v: SourceView, metric: string): number {
+  return v.median(metric, SHIFT_FRAMES);
+}

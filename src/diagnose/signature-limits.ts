@@ -51,13 +51,13 @@ export const SIGNATURE_LIMITS = Object.freeze({
   networkRatio: 4,
   networkOverLoad: 2.5,
   networkRefFloor: 64 * 1024,
-  /** Database query p95: rise, spreads and milliseconds above the reference. */
+  /** Database query p95 (median of the latest three frames): rise, spreads and milliseconds above the reference. */
   dbRatio: 2.5,
-  dbSpreads: 8,
+  dbSpreads: 6,
   dbMinMs: 5,
-  /** Handler latency p95: rise, spreads and milliseconds above the reference. */
+  /** Handler latency p95 (median of the latest three frames): rise, spreads and milliseconds above the reference. */
   latencyRatio: 1.5,
-  latencySpreads: 6,
+  latencySpreads: 4,
   latencyMinMs: 5,
   /** What "roughly unchanged" allows a latency regression: ELU rise, CPU rise (points or share), db share of the latency rise. */
   unchangedElu: 0.1,

@@ -31,31 +31,80 @@ export interface SourceView {
   refSamples(metric: string): number;
   /** Median of the latest `frames` values (frames without the metric are skipped). */
   median(metric: string, frames: number): number;
-  /** The frames held of a metric, oldest first, with their timestamps. */
-  series(metric: string): { ts: number[]; values: number[] };
+  /** The frames held of a metric (the latest `frames` of them when given), oldest first, with their timestamps. */
+  series(metric: string, frames?: number): { ts: number[]; values: number[] };
   /** Labels changed since the watch of the source began. */
   readonly labelChanges: Readonly<Record<string, LabelChange>>;
 }
 
-/** A view over a watched source's window. */
+/** Median of the latest `frames` values of a metric in a window (frames without it skipped), without building a list for up to three. */
+function windowMedian(w: SourceWindow, metric: string, frames: number): number {
+  const n = Math.min(frames, w.size);
+  if (n <= 3) {
+    const a = w.value(metric, 0);
+    const b = n > 1 ? w.value(metric, 1) : Number.NaN;
+    const c = n > 2 ? w.value(metric, 2) : Number.NaN;
+    if (Number.isNaN(b) && Number.isNaN(c)) return a;
+    if (Number.isNaN(c)) return Number.isNaN(a) ? b : Number.isNaN(b) ? a : (a + b) / 2;
+    if (Number.isNaN(a) || Number.isNaN(b)) return median([a, b, c]);
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+  }
+  const v: number[] = [];
+  for (let back = 0; back < n; back++) v.push(w.value(metric, back));
+  return median(v);
+}
+
+/** A view over a watched source's window (one small object per frame; label changes computed when read). */
+class WindowView implements SourceView {
+  #labels: Readonly<Record<string, LabelChange>> | null = null;
+  readonly timestamp: number;
+
+  constructor(
+    private readonly w: SourceWindow,
+    readonly source: string,
+    readonly host: string | null,
+    readonly scope: SourceScope,
+    readonly intervalMs: number,
+    private readonly changes: () => Readonly<Record<string, LabelChange>>,
+  ) {
+    this.timestamp = w.lastTs;
+  }
+
+  get labelChanges(): Readonly<Record<string, LabelChange>> {
+    return (this.#labels ??= this.changes());
+  }
+
+  cur(metric: string): number {
+    return this.w.value(metric, 0);
+  }
+
+  ref(metric: string): number {
+    return this.w.ref(metric)?.baseline ?? Number.NaN;
+  }
+
+  spread(metric: string): number {
+    return this.w.ref(metric)?.spread ?? Number.NaN;
+  }
+
+  refSamples(metric: string): number {
+    return this.w.ref(metric)?.samples ?? 0;
+  }
+
+  median(metric: string, frames: number): number {
+    return windowMedian(this.w, metric, frames);
+  }
+
+  series(metric: string, frames?: number): { ts: number[]; values: number[] } {
+    return this.w.series(metric, frames);
+  }
+}
+
+/** A view over a watched source's window; `labelChanges` is called only if a signature reads the labels. */
 export function windowView(
   w: SourceWindow,
-  info: { source: string; host: string | null; scope: SourceScope; intervalMs: number; labelChanges: Readonly<Record<string, LabelChange>> },
+  info: { source: string; host: string | null; scope: SourceScope; intervalMs: number; labelChanges: () => Readonly<Record<string, LabelChange>> },
 ): SourceView {
-  return {
-    ...info,
-    timestamp: w.lastTs,
-    cur: (m) => w.value(m, 0),
-    ref: (m) => w.ref(m)?.baseline ?? Number.NaN,
-    spread: (m) => w.ref(m)?.spread ?? Number.NaN,
-    refSamples: (m) => w.ref(m)?.samples ?? 0,
-    median: (m, frames) => {
-      const v: number[] = [];
-      for (let back = 0; back < Math.min(frames, w.size); back++) v.push(w.value(m, back));
-      return median(v);
-    },
-    series: (m) => w.series(m),
-  };
+  return new WindowView(w, info.source, info.host, info.scope, info.intervalMs, info.labelChanges);
 }
 
 /** One metric of a {@link plainView}: its latest values (oldest first) and reference. */
@@ -96,8 +145,9 @@ export function plainView(spec: {
     spread: (m) => get(m)?.spread ?? Number.NaN,
     refSamples: (m) => (get(m)?.ref === undefined ? 0 : (get(m)?.refSamples ?? 1000)),
     median: (m, frames) => median((get(m)?.values ?? []).slice(-frames)),
-    series: (m) => {
-      const values = [...(get(m)?.values ?? [])];
+    series: (m, frames) => {
+      const all = get(m)?.values ?? [];
+      const values = all.slice(frames === undefined ? 0 : Math.max(0, all.length - frames));
       return { ts: values.map((_, i) => end - (values.length - 1 - i) * interval), values };
     },
   };

@@ -83,7 +83,7 @@ export class SourceWatch {
 
   /** The view signatures read at the latest frame. */
   view(info: SourceInfo, labels: Readonly<Record<string, string>> | undefined): SourceView {
-    return windowView(this.window, { source: this.source, host: info.host, scope: info.scope, intervalMs: info.intervalMs, labelChanges: this.labelChanges(labels) });
+    return windowView(this.window, { source: this.source, host: info.host, scope: info.scope, intervalMs: info.intervalMs, labelChanges: () => this.labelChanges(labels) });
   }
 
   /** True when nothing keeps the watch: no open bottleneck, nothing pending or attached. */

@@ -18,7 +18,7 @@ export function eventLoopBlocked(v: SourceView): Finding | null {
   if (!Number.isFinite(v.cur('event_loop_delay_p99_ms'))) return null;
   // Blocks recur rather than persist: with short intervals some frames fall between two blocks,
   // so the frame with the longest delay among the latest three is the one judged.
-  const recent = v.series('event_loop_delay_p99_ms');
+  const recent = v.series('event_loop_delay_p99_ms', BLOCK_FRAMES);
   let first = recent.ts.length - 1;
   while (first > 0 && recent.ts.length - first < BLOCK_FRAMES && v.timestamp - recent.ts[first - 1]! <= BLOCK_WINDOW_MS) first--;
   const delays = recent.values.slice(first);
@@ -30,8 +30,8 @@ export function eventLoopBlocked(v: SourceView): Finding | null {
   // Blocking is work on the loop: CPU (or, without it, utilisation) rises in the frame of the
   // block. A loop delayed while neither does is a starved process (the host is busy elsewhere), a
   // victim rather than a cause.
-  const cpu = v.series('cpu_usage').values.at(-1 - back);
-  const elu = v.series('event_loop_utilization').values.at(-1 - back);
+  const cpu = v.series('cpu_usage', BLOCK_FRAMES).values.at(-1 - back);
+  const elu = v.series('event_loop_utilization', BLOCK_FRAMES).values.at(-1 - back);
   if (cpu !== undefined && Number.isFinite(v.ref('cpu_usage'))) {
     if (cpu < L.blockCpuRatio * Math.max(v.ref('cpu_usage'), 0.1)) return null;
   } else if (elu !== undefined && Number.isFinite(v.ref('event_loop_utilization')) && elu - v.ref('event_loop_utilization') < L.blockEluRise) return null;

@@ -5,8 +5,7 @@ import { maxOf } from '../stats.js';
 
 /** Heap churn over the latest frames: the range of heap_used over its mean (GC sawtooth amplitude). */
 function heapChurn(v: SourceView, frames: number): number {
-  const { values } = v.series('heap_used_bytes');
-  const recent = values.slice(-frames);
+  const recent = v.series('heap_used_bytes', frames).values;
   if (recent.length < 2) return Number.NaN;
   const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
   return mean > 0 ? (maxOf(recent) - Math.min(...recent)) / mean : Number.NaN;

@@ -1,4 +1,4 @@
-import { evidenceMap, riseOf, round, unit, type Finding } from '../finding.js';
+import { evidenceMap, riseOf, round, shiftedLevel, unit, type Finding } from '../finding.js';
 import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
 import type { SourceView } from '../source-view.js';
 import { ratio } from '../stats.js';
@@ -13,13 +13,14 @@ function raisedLevel(v: SourceView, metric: string, rise: number, spreads: numbe
 
 /**
  * `slow_db_query`: the p95 of the source's queries rises well above its reference (the SDK times
- * queries made through its database handle). Handler latency rising with it and CPU staying
+ * queries made through its database handle), as a shift of the median of the latest frames (a
+ * slow query now and then is not one). Handler latency rising with it and CPU staying
  * normal raise the confidence; a saturated loop slows every callback, queries included, and is
  * ranked as the cause instead (see rank-findings.ts).
  */
 export function slowDbQuery(v: SourceView): Finding | null {
-  const db = v.cur('db_query_p95_ms');
   const level = raisedLevel(v, 'db_query_p95_ms', L.dbRatio, L.dbSpreads, L.dbMinMs);
+  const db = shiftedLevel(v, 'db_query_p95_ms');
   if (!(db >= level)) return null;
   const dbRise = ratio(db, v.ref('db_query_p95_ms'), 0.1);
   const latencyRise = riseOf(v, 'handler_latency_p95_ms', 3, 0.1);
@@ -38,14 +39,15 @@ function risen(v: SourceView, metric: string, share: number, minimum: number): b
 }
 
 /**
- * `latency_regression`: handler latency p95 shifts up while what would explain it stays roughly
+ * `latency_regression`: handler latency p95 shifts up (the median of its latest frames, so spikes
+ * do not count) while what would explain it stays roughly
  * where it was: event-loop utilisation and CPU (else more load or a CPU problem), query time (else
  * slow queries), loop delay and GC (else blocking or GC). The usual cause is new code: a label that
  * changed meanwhile (a version) is reported, and raises the confidence.
  */
 export function latencyRegression(v: SourceView): Finding | null {
-  const lat = v.cur('handler_latency_p95_ms');
   const level = raisedLevel(v, 'handler_latency_p95_ms', L.latencyRatio, L.latencySpreads, L.latencyMinMs);
+  const lat = shiftedLevel(v, 'handler_latency_p95_ms');
   if (!(lat >= level)) return null;
   if (risen(v, 'event_loop_utilization', 0, L.unchangedElu)) return null;
   if (!Number.isFinite(v.cur('event_loop_utilization')) && risen(v, 'cpu_usage', L.unchangedCpuShare, L.unchangedCpuPct)) return null;

@@ -42,7 +42,8 @@ function timeToLimit(v: SourceView): number {
   const rss = v.cur('memory_rss_bytes');
   if (!(usage > 0) || !(rss > 0)) return Number.NaN;
   const limit = rss / (usage / 100);
-  const fit = fitLine(v.series('memory_rss_bytes').ts.slice(-L.leakFrames * 3), v.series('memory_rss_bytes').values.slice(-L.leakFrames * 3));
+  const rssSeries = v.series('memory_rss_bytes', L.leakFrames * 3);
+  const fit = fitLine(rssSeries.ts, rssSeries.values);
   if (fit === null || !(fit.slopePerSecond > 0)) return Number.NaN;
   return Math.max(0, (limit - rss) / fit.slopePerSecond);
 }
@@ -58,11 +59,14 @@ export function memoryLeak(v: SourceView): Finding | null {
   const metric = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
   const ref = v.ref(metric);
   if (!Number.isFinite(v.cur(metric)) || !(ref > 0) || v.refSamples(metric) < L.leakRefSamples) return null;
+  const spread = v.spread(metric);
+  const needed = Math.max(L.leakGrowth * ref, L.leakSpreads * (Number.isFinite(spread) ? spread : 0));
+  // Most frames are nowhere near: skip the fit unless memory is at least half-way there.
+  if (v.median(metric, 3) - ref < needed / 2) return null;
   const g = growthOf(v, metric);
   if (g === null || !(g.fit.slopePerSecond > 0) || g.fit.r2 < L.leakFit || !g.steady) return null;
   const growth = g.fit.last - ref;
-  const spread = v.spread(metric);
-  if (growth < L.leakGrowth * ref || growth < L.leakSpreads * (Number.isFinite(spread) ? spread : 0)) return null;
+  if (growth < needed) return null;
   const cpuRise = riseOf(v, 'cpu_usage', 3, 0.5);
   if (cpuRise >= 1.5 && cpuRise >= g.fit.last / ref) return null;
   const eta = timeToLimit(v);

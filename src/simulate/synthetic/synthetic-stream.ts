@@ -132,7 +132,7 @@ export function syntheticStream(options: Partial<SyntheticOptions> & Pick<Synthe
       const out: MetricSnapshot[] = [];
       for (let a = 0; a < o.agents; a++) {
         const ts = Math.round(t0 + offsets[a]!);
-        const daily = 1 + o.seasonality * Math.sin((2 * Math.PI * (ts - phases[a]!)) / DAY);
+        const daily = 1 + o.seasonality * Math.sin((2 * Math.PI * (ts - o.start - phases[a]!)) / DAY);
         const load = daily * steps[step]!.factor * rng.logNormal(0.05 * o.noise);
         const hostIndex = a % o.hosts;
         const on = active && ts >= active.start && ts < active.end ? active : null;

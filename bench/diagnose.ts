@@ -1,0 +1,198 @@
+import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
+import { accuracy, byLabel, scoreRun, type EpisodeScore, type RunScore, type SeenBottleneck, type TruthEpisode } from './lib/diagnosis-scoring.js';
+import { replay, settle, startBenchEngine } from './lib/diagnosis-runs.js';
+import { naiveDiagnosis } from './lib/naive-diagnosis.js';
+import { loadConfig } from '../src/config/load.js';
+import { DIAGNOSIS_DEFAULTS } from '../src/config/diagnosis-schema.js';
+import { parseScenarioSpec, type ScenarioSpec } from '../src/simulate/scenario-spec.js';
+import { SCENARIO_NAMES } from '../src/simulate/scenario-catalog.js';
+import { runSimulation } from '../src/simulate/simulation.js';
+import { syntheticStream, type SyntheticOptions } from '../src/simulate/synthetic/synthetic-stream.js';
+import { BENCH_NATS_URL, BENCH_PG_URL, uniqueName } from './lib/services.js';
+
+interface Args {
+  mode: 'all' | 'synthetic' | 'simulator';
+  runs: number;
+  quietMinutes: number;
+  intervalS: number;
+  scenarioS: number;
+  gapS: number;
+  seeds: number;
+  days: number;
+}
+
+function parseArgs(args: readonly string[]): Args {
+  const a: Args = { mode: 'all', runs: 2, quietMinutes: 30, intervalS: 2, scenarioS: 60, gapS: 60, seeds: 3, days: 2 };
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i]!, args[i + 1]!];
+    if (flag === '--mode' && ['all', 'synthetic', 'simulator'].includes(value)) a.mode = value as Args['mode'];
+    else if (flag === '--runs') a.runs = Number(value);
+    else if (flag === '--quiet-minutes') a.quietMinutes = Number(value);
+    else if (flag === '--interval') a.intervalS = Number(value);
+    else if (flag === '--scenario-seconds') a.scenarioS = Number(value);
+    else if (flag === '--gap-seconds') a.gapS = Number(value);
+    else if (flag === '--seeds') a.seeds = Number(value);
+    else if (flag === '--days') a.days = Number(value);
+    else throw new Error(`diagnose: unknown argument ${flag} (--mode all|synthetic|simulator, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days)`);
+  }
+  return a;
+}
+
+const HOLD_MS = DIAGNOSIS_DEFAULTS.diagnose_hold_seconds * 1000;
+const CLEAR_MS = DIAGNOSIS_DEFAULTS.diagnose_clear_seconds * 1000;
+const holdFor = (intervalMs: number) => Math.max(HOLD_MS, DIAGNOSIS_DEFAULTS.diagnose_hold_samples * intervalMs);
+const target = (intervalMs: number) => 2 * intervalMs + holdFor(intervalMs);
+const pct = (x: number) => Math.round(1000 * x) / 10;
+
+function printEpisodes(ctx: BenchContext, title: string, s: RunScore): void {
+  ctx.log(title);
+  for (const e of s.episodes) {
+    const got = e.found ? `${e.found.kind} after ${Math.round(e.latencyMs / 1000)} s` : 'nothing';
+    ctx.log(`  ${e.rightKind ? (e.inTime ? 'ok  ' : 'late') : 'MISS'} ${(e.truth.label ?? e.truth.kind).padEnd(20)} on ${e.truth.source}: ${got}`);
+  }
+  for (const b of s.falsePositives) ctx.log(`  FP   ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}`);
+  for (const b of s.extras) ctx.log(`  extra ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}`);
+}
+
+/** Synthetic variants: the defaults over several seeds, then one change at a time. */
+function variants(a: Args): { name: string; seed: number; opts: Partial<SyntheticOptions> }[] {
+  const base = Array.from({ length: a.seeds }, (_, i) => ({ name: 'defaults', seed: i + 1, opts: {} }));
+  return [
+    ...base,
+    { name: 'noise x2', seed: 11, opts: { noise: 2 } },
+    { name: 'seasonality 0.8', seed: 12, opts: { seasonality: 0.8 } },
+    { name: 'load steps 8/day', seed: 13, opts: { loadStepsPerDay: 8 } },
+    { name: 'injection x0.6', seed: 14, opts: { injectionSize: 0.6 } },
+    { name: 'injection x1.6', seed: 15, opts: { injectionSize: 1.6 } },
+    { name: 'interval 10 s', seed: 16, opts: { intervalMs: 10_000 } },
+    { name: '8 agents, 3 hosts', seed: 17, opts: { agents: 8, hosts: 3 } },
+  ];
+}
+
+async function synthetic(ctx: BenchContext, a: Args): Promise<Figure[]> {
+  const all: EpisodeScore[] = [];
+  const naiveAll: EpisodeScore[] = [];
+  const perVariant = new Map<string, EpisodeScore[]>();
+  let fps = 0;
+  let naiveFps = 0;
+  let hours = 0;
+  let micros = 0;
+  let detectMicros = 0;
+  let runs = 0;
+  for (const v of variants(a)) {
+    const durationMs = a.days * 86_400_000;
+    const stream = syntheticStream({ seed: v.seed, start: Date.now() - durationMs - 86_400_000, durationMs, ...v.opts });
+    const intervalMs = v.opts.intervalMs ?? 15_000;
+    const snapshots = [...stream.snapshots()];
+    const truth: TruthEpisode[] = stream.truth.map((e) => ({ kind: e.kind, source: e.source, start: e.start, end: e.end }));
+    const e = await startBenchEngine({ PERF_ENGINE_DIAGNOSE_STALE_SECONDS: '86400' }, { collectors: [] });
+    const t0 = performance.now();
+    try {
+      await replay(e, snapshots);
+      await settle(e);
+    } finally {
+      const st = (await e.engine.status()) as { diagnosis: { microsPerSnapshot: number }; detection: { microsPerSample: number; samples: number } };
+      micros += st.diagnosis.microsPerSnapshot;
+      detectMicros += (st.detection.microsPerSample * st.detection.samples) / snapshots.length;
+      runs++;
+      await e.stop();
+    }
+    const s = scoreRun(truth, e.detected, target(intervalMs), CLEAR_MS + 60_000);
+    const n = scoreRun(truth, naiveDiagnosis(snapshots, holdFor(intervalMs), DIAGNOSIS_DEFAULTS.diagnose_hold_samples, CLEAR_MS), target(intervalMs), CLEAR_MS + 60_000);
+    printEpisodes(ctx, `synthetic ${v.name}, seed ${v.seed}: ${snapshots.length} snapshots replayed in ${Math.round(performance.now() - t0)} ms; right ${pct(accuracy(s.episodes))}% (naive ${pct(accuracy(n.episodes))}%), ${s.falsePositives.length} FP`, s);
+    all.push(...s.episodes);
+    naiveAll.push(...n.episodes);
+    perVariant.set(v.name, [...(perVariant.get(v.name) ?? []), ...s.episodes]);
+    fps += s.falsePositives.length + s.extras.length;
+    naiveFps += n.falsePositives.length + n.extras.length;
+    hours += durationMs / 3_600_000;
+  }
+  const spread = [...perVariant.entries()].map(([name, list]) => `${name} ${pct(accuracy(list))}%`);
+  const kinds = byLabel(all).map((r) => `${r.label} ${r.right}/${r.episodes} (in time ${r.inTime}, median ${Math.round(r.medianLatencyS)} s)`);
+  const accs = [...perVariant.values()].map((l) => accuracy(l));
+  return [
+    figure({ bench: 'diagnose', name: 'synthetic streams: right kind on the right source', value: pct(accuracy(all)), unit: '%', reference: { name: 'naive top-metric attribution, same streams', value: pct(accuracy(naiveAll)), unit: '%' }, target: '>= 95%', met: accuracy(all) >= 0.95, notes: `${all.length} episodes; per kind: ${kinds.join('; ')}` }),
+    figure({ bench: 'diagnose', name: 'synthetic streams: right and within 2 intervals + hold', value: pct(accuracy(all, true)), unit: '%', reference: { name: 'naive top-metric attribution', value: pct(accuracy(naiveAll, true)), unit: '%' }, target: '>= 95%', met: accuracy(all, true) >= 0.95 }),
+    figure({ bench: 'diagnose', name: 'synthetic streams: false positives per hour of stream', value: fps / hours, unit: '/h', reference: { name: 'naive top-metric attribution', value: naiveFps / hours, unit: '/h' }, target: '0', met: fps === 0, notes: `${fps} in ${hours} h of stream time` }),
+    figure({ bench: 'diagnose', name: 'synthetic streams: accuracy spread over variants (min)', value: pct(Math.min(...accs)), unit: '%', target: '>= 95%', met: Math.min(...accs) >= 0.95, notes: spread.join('; ') }),
+    figure({ bench: 'diagnose', name: 'diagnosis CPU per snapshot (all sources, event loop)', value: micros / runs, unit: 'µs', reference: { name: 'streaming detection per snapshot, same runs', value: detectMicros / runs, unit: 'µs' }, notes: 'heavy analysis runs only on watched sources' }),
+  ];
+}
+
+/** The scenarios of one simulator run: each in turn, on agents in turn, after a warm-up. */
+function schedule(a: Args, agents: number): { specs: ScenarioSpec[]; durationS: number } {
+  const warm = 120;
+  const specs = SCENARIO_NAMES.map((name, i) => parseScenarioSpec(`${name}@${warm + i * (a.scenarioS + a.gapS)}+${a.scenarioS}:${i % agents}`));
+  return { specs, durationS: warm + SCENARIO_NAMES.length * (a.scenarioS + a.gapS) };
+}
+
+async function simulate(ctx: BenchContext, a: Args, specs: readonly ScenarioSpec[], durationS: number, agents: number) {
+  const intervalMs = a.intervalS * 1000;
+  const e = await startBenchEngine({ PERF_ENGINE_MONITORING_INTERVAL_SECONDS: String(Math.max(1, Math.round(a.intervalS))) }, {}, true);
+  try {
+    const { config } = loadConfig({ env: { NATS_URL: BENCH_NATS_URL, DATABASE_URL: BENCH_PG_URL, PERF_ENGINE_NATS_SUBJECT_PREFIX: e.prefix, PERF_ENGINE_LOG_LEVEL: 'warn' } });
+    const result = await runSimulation(
+      { agents, durationS, rate: 150, scenarios: specs, truthFile: null, agentPrefix: uniqueName('sim').replace(/_/g, '-'), metricsIntervalMs: intervalMs, orders: 400_000, agentLogs: false },
+      { config, log: (line) => (line.startsWith('t=') ? undefined : ctx.log(`simulate: ${line}`)), stop: new AbortController().signal, force: new AbortController().signal },
+    );
+    await settle(e);
+    const truth: TruthEpisode[] = result.truth.episodes.map((x) => ({ kind: x.kind, source: x.agent, start: Date.parse(x.start), end: Date.parse(x.end), label: x.scenario }));
+    const recorded = [...e.recorded].sort((p, q) => p.timestamp - q.timestamp);
+    return { truth, seen: [...e.detected] as SeenBottleneck[], naive: naiveDiagnosis(recorded, holdFor(intervalMs), DIAGNOSIS_DEFAULTS.diagnose_hold_samples, CLEAR_MS) };
+  } finally {
+    await e.stop();
+  }
+}
+
+async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
+  const intervalMs = a.intervalS * 1000;
+  const agents = 3;
+  const all: EpisodeScore[] = [];
+  const naiveAll: EpisodeScore[] = [];
+  let fps = 0;
+  for (let run = 1; run <= a.runs; run++) {
+    const { specs, durationS } = schedule(a, agents);
+    ctx.log(`simulator run ${run}/${a.runs}: ${SCENARIO_NAMES.length} scenarios of ${a.scenarioS} s, metrics every ${a.intervalS} s, ${durationS} s`);
+    const r = await simulate(ctx, a, specs, durationS, agents);
+    const s = scoreRun(r.truth, r.seen, target(intervalMs), CLEAR_MS + 30_000);
+    printEpisodes(ctx, `simulator run ${run}: right ${pct(accuracy(s.episodes))}%`, s);
+    all.push(...s.episodes);
+    naiveAll.push(...scoreRun(r.truth, r.naive, target(intervalMs), CLEAR_MS + 30_000).episodes);
+    fps += s.falsePositives.length + s.extras.length;
+  }
+  const figures: Figure[] = [];
+  if (a.runs > 0) {
+    figures.push(
+      figure({ bench: 'diagnose', name: 'simulator: right kind on the right agent', value: pct(accuracy(all)), unit: '%', reference: { name: 'naive top-metric attribution, same recorded streams', value: pct(accuracy(naiveAll)), unit: '%' }, target: '>= 95%', met: accuracy(all) >= 0.95, notes: `${all.length} episodes over ${a.runs} runs` }),
+      figure({ bench: 'diagnose', name: `simulator: right and within 2 intervals + hold (${target(intervalMs) / 1000} s)`, value: pct(accuracy(all, true)), unit: '%', reference: { name: 'naive top-metric attribution', value: pct(accuracy(naiveAll, true)), unit: '%' }, target: '>= 95%', met: accuracy(all, true) >= 0.95 }),
+      figure({ bench: 'diagnose', name: 'simulator: bottlenecks outside the scenarios (scenario runs)', value: fps, unit: 'bottlenecks', target: '0', met: fps === 0 }),
+    );
+    for (const row of byLabel(all)) {
+      figures.push(figure({ bench: 'diagnose', name: `simulator ${row.label}`, value: pct(row.right / row.episodes), unit: '%', target: '>= 95%', met: row.right / row.episodes >= 0.95, notes: `${row.right}/${row.episodes} right, ${row.inTime} in time, median ${Math.round(row.medianLatencyS)} s after onset` }));
+    }
+  }
+  if (a.quietMinutes > 0) {
+    ctx.log(`simulator scenario-free run: ${a.quietMinutes} min`);
+    const q = await simulate(ctx, a, [], a.quietMinutes * 60, agents);
+    for (const b of q.seen) ctx.log(`  FP   ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}`);
+    figures.push(
+      figure({ bench: 'diagnose', name: `simulator: bottlenecks in a scenario-free run of ${a.quietMinutes} min`, value: q.seen.length, unit: 'bottlenecks', reference: { name: 'naive top-metric attribution, same stream', value: q.naive.length, unit: 'bottlenecks' }, target: '0', met: q.seen.length === 0 }),
+      figure({ bench: 'diagnose', name: 'simulator: false positives per hour, scenario-free', value: q.seen.length / (a.quietMinutes / 60), unit: '/h', target: '0', met: q.seen.length === 0, notes: `${agents} agents, the engine's own host and process collectors` }),
+    );
+  }
+  return figures;
+}
+
+const bench: Benchmark = {
+  name: 'diagnose',
+  description: 'bottleneck diagnosis against the simulator\'s ground truth and synthetic platform streams replayed over NATS (args: --mode, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days)',
+  async run(ctx) {
+    const a = parseArgs(ctx.args);
+    const figures: Figure[] = [];
+    if (a.mode !== 'simulator') figures.push(...(await synthetic(ctx, a)));
+    if (a.mode !== 'synthetic') figures.push(...(await simulator(ctx, a)));
+    return figures;
+  },
+};
+
+export default bench;
