@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 
 /** The diagnosis keys of the configuration schema (docs/diagnosis.md). */
 export const DIAGNOSIS_KEYS = {
-  diagnose_enabled: Type.Boolean({ description: 'Turn anomalies into bottlenecks of the closed set and publish performance.bottleneck_detected.' }),
+  diagnose_enabled: Type.Boolean({ description: 'Turn anomalies into bottlenecks of the closed set and publish performance.bottleneck_detected; switching it off resolves the open ones.' }),
   diagnose_hold_seconds: Type.Number({
     minimum: 0,
     maximum: 86400,
@@ -11,7 +11,7 @@ export const DIAGNOSIS_KEYS = {
   diagnose_hold_samples: Type.Integer({
     minimum: 1,
     maximum: 1000,
-    description: 'and over at least this many snapshots of the source (so a long sampling interval still needs repeated evidence).',
+    description: 'Snapshots of the source in which a signature must show before its bottleneck is published (so a long sampling interval still needs repeated evidence).',
   }),
   diagnose_clear_seconds: Type.Number({
     minimum: 0,
@@ -26,7 +26,7 @@ export const DIAGNOSIS_KEYS = {
   diagnose_update_interval_seconds: Type.Number({
     minimum: 0,
     maximum: 86400,
-    description: 'Shortest event time between two evidence updates of one bottleneck (severity changes are sent at once).',
+    description: 'Shortest event time between two evidence updates of one bottleneck (escalations and new related sources are sent at once).',
   }),
 };
 

@@ -55,7 +55,8 @@ describe('Diagnoser', () => {
     diagnoser(out).onSnapshots(HOG);
     const p = published(out);
     expect(p.map((x) => `${x.type} ${x.kind}`)).toEqual(['opened cpu_saturation', 'resolved cpu_saturation']);
-    expect(p[0]).toMatchObject({ started: T0 + 60 * S, detected: T0 + 63 * S, resolved: null });
+    // A snapshot covers the interval before it: the first saturated one dates the onset to the frame before.
+    expect(p[0]).toMatchObject({ started: T0 + 59 * S, detected: T0 + 62 * S, resolved: null });
     // The open episode's lower bar reads a median of three frames, so its end shows one frame late.
     expect(p[1]).toMatchObject({ resolved: T0 + 81 * S });
     expect(p[0]!.summary).toMatch(/^order-agent-1 event loop saturated \(utilisation 0\.9\d\) for 30 s; CPU 2\d(\.\d+)?% of all cores, 4(\.\d+)?x its baseline; handler p95/);

@@ -34,10 +34,10 @@ function run(frames: readonly FrameDiagnosis[]) {
 }
 
 describe('episode machine (event time)', () => {
-  it('opens once the signature has held for the hold duration over enough frames, dated from its onset', () => {
+  it('opens once the signature has held for the hold duration over enough frames, dated from the start of the first interval showing it', () => {
     const { m, log } = run([none, ...Array(6).fill(causes(finding('cpu_saturation')))]);
-    expect(log.filter((l) => l.opened).map((l) => l.t)).toEqual([40_000]);
-    expect(m.active).toMatchObject({ kind: 'cpu_saturation', startedAt: 10_000, detectedAt: 40_000 });
+    expect(log.filter((l) => l.opened).map((l) => l.t)).toEqual([30_000]);
+    expect(m.active).toMatchObject({ kind: 'cpu_saturation', startedAt: 0, detectedAt: 30_000 });
   });
 
   it('drops a signature that stops before the hold, and never opens for isolated frames', () => {

@@ -71,7 +71,8 @@ export function newEpisodes(): SourceEpisodes {
 const magnitude = (f: Finding) => f.metrics[f.metric]?.value ?? 0;
 
 /**
- * Steps the machine of one source by one frame (event time `ts`). The open bottleneck continues
+ * Steps the machine of one source by one frame (event time `ts`, `intervalMs` after the previous
+ * one). The open bottleneck continues
  * while its kind shows (as cause or symptom, or `continues` says it still holds at a lower bar)
  * and resolves after `clearMs` without it; causes
  * start or continue pending signatures, which are dropped when they stop matching (a gap longer
@@ -113,7 +114,10 @@ export function stepFrame(m: SourceEpisodes, ts: number, intervalMs: number, d: 
     const pending = m.pending.get(f.kind);
     if (pending === undefined) {
       const back = f.onset && f.onset.at < ts ? f.onset : null;
-      m.pending.set(f.kind, { kind: f.kind, since: back?.at ?? ts, lastHit: ts, hits: back?.frames ?? 1, frames: back?.frames ?? 1, latest: f, best: f });
+      // A snapshot describes the interval before its timestamp: the first one to show a signature
+      // dates its onset to the start of that interval.
+      const since = back?.at ?? (intervalMs > 0 ? ts - intervalMs : ts);
+      m.pending.set(f.kind, { kind: f.kind, since, lastHit: ts, hits: back?.frames ?? 1, frames: back?.frames ?? 1, latest: f, best: f });
       continue;
     }
     pending.hits++;

@@ -37,6 +37,10 @@ describe('grouping across sources', () => {
     const host = member('node-7', 'memory_pressure', { scope: 'host', active: true, since: 0 });
     expect(groupDecision(member('a', 'latency_regression', { since: 60_000 }), [host], 0, 30_000)).toEqual({ action: 'attach', root: 'node-7', relation: 'affected' });
     expect(groupDecision(member('a', 'cpu_saturation', { since: 60_000 }), [host], 0, 30_000)).toEqual({ action: 'open' });
+    const leakyNeighbour = member('b', 'memory_leak', { active: true });
+    expect(groupDecision(member('a', 'event_loop_blocked', { since: 60_000 }), [leakyNeighbour], 0, 30_000)).toEqual({ action: 'open' });
+    const writer = member('b', 'disk_io_saturation', { active: true });
+    expect(groupDecision(member('a', 'latency_regression', { since: 60_000 }), [writer], 0, 30_000)).toEqual({ action: 'attach', root: 'b', relation: 'affected' });
     expect(affectedOnHost('node-7', [host, member('a', 'latency_regression', { strength: 2 }), member('b', 'gc_pressure', { strength: 3 }), member('c', 'anomaly', { host: 'x' })]).map((m) => m.source)).toEqual(['b', 'a']);
   });
 });

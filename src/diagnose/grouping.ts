@@ -17,6 +17,13 @@ export const SHARED_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>
 /** Kinds an agent shows as the victim of a resource bottleneck on its host (it waits, it is starved). */
 export const VICTIM_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>(['latency_regression', 'event_loop_blocked', 'slow_db_query', 'anomaly']);
 
+/** Kinds whose bottleneck slows its neighbours: any saturation of the host itself, a disk or link an agent saturates. */
+const NEIGHBOUR_CAUSES: Readonly<Record<SourceScope, ReadonlySet<BottleneckKind>>> = {
+  host: new Set<BottleneckKind>(['cpu_saturation', 'memory_pressure', 'disk_io_saturation', 'network_saturation']),
+  process: new Set<BottleneckKind>(['disk_io_saturation', 'network_saturation']),
+  agent: new Set<BottleneckKind>(['disk_io_saturation', 'network_saturation']),
+};
+
 /** Rank of a scope as a root cause: an agent is the most specific, a host the least. */
 const SCOPE_RANK: Readonly<Record<SourceScope, number>> = { agent: 2, process: 1, host: 0 };
 
@@ -60,8 +67,8 @@ const strongest = (members: readonly GroupMember[]) => members.reduce((a, b) => 
  * another's. A host or watched process showing a resource kind also shown by a more specific
  * source on the same host (the agent consuming it) is that source's evidence: attach when its
  * bottleneck is open, wait while it is pending. An agent that only waits (latency, a delayed loop,
- * slow queries) while a resource of its host is saturated, since before it began, is affected by
- * that bottleneck. Sources showing a shared kind (slow queries on the common database) form one
+ * slow queries) while its host is saturated, or a disk or link on it is, since before it began, is
+ * affected by that bottleneck (an agent's own leak or busy loop does not slow its neighbours). Sources showing a shared kind (slow queries on the common database) form one
  * bottleneck on the strongest: attach to an open one, wait for a stronger pending one. A wait
  * longer than `maxDeferMs` opens anyway.
  */
@@ -75,7 +82,7 @@ export function groupDecision(self: GroupMember, others: readonly GroupMember[],
     if (above.length > 0 && waiting) return { action: 'defer' };
   }
   if (VICTIM_KINDS.has(self.kind) && self.scope === 'agent') {
-    const causes = others.filter((o) => HOST_RESOURCE_KINDS.has(o.kind) && onHostOf(self, o) && o.since <= self.since + maxDeferMs);
+    const causes = others.filter((o) => NEIGHBOUR_CAUSES[o.scope].has(o.kind) && onHostOf(self, o) && o.since <= self.since + maxDeferMs);
     const open = causes.filter((o) => o.active);
     if (open.length > 0) return { action: 'attach', root: strongest(open).source, relation: 'affected' };
     if (causes.length > 0 && waiting) return { action: 'defer' };

@@ -1,6 +1,7 @@
 import type { BottleneckKind } from '../../bus/wire/outbound.js';
 import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
 import type { SourceView } from '../source-view.js';
+import { fitLine } from '../stats.js';
 
 /** Median of the latest three frames over the reference, NaN when either is unknown. */
 const rise = (v: SourceView, metric: string, floor: number) => v.median(metric, 3) / Math.max(v.ref(metric), floor);
@@ -9,14 +10,17 @@ const rise = (v: SourceView, metric: string, floor: number) => v.median(metric, 
  * Whether an open bottleneck of a kind still shows at a frame where its full signature does not:
  * a lower bar (hysteresis), so a bottleneck that wavers around its signature's levels stays one
  * episode instead of resolving and opening again. A leak lasts while memory stays well above its
- * reference (it ends when memory comes back: a restart, a fix).
+ * reference and keeps growing (it ends when growth stops, or memory comes back: a restart, a fix).
  */
 export const CONTINUES: Readonly<Record<BottleneckKind, (v: SourceView) => boolean>> = {
   cpu_saturation: (v) => v.median('event_loop_utilization', 3) >= L.eluBusy - 0.05 || v.median('cpu_usage', 3) >= L.cpuSaturatedPct - 5,
   memory_pressure: (v) => v.median('memory_usage', 3) >= L.memoryPct - 2 || v.median('cgroup_memory_usage', 3) >= L.memoryPct - 2 || v.median('pressure_memory_some_pct', 3) >= L.memoryPressurePct / 2,
   memory_leak: (v) => {
     const metric = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
-    return v.median(metric, 3) - v.ref(metric) >= (L.leakGrowth / 2) * v.ref(metric);
+    if (!(v.median(metric, 3) - v.ref(metric) >= (L.leakGrowth / 2) * v.ref(metric))) return false;
+    const recent = v.series(metric, 3 * L.leakFrames);
+    const fit = fitLine(recent.ts, recent.values);
+    return fit !== null && fit.slopePerSecond > 0 && fit.r2 >= 0.5;
   },
   disk_io_saturation: (v) =>
     v.median('disk_util', 3) >= L.diskUtilPct - 10 ||
