@@ -68,12 +68,27 @@ function printHuman(
     println(`bus:       ${bus.kind} ${bus.server} ${bus.connected ? 'connected' : 'DISCONNECTED'}`);
     if (monitor) println(`monitor:   every ${monitor.intervalSeconds} s, ${monitor.ticks} ticks, last at ${monitor.lastTickAt ?? 'never'}`);
     if (ingest) println(`ingest:    ${ingest.messages} messages, ${ingest.samples} samples accepted, ${ingest.rejected} rejected`);
+    const writer = engine.writer as { committedSamples: number; pendingSamples: number; lastCommitAt: number | null; retries: number } | null;
+    if (writer) {
+      const last = writer.lastCommitAt === null ? 'never' : new Date(writer.lastCommitAt).toISOString();
+      println(`store:     ${writer.committedSamples} samples committed since start, ${writer.pendingSamples} pending, ${writer.retries} retries, last commit ${last}`);
+    }
+    const detection = engine.detection as { series: number; anomalies: number; late: number; microsPerSample: number } | null;
+    if (detection) {
+      println(`detection: ${detection.series} series, ${detection.anomalies} anomalies, ${detection.late} late samples skipped, ${detection.microsPerSample.toFixed(2)} us/sample`);
+    }
+    const alerting = engine.alerting as { evaluator: { open: number; tracked: number }; silences: number } | null;
+    if (alerting) println(`alerting:  ${alerting.evaluator.open} open alerts over ${alerting.evaluator.tracked} tracked series rules, ${alerting.silences} silences`);
+    const diagnosis = engine.diagnosis as { active: number; opened: number; resolved: number } | null;
+    if (diagnosis) println(`diagnosis: ${diagnosis.active} active bottlenecks (${diagnosis.opened} opened, ${diagnosis.resolved} resolved since start)`);
+    const profiling = engine.profiling as { running: number; completed: number; failed: number } | null;
+    if (profiling) println(`profiling: ${profiling.running} running, ${profiling.completed} completed, ${profiling.failed} failed`);
   } else {
     println(`engine:    not running (nothing answers at ${String(engine.url)})`);
     if (nats) println(`nats:      ${nats.connected ? `reachable at ${nats.server}` : `not reachable (${nats.error ?? 'unknown'})`}`);
   }
   println(`database:  ${where}`);
-  if (counts === null) println('counts:    (held by the running engine: see its status above)');
+  if (counts === null) println('counts:    (the embedded store is held by the running engine; see store above)');
   else if ('error' in counts) println(`counts:    unavailable: ${counts.error}`);
   else {
     println(`samples:   ${counts.samples} in ${counts.snapshots} snapshots from ${counts.streams} streams; newest ${counts.newestSample ?? 'none'}`);
