@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import { accuracy, byLabel, scoreRun, type EpisodeScore, type RunScore, type SeenBottleneck, type TruthEpisode } from './lib/diagnosis-scoring.js';
 import { replay, settle, startBenchEngine } from './lib/diagnosis-runs.js';
@@ -19,10 +21,12 @@ interface Args {
   gapS: number;
   seeds: number;
   days: number;
+  /** Folder where each simulator run's recorded stream and truth are written (JSON lines), or null. */
+  record: string | null;
 }
 
 function parseArgs(args: readonly string[]): Args {
-  const a: Args = { mode: 'all', runs: 2, quietMinutes: 30, intervalS: 2, scenarioS: 60, gapS: 60, seeds: 3, days: 2 };
+  const a: Args = { mode: 'all', runs: 2, quietMinutes: 30, intervalS: 2, scenarioS: 60, gapS: 60, seeds: 3, days: 2, record: null };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i]!, args[i + 1]!];
     if (flag === '--mode' && ['all', 'synthetic', 'simulator'].includes(value)) a.mode = value as Args['mode'];
@@ -33,7 +37,8 @@ function parseArgs(args: readonly string[]): Args {
     else if (flag === '--gap-seconds') a.gapS = Number(value);
     else if (flag === '--seeds') a.seeds = Number(value);
     else if (flag === '--days') a.days = Number(value);
-    else throw new Error(`diagnose: unknown argument ${flag} (--mode all|synthetic|simulator, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days)`);
+    else if (flag === '--record') a.record = value;
+    else throw new Error(`diagnose: unknown argument ${flag} (--mode all|synthetic|simulator, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days, --record DIR)`);
   }
   return a;
 }
@@ -126,7 +131,7 @@ function schedule(a: Args, agents: number): { specs: ScenarioSpec[]; durationS: 
   return { specs, durationS: warm + SCENARIO_NAMES.length * (a.scenarioS + a.gapS) };
 }
 
-async function simulate(ctx: BenchContext, a: Args, specs: readonly ScenarioSpec[], durationS: number, agents: number) {
+async function simulate(ctx: BenchContext, a: Args, specs: readonly ScenarioSpec[], durationS: number, agents: number, name: string) {
   const intervalMs = a.intervalS * 1000;
   const e = await startBenchEngine({ PERF_ENGINE_MONITORING_INTERVAL_SECONDS: String(Math.max(1, Math.round(a.intervalS))) }, {}, true);
   try {
@@ -138,6 +143,12 @@ async function simulate(ctx: BenchContext, a: Args, specs: readonly ScenarioSpec
     await settle(e);
     const truth: TruthEpisode[] = result.truth.episodes.map((x) => ({ kind: x.kind, source: x.agent, start: Date.parse(x.start), end: Date.parse(x.end), label: x.scenario }));
     const recorded = [...e.recorded].sort((p, q) => p.timestamp - q.timestamp);
+    if (a.record) {
+      mkdirSync(a.record, { recursive: true });
+      writeFileSync(join(a.record, `${name}.jsonl`), recorded.map((x) => JSON.stringify(x)).join('\n') + '\n');
+      writeFileSync(join(a.record, `${name}.truth.json`), `${JSON.stringify(result.truth, null, 2)}\n`);
+      ctx.log(`recorded ${recorded.length} snapshots in ${join(a.record, `${name}.jsonl`)}`);
+    }
     return { truth, seen: [...e.detected] as SeenBottleneck[], naive: naiveDiagnosis(recorded, holdFor(intervalMs), DIAGNOSIS_DEFAULTS.diagnose_hold_samples, CLEAR_MS) };
   } finally {
     await e.stop();
@@ -153,7 +164,7 @@ async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
   for (let run = 1; run <= a.runs; run++) {
     const { specs, durationS } = schedule(a, agents);
     ctx.log(`simulator run ${run}/${a.runs}: ${SCENARIO_NAMES.length} scenarios of ${a.scenarioS} s, metrics every ${a.intervalS} s, ${durationS} s`);
-    const r = await simulate(ctx, a, specs, durationS, agents);
+    const r = await simulate(ctx, a, specs, durationS, agents, `run-${run}`);
     const s = scoreRun(r.truth, r.seen, target(intervalMs), CLEAR_MS + 30_000);
     printEpisodes(ctx, `simulator run ${run}: right ${pct(accuracy(s.episodes))}%`, s);
     all.push(...s.episodes);
@@ -173,7 +184,7 @@ async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
   }
   if (a.quietMinutes > 0) {
     ctx.log(`simulator scenario-free run: ${a.quietMinutes} min`);
-    const q = await simulate(ctx, a, [], a.quietMinutes * 60, agents);
+    const q = await simulate(ctx, a, [], a.quietMinutes * 60, agents, 'quiet');
     for (const b of q.seen) ctx.log(`  FP   ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}`);
     figures.push(
       figure({ bench: 'diagnose', name: `simulator: bottlenecks in a scenario-free run of ${a.quietMinutes} min`, value: q.seen.length, unit: 'bottlenecks', reference: { name: 'naive top-metric attribution, same stream', value: q.naive.length, unit: 'bottlenecks' }, target: '0', met: q.seen.length === 0 }),
@@ -185,7 +196,7 @@ async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
 
 const bench: Benchmark = {
   name: 'diagnose',
-  description: 'bottleneck diagnosis against the simulator\'s ground truth and synthetic platform streams replayed over NATS (args: --mode, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days)',
+  description: 'bottleneck diagnosis against the simulator\'s ground truth and synthetic platform streams replayed over NATS (args: --mode, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days, --record DIR)',
   async run(ctx) {
     const a = parseArgs(ctx.args);
     const figures: Figure[] = [];

@@ -56,6 +56,7 @@ describe('diagnosis of a replayed synthetic stream through the engine (NATS, Pos
     expect(lag).toBeLessThanOrEqual(2 * 15_000 + Math.max(30_000, 4 * 15_000));
     expect(String(d.summary)).toMatch(new RegExp(`^${source} query p95 at [\\d.]+ ms for \\d+ s, [\\d.]+x its baseline`));
     expect(d.recommendations).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'inspect_pg_stat_statements' })]));
+    expect(d.evidence).toMatchObject({ scope: 'agent', auto_profile: { skipped: 'disabled' }, metrics: { db_query_p95_ms: { value: expect.any(Number) } } });
     const stored = await rows(source);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ bottleneck_id: d.bottleneck_id, kind: 'slow_db_query', status: 'resolved' });

@@ -7,7 +7,13 @@ import { dropSchema, NATS_URL, PG_URL, uniqueSchema, waitFor } from './helpers/s
 
 const schema = uniqueSchema('d');
 const prefix = `${schema}.`;
-const ENV = { PERF_ENGINE_DATABASE_SCHEMA: schema, PERF_ENGINE_NATS_SUBJECT_PREFIX: prefix, PERF_ENGINE_STORE_FLUSH_INTERVAL_MS: '2', PERF_ENGINE_DIAGNOSE_STALE_SECONDS: '3600' };
+const ENV = {
+  PERF_ENGINE_DATABASE_SCHEMA: schema,
+  PERF_ENGINE_NATS_SUBJECT_PREFIX: prefix,
+  PERF_ENGINE_STORE_FLUSH_INTERVAL_MS: '2',
+  PERF_ENGINE_DIAGNOSE_STALE_SECONDS: '3600',
+  PERF_ENGINE_ENABLE_AUTO_PROFILING: 'true',
+};
 const engines: TestEngine[] = [];
 
 afterAll(async () => {
@@ -49,6 +55,8 @@ describe('diagnosis across a restart', () => {
     await waitFor(() => seen.some((b) => b.body.update === 'resolved'), 20_000);
     const detected = seen.filter((b) => b.subject === 'detected');
     expect(detected.map((b) => `${b.body.kind} ${b.body.source}`)).toEqual([`cpu_saturation ${e.source}`]);
+    // With enable_auto_profiling the profiling service was asked for a CPU profile of the agent.
+    expect((detected[0]!.body.evidence as { auto_profile: unknown }).auto_profile).toEqual({ profile_id: expect.stringMatching(/^[0-9a-f-]{36}$/), kind: 'cpu' });
     const resolved = seen.filter((b) => b.body.update === 'resolved');
     expect(resolved.map((b) => b.body.bottleneck_id)).toEqual([detected[0]!.body.bottleneck_id]);
     expect(Date.parse(String(resolved[0]!.body.resolved_at))).toBeGreaterThan(e.end - 60_000);

@@ -143,3 +143,9 @@ export function buildRecord(i: RecordInput): BottleneckRecord {
     state: i.state,
   };
 }
+
+/** Another source's finding as part of a bottleneck. */
+export function relatedOf(source: string, relation: Relation, f: Finding): RelatedSource {
+  const e = f.metrics[f.metric];
+  return { source, relation, kind: f.kind, metric: f.metric, value: e?.value ?? null, baseline: e?.baseline ?? null, ratio: e?.ratio ?? null };
+}

@@ -1,16 +1,16 @@
-import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../bus/wire/outbound.js';
 import type { SeriesDetail } from '../detect/anomaly/index.js';
 import type { Anomaly } from '../detect/stream/detection-events.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { buildRecord, type BottleneckRecord, type EpisodeState, type RelatedSource, type Relation, type ResolveReason } from './bottleneck-record.js';
-import { hostOf, isDiagnosticMetric, scopeOf } from './diagnostic-metrics.js';
+import { buildRecord, relatedOf, type BottleneckRecord, type EpisodeState, type RelatedSource, type ResolveReason } from './bottleneck-record.js';
+import { isDiagnosticMetric } from './diagnostic-metrics.js';
 import { openEpisode, stepFrame, type ActiveEpisode, type EpisodeParams, type Pending } from './episode-machine.js';
-import type { Finding } from './finding.js';
+import { magnitude } from './finding.js';
 import { affectedOnHost, groupDecision, strengthOf, type GroupMember } from './grouping.js';
 import { diagnoseFrame, type FrameDiagnosis } from './rank-findings.js';
 import { CONTINUES } from './signatures/continuation.js';
 import { atCapacity, LEAK_SENTINEL_EVERY, steadyGrowth } from './source-gate.js';
-import { SourceReferences } from './source-references.js';
+import { newSourceInfo, SourceTracker } from './source-tracker.js';
 import { SourceWatch, type SourceInfo } from './source-watch.js';
 
 /** Settings of diagnosis, times in milliseconds. */
@@ -53,12 +53,12 @@ export interface DiagnoserStats {
   readonly attached: number;
 }
 
+/** Sources flagged by an anomaly before their next snapshot, at most (a bound for sources that went silent). */
+const MAX_FLAGGED = 100_000;
+
 /** A watch with nothing pending or open ends this long (event time, or this many frames) after its latest trigger. */
 const LINGER_MS = 2 * 60_000;
 const LINGER_FRAMES = 10;
-
-/** Most sources remembered (their host, interval, labels); the oldest are forgotten beyond. */
-const MAX_SOURCES = 200_000;
 
 /**
  * Turns the detection stage's anomalies into bottlenecks of the closed set, in event time. A
@@ -69,7 +69,7 @@ const MAX_SOURCES = 200_000;
  * go to `emit` (the stage stores, then publishes).
  */
 export class Diagnoser {
-  readonly #info = new Map<string, SourceInfo>();
+  readonly #info = new SourceTracker();
   readonly #watches = new Map<string, SourceWatch>();
   readonly #flagged = new Map<string, number>();
   #frames = 0;
@@ -94,7 +94,7 @@ export class Diagnoser {
   }
 
   #onSnapshot(s: MetricSnapshot): void {
-    const info = this.#track(s);
+    const info = this.#info.track(s);
     if (info === null) return;
     const before = info.labels;
     info.labels = s.labels ?? null;
@@ -111,27 +111,6 @@ export class Diagnoser {
     if (capacity) w.lastTrigger = s.timestamp;
     w.arrivedAt = this.deps.now();
     this.#frame(w, s, info);
-  }
-
-  /** Source bookkeeping (and whether a reference metric departs for a while); null for a late snapshot (not diagnosed). */
-  #track(s: MetricSnapshot): SourceInfo | null {
-    let info = this.#info.get(s.source);
-    if (info === undefined) {
-      if (this.#info.size >= MAX_SOURCES) this.#info.delete(this.#info.keys().next().value!);
-      info = { host: hostOf(s), scope: scopeOf(s), lastTs: s.timestamp, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false };
-      this.#info.set(s.source, info);
-    } else {
-      if (s.timestamp <= info.lastTs) return null;
-      info.intervalMs = s.timestamp - info.lastTs;
-      info.lastTs = s.timestamp;
-      if (info.snapshots % LEAK_SENTINEL_EVERY === 0) {
-        info.host = hostOf(s) ?? info.host;
-        info.scope = scopeOf(s);
-      }
-    }
-    info.snapshots++;
-    info.departing = info.levels.learn(s.metrics);
-    return info;
   }
 
   #frame(w: SourceWatch, s: MetricSnapshot, info: SourceInfo): void {
@@ -227,7 +206,7 @@ export class Diagnoser {
     const known = root.related.has(r.source);
     root.related.set(r.source, r);
     if (known) return;
-    const info = this.#info.get(root.source) ?? { host: root.record.host, scope: root.record.scope, lastTs: ts, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false };
+    const info = this.#info.get(root.source) ?? newSourceInfo(root.record.host, root.record.scope, ts);
     this.#update(root, a, info, null, Math.max(ts, root.record.updatedAt), 'related', a.severity);
   }
 
@@ -253,7 +232,7 @@ export class Diagnoser {
   }
 
   #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null): void {
-    const i = info ?? { host: w.record?.host ?? null, scope: w.record?.scope ?? 'agent', lastTs: at, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false };
+    const i = info ?? newSourceInfo(w.record?.host ?? null, w.record?.scope ?? 'agent', at);
     const record = this.#build(w, a, i, null, at, { at, reason });
     w.record = null;
     w.related.clear();
@@ -287,28 +266,16 @@ export class Diagnoser {
 
   /** Continues bottlenecks that were open when the engine stopped (no publication: they were published). */
   restore(records: readonly BottleneckRecord[]): void {
-    const now = this.deps.now();
     for (const r of records) {
-      const s = r.state;
-      const w = new SourceWatch(r.source, s.labelsAtStart, s.lastHit, now);
-      w.window.restoreRefs(s.refs);
-      w.episodes.active = { id: r.id, kind: r.kind, startedAt: r.startedAt, detectedAt: r.detectedAt, severity: r.severity, lastHit: s.lastHit, firstMissAt: null, latest: s.latest, peak: s.peak, criticalStreak: 0 };
-      w.record = r;
-      for (const rel of r.related) w.related.set(rel.source, rel);
-      const { auto_profile } = r.evidence as { auto_profile?: unknown };
-      if (auto_profile !== undefined) w.extra = { auto_profile };
-      w.lastUpdateAt = r.updatedAt;
-      w.lastSavedAt = r.updatedAt;
-      w.publishedPeak = magnitude(s.peak);
-      this.#watches.set(r.source, w);
-      if (!this.#info.has(r.source)) this.#info.set(r.source, { host: r.host, scope: r.scope, lastTs: Number.NEGATIVE_INFINITY, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false });
+      this.#watches.set(r.source, SourceWatch.fromRecord(r, this.deps.now()));
+      this.#info.adopt(r.source, newSourceInfo(r.host, r.scope));
     }
   }
 
   /** Resolves open bottlenecks of sources silent for the stale time (wall clock), and forgets idle silent watches. Call periodically. */
   sweep(): void {
     const now = this.deps.now();
-    if (this.#flagged.size > MAX_SOURCES) this.#flagged.clear();
+    if (this.#flagged.size > MAX_FLAGGED) this.#flagged.clear();
     const staleMs = this.deps.settings().staleMs;
     for (const w of [...this.#watches.values()]) {
       if (now - w.arrivedAt < staleMs) continue;
@@ -343,11 +310,4 @@ export class Diagnoser {
     for (const w of this.#watches.values()) if (w.episodes.active) active++;
     return { sources: this.#info.size, watched: this.#watches.size, active, frames: this.#frames, opened: this.#opened, resolved: this.#resolved, attached: this.#attached };
   }
-}
-
-const magnitude = (f: Finding) => f.metrics[f.metric]?.value ?? 0;
-
-function relatedOf(source: string, relation: Relation, f: Finding): RelatedSource {
-  const e = f.metrics[f.metric];
-  return { source, relation, kind: f.kind as BottleneckKind, metric: f.metric, value: e?.value ?? null, baseline: e?.baseline ?? null, ratio: e?.ratio ?? null };
 }

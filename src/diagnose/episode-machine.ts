@@ -1,5 +1,5 @@
 import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
-import type { Finding } from './finding.js';
+import { magnitude, type Finding } from './finding.js';
 import type { FrameDiagnosis } from './rank-findings.js';
 
 /** How long a signature must hold before it is published, and how long it must be gone to end. */
@@ -67,8 +67,6 @@ export interface FrameOutcome {
 export function newEpisodes(): SourceEpisodes {
   return { pending: new Map(), active: null };
 }
-
-const magnitude = (f: Finding) => f.metrics[f.metric]?.value ?? 0;
 
 /**
  * Steps the machine of one source by one frame (event time `ts`, `intervalMs` after the previous

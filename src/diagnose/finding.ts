@@ -31,6 +31,11 @@ export interface Finding {
 /** A signature: the finding it makes of a frame, or null when the frame does not match. */
 export type Signature = (v: SourceView) => Finding | null;
 
+/** The value of a finding's main metric (0 when missing): what "how bad" means for its kind. */
+export function magnitude(f: Finding): number {
+  return f.metrics[f.metric]?.value ?? 0;
+}
+
 /** The evidence of `metric` in a view (value, reference, ratio), or null when the frame lacks it. */
 export function evidenceOf(v: SourceView, metric: string): MetricEvidence | null {
   const value = v.cur(metric);

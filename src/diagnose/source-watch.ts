@@ -3,6 +3,7 @@ import type { MetricSnapshot } from '../model/snapshot.js';
 import type { BottleneckRecord, RelatedSource } from './bottleneck-record.js';
 import type { SourceScope } from './diagnostic-metrics.js';
 import { newEpisodes, type SourceEpisodes } from './episode-machine.js';
+import { magnitude } from './finding.js';
 import type { SourceReferences } from './source-references.js';
 import { SourceWindow } from './source-window.js';
 import { windowView, type LabelChange, type SourceView } from './source-view.js';
@@ -62,6 +63,22 @@ export class SourceWatch {
   ) {
     this.lastTrigger = trigger;
     this.arrivedAt = now;
+  }
+
+  /** The watch of a bottleneck that was open when the engine stopped: its references, findings, related sources and automatic profile. */
+  static fromRecord(r: BottleneckRecord, now: number): SourceWatch {
+    const s = r.state;
+    const w = new SourceWatch(r.source, s.labelsAtStart, s.lastHit, now);
+    w.window.restoreRefs(s.refs);
+    w.episodes.active = { id: r.id, kind: r.kind, startedAt: r.startedAt, detectedAt: r.detectedAt, severity: r.severity, lastHit: s.lastHit, firstMissAt: null, latest: s.latest, peak: s.peak, criticalStreak: 0 };
+    w.record = r;
+    for (const rel of r.related) w.related.set(rel.source, rel);
+    const { auto_profile } = r.evidence as { auto_profile?: unknown };
+    if (auto_profile !== undefined) w.extra = { auto_profile };
+    w.lastUpdateAt = r.updatedAt;
+    w.lastSavedAt = r.updatedAt;
+    w.publishedPeak = magnitude(s.peak);
+    return w;
   }
 
   /** Adds a snapshot as a frame and updates references from the source's levels (frozen while anything is pending or open). */
