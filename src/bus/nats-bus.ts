@@ -31,6 +31,9 @@ export interface NatsOptions {
   readonly tlsKeyFile?: string | null;
 }
 
+/** Authentication and TLS settings of a NATS connection (everything but where and who). */
+export type NatsAuth = Omit<NatsOptions, 'servers' | 'name'>;
+
 /** Reconnect delay: exponential from 250 ms, capped at 5 s, with up to 25% jitter. */
 export function reconnectDelay(attempt: number): number {
   const base = Math.min(5000, 250 * 2 ** Math.min(attempt, 10));

@@ -17,6 +17,7 @@ import type { CommandFactory } from './commands.js';
 import profileCommand, { printProfile } from './profile-offline.js';
 import { startProgress } from './progress-bar.js';
 import { engineUrl, loadCliConfig, withConfigOption } from './shared.js';
+import { natsAuth } from '../config/nats-settings.js';
 
 interface CaptureOptions {
   agent?: string;
@@ -128,10 +129,7 @@ async function openCliBus(config: Config): Promise<Bus> {
   const bus = await openBus({
     url: config.nats_url,
     name: 'perf-engine-profile',
-    user: config.nats_user,
-    password: config.nats_password,
-    token: config.nats_token,
-    credsFile: config.nats_creds_file,
+    ...natsAuth(config),
     log: pino({ level: 'silent' }),
     signal: AbortSignal.timeout(5000),
   }).catch((err: unknown) => {

@@ -5,15 +5,13 @@ import { describeDb } from '../store/open-db.js';
 import { storeCounts, type StoreCounts } from '../store/metric-queries.js';
 import type { Config } from '../config/schema.js';
 import { engineUrl, fetchEngine, loadCliConfig, println, withConfigOption, withDirectDb } from './shared.js';
+import { natsAuth } from '../config/nats-settings.js';
 
 async function probeNats(config: Config): Promise<{ connected: boolean; server: string; error?: string }> {
   const bus = await openBus({
       url: config.nats_url,
       name: 'perf-engine-status',
-      user: config.nats_user,
-      password: config.nats_password,
-      token: config.nats_token,
-      credsFile: config.nats_creds_file,
+      ...natsAuth(config),
       log: pino({ level: 'silent' }),
       signal: AbortSignal.timeout(3000),
     }).catch((err: unknown) => ({ error: String(err) }));

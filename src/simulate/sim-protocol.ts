@@ -1,19 +1,13 @@
+import type { NatsAuth } from '../bus/nats-bus.js';
 import type { ScenarioName } from './scenario-catalog.js';
 
 /** Environment variable carrying a simulated agent's configuration (JSON) to its process. */
 export const SIM_AGENT_CONFIG_ENV = 'PERF_ENGINE_SIM_AGENT';
 
 /** How a simulated agent reaches NATS (the engine's own settings, passed on). */
-export interface SimBusConfig {
+export interface SimBusConfig extends NatsAuth {
   readonly url: string;
   readonly name: string;
-  readonly user?: string | null;
-  readonly password?: string | null;
-  readonly token?: string | null;
-  readonly credsFile?: string | null;
-  readonly tlsCaFile?: string | null;
-  readonly tlsCertFile?: string | null;
-  readonly tlsKeyFile?: string | null;
 }
 
 /** Everything a simulated agent process is started with. */

@@ -14,6 +14,7 @@ import { planEpisodes, type ScenarioSpec } from './scenario-spec.js';
 import { createSimDatabase, type SimDatabase } from './sim-database.js';
 import type { SimAgentConfig } from './sim-protocol.js';
 import { buildTruth, type Truth } from './truth.js';
+import { natsAuth } from '../config/nats-settings.js';
 
 /** What `perf-engine simulate` was asked for. */
 export interface SimulationOptions {
@@ -72,13 +73,7 @@ async function connectBus(c: Config, stop: AbortSignal): Promise<{ bus: Bus; url
     const bus = await openBus({
       url,
       name: 'perf-engine-simulate',
-      user: c.nats_user,
-      password: c.nats_password,
-      token: c.nats_token,
-      credsFile: c.nats_creds_file,
-      tlsCaFile: c.nats_tls_ca_file,
-      tlsCertFile: c.nats_tls_cert_file,
-      tlsKeyFile: c.nats_tls_key_file,
+      ...natsAuth(c),
       log: nullLogger(),
       signal,
     });
@@ -139,13 +134,7 @@ export async function runSimulation(opts: SimulationOptions, ctl: SimulationCont
         bus: {
           url: natsUrl,
           name: agentId,
-          user: c.nats_user,
-          password: c.nats_password,
-          token: c.nats_token,
-          credsFile: c.nats_creds_file,
-          tlsCaFile: c.nats_tls_ca_file,
-          tlsCertFile: c.nats_tls_cert_file,
-          tlsKeyFile: c.nats_tls_key_file,
+          ...natsAuth(c),
         },
         subjectPrefix: c.nats_subject_prefix,
         database: db ? { url: db.url, schema: db.schema, orders: db.orders } : null,
