@@ -77,6 +77,16 @@ export function riseOf(v: SourceView, metric: string, frames: number, floor: num
   return ratio(v.median(metric, frames), v.ref(metric), floor);
 }
 
+/**
+ * How much more work the source is given than at its reference: the rise of its request rate
+ * (`handler_calls_per_sec`, which the SDK reports) or, without it, of its received bytes; NaN when
+ * neither is known. Load raises CPU, memory and traffic together without a bottleneck.
+ */
+export function loadRise(v: SourceView): number {
+  const calls = riseOf(v, 'handler_calls_per_sec', 3, 0.1);
+  return Number.isFinite(calls) ? calls : riseOf(v, 'network_rx_bytes_per_sec', 3, 64 * 1024);
+}
+
 /** Frames a shift signature reads: the median of three ignores a lone spike and follows a shift after two frames. */
 export const SHIFT_FRAMES = 3;
 

@@ -22,8 +22,8 @@ export const SIGNATURE_LIMITS = Object.freeze({
   blockCpuRatio: 1.3,
   blockEluRise: 0.1,
   /** Share of the interval spent in GC pauses, and its rise over the reference share. */
-  gcShare: 0.08,
-  gcShareRatio: 3,
+  gcShare: 0.05,
+  gcShareRatio: 5,
   /** GC share from which GC explains a saturated loop (share of the busy time). */
   gcExplainsCpu: 0.25,
   /** Leak: growth over the reference (share and spreads), trend fit, frames in the fit, the least growth rate kept up in the last half, and snapshots behind the reference. */
@@ -32,7 +32,7 @@ export const SIGNATURE_LIMITS = Object.freeze({
   leakFit: 0.85,
   leakFrames: 4,
   leakSteadiness: 0.3,
-  leakRefSamples: 60,
+  leakRefSamples: 40,
   /** memory_usage / cgroup_memory_usage (% of the limit) under pressure, and the rise that makes it new. */
   memoryPct: 90,
   memoryRisePct: 5,

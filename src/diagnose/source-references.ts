@@ -27,6 +27,7 @@ export const REFERENCE_METRICS = [
   'memory_available_bytes',
   'cgroup_memory_usage',
   'cgroup_cpu_throttled_pct',
+  'handler_calls_per_sec',
 ] as const;
 
 const SLOT = new Map<string, number>(REFERENCE_METRICS.map((m, i) => [m, i]));

@@ -18,9 +18,10 @@ export const CONTINUES: Readonly<Record<BottleneckKind, (v: SourceView) => boole
   memory_leak: (v) => {
     const metric = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
     if (!(v.median(metric, 3) - v.ref(metric) >= (L.leakGrowth / 2) * v.ref(metric))) return false;
-    const recent = v.series(metric, 3 * L.leakFrames);
+    // Over a few GC cycles (a drop of the sawtooth is not the end of the growth).
+    const recent = v.series(metric, 6 * L.leakFrames);
     const fit = fitLine(recent.ts, recent.values);
-    return fit !== null && fit.slopePerSecond > 0 && fit.r2 >= 0.5;
+    return fit !== null && fit.slopePerSecond > 0;
   },
   disk_io_saturation: (v) =>
     v.median('disk_util', 3) >= L.diskUtilPct - 10 ||

@@ -1,4 +1,4 @@
-import { evidenceMap, riseOf, round, unit, type Finding } from '../finding.js';
+import { evidenceMap, loadRise, riseOf, round, unit, type Finding } from '../finding.js';
 import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
 import type { SourceView } from '../source-view.js';
 import { ratio } from '../stats.js';
@@ -37,8 +37,8 @@ export function diskIoSaturation(v: SourceView): Finding | null {
 
 /**
  * `network_saturation`: received or sent bytes per second several times the reference and above
- * an absolute floor, rising much more than CPU does (a load increase raises both together), with
- * latency rising as the link or socket buffers fill.
+ * an absolute floor, rising much more than the load does (requests, or CPU without a request
+ * rate: a load increase raises both together), with latency rising as the link or buffers fill.
  */
 export function networkSaturation(v: SourceView): Finding | null {
   const side = (metric: string) => ({ metric, value: v.cur(metric), rise: ratio(v.cur(metric), v.ref(metric), L.networkRefFloor) });
@@ -46,8 +46,9 @@ export function networkSaturation(v: SourceView): Finding | null {
   const tx = side('network_tx_bytes_per_sec');
   const top = (tx.rise || 0) >= (rx.rise || 0) ? tx : rx;
   if (!(top.value >= L.networkBytes) || !(top.rise >= L.networkRatio)) return null;
-  const cpuRise = riseOf(v, 'cpu_usage', 3, 0.5);
-  if (top.rise < L.networkOverLoad * Math.max(1, Number.isFinite(cpuRise) ? cpuRise : 1)) return null;
+  const load = top.metric === 'network_rx_bytes_per_sec' ? riseOf(v, 'handler_calls_per_sec', 3, 0.1) : loadRise(v);
+  const work = Number.isFinite(load) ? load : riseOf(v, 'cpu_usage', 3, 0.5);
+  if (top.rise < L.networkOverLoad * Math.max(1, Number.isFinite(work) ? work : 1)) return null;
   const latencyRise = riseOf(v, 'handler_latency_p95_ms', 3, 0.1);
   const confidence = 0.55 + (latencyRise >= L.latencyEffect ? 0.25 : 0) + 0.2 * unit(Math.log10(top.rise / L.networkRatio));
   const metrics = evidenceMap(v, [top.metric, 'network_rx_bytes_per_sec', 'network_tx_bytes_per_sec', 'handler_latency_p95_ms', 'cpu_usage']);

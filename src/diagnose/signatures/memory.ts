@@ -1,4 +1,4 @@
-import { evidenceMap, riseOf, round, unit, type Finding } from '../finding.js';
+import { evidenceMap, loadRise, riseOf, round, unit, type Finding } from '../finding.js';
 import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
 import type { SourceView } from '../source-view.js';
 import { fitLine, type LineFit } from '../stats.js';
@@ -51,8 +51,8 @@ function timeToLimit(v: SourceView): number {
 /**
  * `memory_leak`: heap_used (or RSS when the source has no heap figure) grows steadily: a good line
  * fit from its last normal value, still growing in the later half (a step is not a leak), by a
- * large share of its reference. Growth that CPU matches (more load, more live objects) is not a
- * leak. The onset is dated back to the start of the growth; time to exhaustion is given when the
+ * large share of its reference. Growth that load matches (more requests, more live objects) is
+ * not a leak. The onset is dated back to the start of the growth; time to exhaustion is given when the
  * limit is known.
  */
 export function memoryLeak(v: SourceView): Finding | null {
@@ -67,8 +67,12 @@ export function memoryLeak(v: SourceView): Finding | null {
   if (g === null || !(g.fit.slopePerSecond > 0) || g.fit.r2 < L.leakFit || !g.steady) return null;
   const growth = g.fit.last - ref;
   if (growth < needed) return null;
+  // More load, more live objects: growth that load (or, without a load figure, CPU) matches is not a leak.
+  // CPU alone explains only a modest growth, since a leak's own allocations raise CPU too.
+  const load = loadRise(v);
   const cpuRise = riseOf(v, 'cpu_usage', 3, 0.5);
-  if (cpuRise >= 1.5 && cpuRise >= g.fit.last / ref) return null;
+  const growthRatio = g.fit.last / ref;
+  if (Number.isFinite(load) ? load >= 1.3 && load >= 0.7 * growthRatio : cpuRise >= 1.5 && cpuRise >= growthRatio && growthRatio < 1.5) return null;
   const eta = timeToLimit(v);
   const facts: Record<string, number | string> = {
     growth_bytes_per_second: round(g.fit.slopePerSecond),
