@@ -174,6 +174,9 @@ export const ConfigSchema = Type.Object(
       maximum: 86400,
       description: 'How often the retention job runs.',
     }),
+    detect_enabled: Type.Boolean({
+      description: 'Feed every sample to the streaming anomaly detector (degradation alerts and diagnosis build on it); false stores and forwards only.',
+    }),
     detect_max_series: Type.Integer({
       minimum: 1,
       maximum: 10000000,
@@ -252,6 +255,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   store_batch_max_samples: 100000,
   store_max_pending_samples: 2000000,
   retention_check_interval_seconds: 3600,
+  detect_enabled: true,
   detect_max_series: 100000,
   detect_anomaly_score: 0.6,
   detect_checkpoint_seconds: 300,
@@ -292,6 +296,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'ingest_max_future_skew_seconds',
   'ingest_max_batch_snapshots',
   'retention_check_interval_seconds',
+  'detect_enabled',
   'detect_max_series',
   'detect_anomaly_score',
   'detect_checkpoint_seconds',

@@ -11,6 +11,8 @@ import { deleteStatesBefore, loadSeries, saveStates } from './detector-state-rep
 
 /** Settings read from the configuration (live ones are re-read on change). */
 export interface DetectionSettings {
+  /** False: snapshots pass by without being scored (stores and forwards only). */
+  readonly enabled: boolean;
   readonly maxSeries: number;
   readonly anomalyScore: number;
   readonly checkpointSeconds: number;
@@ -21,6 +23,7 @@ export interface DetectionSettings {
 /** The stage's settings in a configuration. */
 export function detectionSettings(c: Config): DetectionSettings {
   return {
+    enabled: c.detect_enabled,
     maxSeries: c.detect_max_series,
     anomalyScore: c.detect_anomaly_score,
     checkpointSeconds: c.detect_checkpoint_seconds,
@@ -30,7 +33,7 @@ export function detectionSettings(c: Config): DetectionSettings {
 }
 
 /** Configuration keys the stage re-reads when they change. */
-const LIVE: readonly string[] = ['detect_max_series', 'detect_anomaly_score', 'detect_checkpoint_seconds', 'detect_warmup_samples'];
+const LIVE: readonly string[] = ['detect_enabled', 'detect_max_series', 'detect_anomaly_score', 'detect_checkpoint_seconds', 'detect_warmup_samples'];
 
 /** What `status` shows of the stage. */
 export interface DetectionStatus extends ManagerStats {
@@ -60,6 +63,7 @@ export class DetectionStage implements Component {
   #lastCheckpoint: DetectionStatus['lastCheckpoint'] = null;
   #lastError: string | null = null;
   readonly #stateBytes = createSeriesDetector().snapshot().byteLength;
+  #enabled: boolean;
 
   constructor(
     private readonly db: Queryable,
@@ -67,6 +71,7 @@ export class DetectionStage implements Component {
     private readonly settings: () => DetectionSettings,
   ) {
     const s = settings();
+    this.#enabled = s.enabled;
     this.manager = new DetectionManager(
       { maxSeries: s.maxSeries, anomalyScore: s.anomalyScore, loadBatch: loadBatch(s.warmupSamples) },
       (requests) => loadSeries(this.db, requests, this.settings().warmupSamples),
@@ -84,6 +89,7 @@ export class DetectionStage implements Component {
 
   /** The snapshot listener: every accepted snapshot, in arrival order. */
   ingest(snapshots: readonly MetricSnapshot[]): void {
+    if (!this.#enabled) return;
     const t0 = performance.now();
     this.manager.ingest(snapshots);
     this.#busyMs += performance.now() - t0;
@@ -106,6 +112,7 @@ export class DetectionStage implements Component {
   /** Re-reads every setting. */
   reconfigure(): void {
     const s = this.settings();
+    this.#enabled = s.enabled;
     this.manager.setOptions({ maxSeries: s.maxSeries, anomalyScore: s.anomalyScore, loadBatch: loadBatch(s.warmupSamples) });
     if (this.#timer) this.#schedule();
   }
