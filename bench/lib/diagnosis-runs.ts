@@ -53,7 +53,8 @@ export async function startBenchEngine(env: Record<string, string>, overrides: E
     },
   });
   if (record) {
-    nc.subscribe(`${prefix}monitoring.realtime_metrics`, {
+    // Agents' snapshots and the engine's own (host and processes).
+    for (const subject of ['monitoring.realtime_metrics', 'performance.metrics']) nc.subscribe(`${prefix}${subject}`, {
       callback: (_e, m) => {
         const body = m.json<MetricSnapshot | MetricSnapshot[]>();
         for (const s of Array.isArray(body) ? body : [body]) recorded.push({ ...s, timestamp: typeof s.timestamp === 'number' ? s.timestamp : Date.parse(String(s.timestamp)) });

@@ -14,8 +14,12 @@ export const HOST_RESOURCE_KINDS: ReadonlySet<BottleneckKind> = new Set<Bottlene
 /** Kinds of a dependency shared by every source (one database): several sources showing one are one bottleneck. */
 export const SHARED_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>(['slow_db_query']);
 
-/** Kinds an agent shows as the victim of a resource bottleneck on its host (it waits, it is starved). */
-export const VICTIM_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>(['latency_regression', 'event_loop_blocked', 'slow_db_query', 'anomaly']);
+/**
+ * Kinds an agent shows as the victim of a resource bottleneck on its host: unspecific waiting.
+ * A blocked loop (its signature needs the agent's own CPU to rise) and slow queries (the agent
+ * issuing them may be what loads the host) are the agent's own.
+ */
+export const VICTIM_KINDS: ReadonlySet<BottleneckKind> = new Set<BottleneckKind>(['latency_regression', 'anomaly']);
 
 /** Kinds whose bottleneck slows its neighbours: any saturation of the host itself, a disk or link an agent saturates. */
 const NEIGHBOUR_CAUSES: Readonly<Record<SourceScope, ReadonlySet<BottleneckKind>>> = {
@@ -66,9 +70,9 @@ const strongest = (members: readonly GroupMember[]) => members.reduce((a, b) => 
  * Decides, Watchdog-style, whether a mature signature is its source's own bottleneck or part of
  * another's. A host or watched process showing a resource kind also shown by a more specific
  * source on the same host (the agent consuming it) is that source's evidence: attach when its
- * bottleneck is open, wait while it is pending. An agent that only waits (latency, a delayed loop,
- * slow queries) while its host is saturated, or a disk or link on it is, since before it began, is
- * affected by that bottleneck (an agent's own leak or busy loop does not slow its neighbours). Sources showing a shared kind (slow queries on the common database) form one
+ * bottleneck is open, wait while it is pending. An agent that only waits (its latency rises, nothing
+ * else of its own) while its host is saturated, or a disk or link on it is, since before it began,
+ * is affected by that bottleneck (an agent's own leak or busy loop does not slow its neighbours). Sources showing a shared kind (slow queries on the common database) form one
  * bottleneck on the strongest: attach to an open one, wait for a stronger pending one. A wait
  * longer than `maxDeferMs` opens anyway.
  */

@@ -17,11 +17,14 @@ export const CONTINUES: Readonly<Record<BottleneckKind, (v: SourceView) => boole
   memory_pressure: (v) => v.median('memory_usage', 3) >= L.memoryPct - 2 || v.median('cgroup_memory_usage', 3) >= L.memoryPct - 2 || v.median('pressure_memory_some_pct', 3) >= L.memoryPressurePct / 2,
   memory_leak: (v) => {
     const metric = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
-    if (!(v.median(metric, 3) - v.ref(metric) >= (L.leakGrowth / 2) * v.ref(metric))) return false;
-    // Over a few GC cycles (a drop of the sawtooth is not the end of the growth).
+    const ref = v.ref(metric);
+    if (!(v.median(metric, 3) - ref >= (L.leakGrowth / 2) * ref)) return false;
+    // Still growing by a good part of what opened it, over a few GC cycles (a drop of the sawtooth
+    // is not the end of the growth; the creep of a heap left full after the leak stopped is).
     const recent = v.series(metric, 6 * L.leakFrames);
     const fit = fitLine(recent.ts, recent.values);
-    return fit !== null && fit.slopePerSecond > 0;
+    const needed = Math.max(L.leakGrowth * ref, L.leakSpreads * (v.spread(metric) || 0));
+    return fit !== null && fit.slopePerSecond * fit.spanSeconds >= needed / 4;
   },
   disk_io_saturation: (v) =>
     v.median('disk_util', 3) >= L.diskUtilPct - 10 ||
