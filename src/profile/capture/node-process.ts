@@ -177,8 +177,26 @@ export async function captureNodeProcess(pid: number, req: CaptureRequest, opts:
     } finally {
       if (opened) await evaluate(channel, CLOSE_INSPECTOR_SOURCE).catch(() => undefined);
       await channel.close();
+      // The target closes its inspector on its next turn: wait for it, or a capture right after
+      // this one would find the closing inspector "already open" and lose its connection.
+      if (opened) await waitUntilClosed(pid, opened.port, procRoot, 2000);
     }
   } finally {
     if (opened) openedByUs.delete(opened.port);
+  }
+}
+
+/** Polls until the process no longer listens on `port` (or `timeoutMs` passes). */
+async function waitUntilClosed(pid: number, port: number, procRoot: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let listening: ListeningSocket[];
+    try {
+      listening = ownListeningSockets(pid, procRoot);
+    } catch {
+      return;
+    }
+    if (!listening.some((s) => s.port === port)) return;
+    await sleep(20);
   }
 }
