@@ -149,7 +149,7 @@ async function simulate(ctx: BenchContext, a: Args, specs: readonly ScenarioSpec
       writeFileSync(join(a.record, `${name}.truth.json`), `${JSON.stringify(result.truth, null, 2)}\n`);
       ctx.log(`recorded ${recorded.length} snapshots in ${join(a.record, `${name}.jsonl`)}`);
     }
-    return { truth, seen: [...e.detected] as SeenBottleneck[], naive: naiveDiagnosis(recorded, holdFor(intervalMs), DIAGNOSIS_DEFAULTS.diagnose_hold_samples, CLEAR_MS) };
+    return { truth, agentIds: result.agentIds, seen: [...e.detected] as SeenBottleneck[], naive: naiveDiagnosis(recorded, holdFor(intervalMs), DIAGNOSIS_DEFAULTS.diagnose_hold_samples, CLEAR_MS) };
   } finally {
     await e.stop();
   }
@@ -161,6 +161,7 @@ async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
   const all: EpisodeScore[] = [];
   const naiveAll: EpisodeScore[] = [];
   let fps = 0;
+  let machine = 0;
   for (let run = 1; run <= a.runs; run++) {
     const { specs, durationS } = schedule(a, agents);
     ctx.log(`simulator run ${run}/${a.runs}: ${SCENARIO_NAMES.length} scenarios of ${a.scenarioS} s, metrics every ${a.intervalS} s, ${durationS} s`);
@@ -169,14 +170,18 @@ async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
     printEpisodes(ctx, `simulator run ${run}: right ${pct(accuracy(s.episodes))}%`, s);
     all.push(...s.episodes);
     naiveAll.push(...scoreRun(r.truth, r.naive, target(intervalMs), CLEAR_MS + 30_000).episodes);
-    fps += s.falsePositives.length + s.extras.length;
+    // The host and the processes the engine watches belong to the machine, not to the simulation:
+    // their bottlenecks are counted apart (other work on the machine saturates it for real).
+    const onAgents = [...s.falsePositives, ...s.extras].filter((b) => r.agentIds.includes(b.source)).length;
+    fps += onAgents;
+    machine += s.falsePositives.length + s.extras.length - onAgents;
   }
   const figures: Figure[] = [];
   if (a.runs > 0) {
     figures.push(
       figure({ bench: 'diagnose', name: 'simulator: right kind on the right agent', value: pct(accuracy(all)), unit: '%', reference: { name: 'naive top-metric attribution, same recorded streams', value: pct(accuracy(naiveAll)), unit: '%' }, target: '>= 95%', met: accuracy(all) >= 0.95, notes: `${all.length} episodes over ${a.runs} runs` }),
       figure({ bench: 'diagnose', name: `simulator: right and within 2 intervals + hold (${target(intervalMs) / 1000} s)`, value: pct(accuracy(all, true)), unit: '%', reference: { name: 'naive top-metric attribution', value: pct(accuracy(naiveAll, true)), unit: '%' }, target: '>= 95%', met: accuracy(all, true) >= 0.95 }),
-      figure({ bench: 'diagnose', name: 'simulator: bottlenecks outside the scenarios (scenario runs)', value: fps, unit: 'bottlenecks', target: '0', met: fps === 0 }),
+      figure({ bench: 'diagnose', name: 'simulator: bottlenecks on agents outside their scenarios (scenario runs)', value: fps, unit: 'bottlenecks', target: '0', met: fps === 0, notes: `and ${machine} on the machine itself (host or watched processes), listed above` }),
     );
     for (const row of byLabel(all)) {
       figures.push(figure({ bench: 'diagnose', name: `simulator ${row.label}`, value: pct(row.right / row.episodes), unit: '%', target: '>= 95%', met: row.right / row.episodes >= 0.95, notes: `${row.right}/${row.episodes} right, ${row.inTime} in time, median ${Math.round(row.medianLatencyS)} s after onset` }));
@@ -186,9 +191,10 @@ async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
     ctx.log(`simulator scenario-free run: ${a.quietMinutes} min`);
     const q = await simulate(ctx, a, [], a.quietMinutes * 60, agents, 'quiet');
     for (const b of q.seen) ctx.log(`  FP   ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}`);
+    const onAgents = q.seen.filter((b) => q.agentIds.includes(b.source)).length;
     figures.push(
       figure({ bench: 'diagnose', name: `simulator: bottlenecks in a scenario-free run of ${a.quietMinutes} min`, value: q.seen.length, unit: 'bottlenecks', reference: { name: 'naive top-metric attribution, same stream', value: q.naive.length, unit: 'bottlenecks' }, target: '0', met: q.seen.length === 0 }),
-      figure({ bench: 'diagnose', name: 'simulator: false positives per hour, scenario-free', value: q.seen.length / (a.quietMinutes / 60), unit: '/h', target: '0', met: q.seen.length === 0, notes: `${agents} agents, the engine's own host and process collectors` }),
+      figure({ bench: 'diagnose', name: 'simulator: false positives per hour, scenario-free', value: q.seen.length / (a.quietMinutes / 60), unit: '/h', target: '0', met: q.seen.length === 0, notes: `${agents} agents and the engine's own host and process collectors; ${onAgents} on agents, ${q.seen.length - onAgents} on the machine itself` }),
     );
   }
   return figures;
