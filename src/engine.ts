@@ -10,6 +10,7 @@ import { MonitorLoop } from './collect/monitor-loop.js';
 import { maskValue, type ConfigStore } from './config/config-store.js';
 import { CONFIG_KEYS, type Config } from './config/schema.js';
 import { LiveConfigUpdates } from './config/live-updates.js';
+import { natsAuth } from './config/nats-settings.js';
 import { InvalidMessageReporter } from './ingest/invalid-messages.js';
 import { RealtimeIngest } from './ingest/realtime-ingest.js';
 import type { MetricSnapshot } from './model/snapshot.js';
@@ -82,13 +83,7 @@ export class PerformanceEngine {
       : {
           url: c.nats_url,
           name: c.agent_id,
-          user: c.nats_user,
-          password: c.nats_password,
-          token: c.nats_token,
-          credsFile: c.nats_creds_file,
-          tlsCaFile: c.nats_tls_ca_file,
-          tlsCertFile: c.nats_tls_cert_file,
-          tlsKeyFile: c.nats_tls_key_file,
+          ...natsAuth(c),
           ...(overrides.defaultNatsUrl ? { defaultUrl: overrides.defaultNatsUrl } : {}),
         };
     this.agent = new BaseAgent({

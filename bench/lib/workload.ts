@@ -1,3 +1,4 @@
+import { FIXED_METRICS } from '../../src/model/metric-names.js';
 /**
  * A deterministic, realistic metrics workload: many agents, each publishing snapshots of
  * `metricsPerSnapshot` metrics at a fixed interval. Values look like real agent metrics (gauges
@@ -33,21 +34,9 @@ function rng(seed: number): () => number {
 
 /** Metric names of the workload: the fixed PROTOCOL.md names first, then generic ones. */
 export function workloadMetricNames(n: number): string[] {
-  const fixed = [
-    'cpu_usage',
-    'memory_usage',
-    'memory_rss_bytes',
-    'heap_used_bytes',
-    'heap_total_bytes',
-    'event_loop_delay_p99_ms',
-    'event_loop_utilization',
-    'gc_pause_ms',
-    'handler_latency_p95_ms',
-    'queue_depth',
-    'error_rate',
-    'db_query_p95_ms',
-  ];
-  const names = fixed.slice(0, n);
+  // An agent's own figures: the fixed names without the host's disk, network and load.
+  const fixed = FIXED_METRICS.filter((m) => !/^(disk_|network_|load_)/.test(m));
+  const names: string[] = fixed.slice(0, n);
   for (let i = names.length; i < n; i++) names.push(`custom_metric_${i}`);
   return names;
 }

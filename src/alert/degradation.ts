@@ -1,5 +1,5 @@
 import type { Severity } from '../bus/wire/outbound.js';
-import type { DegradationSettings } from '../config/schema.js';
+import { DEGRADATION_DEFAULTS, type DegradationSettings } from '../config/schema.js';
 import type { DepartureKind } from '../detect/anomaly/index.js';
 import type { Anomaly } from '../detect/stream/detection-events.js';
 import type { Condition } from './alert-machine.js';
@@ -29,24 +29,9 @@ export interface DegradationReference {
   readonly distance: number;
 }
 
-const DEFAULTS: Required<DegradationSettings> = {
-  enabled: true,
-  min_score: 0.7,
-  min_spreads: 6,
-  min_change: 0.25,
-  min_samples: 300,
-  for_seconds: 120,
-  keep_firing_seconds: 120,
-  critical_factor: 3,
-  cooldown_seconds: 1800,
-  accept_after_seconds: 3600,
-  exclude_sources: [],
-  exclude_metrics: [],
-};
-
 /** Fills in defaults and compiles the exclusion globs. */
 export function resolveDegradation(settings: DegradationSettings): DegradationConfig {
-  const s = { ...DEFAULTS, ...settings };
+  const s = { ...DEGRADATION_DEFAULTS, ...settings };
   const sources: GlobMatcher[] = s.exclude_sources.map(compileGlob);
   const metrics: GlobMatcher[] = s.exclude_metrics.map(compileGlob);
   return {

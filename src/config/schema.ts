@@ -62,6 +62,22 @@ export const DegradationSchema = Type.Object(
 );
 export type DegradationSettings = Static<typeof DegradationSchema>;
 
+/** Every degradation setting's default (docs/alerting.md). */
+export const DEGRADATION_DEFAULTS: Readonly<Required<DegradationSettings>> = Object.freeze({
+  enabled: true,
+  min_score: 0.7,
+  min_spreads: 6,
+  min_change: 0.25,
+  min_samples: 300,
+  for_seconds: 120,
+  keep_firing_seconds: 120,
+  critical_factor: 3,
+  cooldown_seconds: 1800,
+  accept_after_seconds: 3600,
+  exclude_sources: [],
+  exclude_metrics: [],
+});
+
 /** A threshold rule for one metric (`alert_thresholds` value). */
 export const ThresholdRuleSchema = Type.Object(
   {
@@ -263,20 +279,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   alert_keep_firing_seconds: 60,
   alert_stale_seconds: 300,
   alert_queue_max: 10000,
-  alert_degradation: {
-    enabled: true,
-    min_score: 0.7,
-    min_spreads: 6,
-    min_change: 0.25,
-    min_samples: 300,
-    for_seconds: 120,
-    keep_firing_seconds: 120,
-    critical_factor: 3,
-    cooldown_seconds: 1800,
-    accept_after_seconds: 3600,
-    exclude_sources: [],
-    exclude_metrics: [],
-  },
+  alert_degradation: { ...DEGRADATION_DEFAULTS },
   ...DIAGNOSIS_DEFAULTS,
 } satisfies Config);
 

@@ -1,5 +1,5 @@
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { toValidName } from '../model/metric-names.js';
+import { FIXED_METRICS, toValidName } from '../model/metric-names.js';
 
 /**
  * Metrics the signatures read: PROTOCOL.md's fixed names, plus the host and process metrics of the
@@ -7,25 +7,8 @@ import { toValidName } from '../model/metric-names.js';
  * throttling) and capacity (available memory). Only these are kept in a watched source's frames.
  */
 export const DIAGNOSTIC_METRICS = [
-  'cpu_usage',
-  'memory_usage',
-  'memory_rss_bytes',
-  'heap_used_bytes',
-  'heap_total_bytes',
-  'event_loop_delay_p99_ms',
+  ...FIXED_METRICS,
   'event_loop_delay_max_ms',
-  'event_loop_utilization',
-  'gc_pause_ms',
-  'handler_latency_p95_ms',
-  'queue_depth',
-  'error_rate',
-  'disk_read_bytes_per_sec',
-  'disk_write_bytes_per_sec',
-  'disk_util',
-  'network_rx_bytes_per_sec',
-  'network_tx_bytes_per_sec',
-  'load_1m',
-  'db_query_p95_ms',
   'cpu_iowait_pct',
   'cpu_cores',
   'pressure_cpu_some_pct',
