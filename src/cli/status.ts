@@ -77,8 +77,11 @@ function printHuman(
     }
     const alerting = engine.alerting as { evaluator: { open: number; tracked: number }; silences: number } | null;
     if (alerting) println(`alerting:  ${alerting.evaluator.open} open alerts over ${alerting.evaluator.tracked} tracked series rules, ${alerting.silences} silences`);
-    const diagnosis = engine.diagnosis as { active: number; opened: number; resolved: number } | null;
-    if (diagnosis) println(`diagnosis: ${diagnosis.active} active bottlenecks (${diagnosis.opened} opened, ${diagnosis.resolved} resolved since start)`);
+    const diagnosis = engine.diagnosis as { active: number; opened: number; resolved: number; unsaved?: number } | null;
+    if (diagnosis) {
+      const unsaved = diagnosis.unsaved ? `, ${diagnosis.unsaved} waiting to be saved` : '';
+      println(`diagnosis: ${diagnosis.active} active bottlenecks (${diagnosis.opened} opened, ${diagnosis.resolved} resolved since start${unsaved})`);
+    }
     const profiling = engine.profiling as { running: number; completed: number; failed: number } | null;
     if (profiling) println(`profiling: ${profiling.running} running, ${profiling.completed} completed, ${profiling.failed} failed`);
   } else {

@@ -99,15 +99,32 @@ export async function insertBottleneck(q: Queryable, r: BottleneckRecord): Promi
   return res.rowCount > 0;
 }
 
-/** Writes a later version of a bottleneck (the engine-owned columns; onset and detection time do not change). */
-export async function updateBottleneck(q: Queryable, r: BottleneckRecord): Promise<void> {
+/**
+ * Writes a later version of a bottleneck (the engine-owned columns; onset and detection time do not
+ * change); false when its row is gone.
+ */
+export async function updateBottleneck(q: Queryable, r: BottleneckRecord): Promise<boolean> {
   const p = params(r);
-  await q.query(
+  const res = await q.query(
     `UPDATE bottlenecks SET severity = $2, metric = $3, status = $4, updated_at = $5, resolved_at = $6, resolve_reason = $7,
        summary = $8, evidence = $9::jsonb, recommendations = $10::jsonb, related_sources = $11::jsonb, state = $12::jsonb
      WHERE bottleneck_id = $1`,
     [p[0], p[3], p[4], p[5], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[17]],
   );
+  return res.rowCount > 0;
+}
+
+/**
+ * Resolves, as stale, active rows that carry no state to continue from (rows written before
+ * migration 003, or by hand): left active, they would hold their source's one active slot forever.
+ */
+export async function resolveStatelessBottlenecks(q: Queryable, now: number): Promise<number> {
+  const res = await q.query(
+    `UPDATE bottlenecks SET status = 'resolved', resolved_at = $1, updated_at = $1, resolve_reason = 'stale', state = '{}'::jsonb
+     WHERE status = 'active' AND NOT (coalesce(state, '{}'::jsonb) ? 'latest' AND state ? 'peak')`,
+    [new Date(now)],
+  );
+  return res.rowCount;
 }
 
 /** The active bottlenecks with the state to continue them (at start). */

@@ -95,6 +95,19 @@ describe('Diagnoser', () => {
     now = SETTINGS.staleMs + 1;
     d.sweep();
     expect(out.filter((t) => t.type === 'resolved').map((t) => t.record.resolveReason)).toEqual(['stale']);
+    expect(d.stats().watched).toBe(0);
+  });
+
+  it('forgets a silent source whose signature was still pending (no watch outlives the stale time)', () => {
+    const out: BottleneckTransition[] = [];
+    let now = 0;
+    const d = diagnoser(out, () => now);
+    d.onSnapshots(HOG.slice(0, 61));
+    expect(d.stats().watched).toBe(1);
+    now = SETTINGS.staleMs + 1;
+    d.sweep();
+    expect(d.stats().watched).toBe(0);
+    expect(out).toEqual([]);
   });
 
   it('names the agent writing to disk as the root cause and its host (disk busy) as related evidence, not a second bottleneck', () => {

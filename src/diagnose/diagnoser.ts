@@ -122,7 +122,7 @@ export class Diagnoser {
     const full = diagnoseFrame(view);
     const d = this.#withoutAttached(w, full, ts, p);
     const out = stepFrame(w.episodes, ts, info.intervalMs, d, p, (kind) => CONTINUES[kind](view));
-    if (out.resolved) this.#resolve(w, out.resolved.episode, out.resolved.at, 'cleared', info);
+    if (out.resolved) this.#resolve(w, out.resolved.episode, out.resolved.at, 'cleared', info, ts);
     const a = w.episodes.active;
     if (a !== null && w.record !== null) {
       if (out.escalated) this.#update(w, a, info, full, ts, 'escalated', 'warning');
@@ -231,9 +231,10 @@ export class Diagnoser {
     this.deps.emit({ type: 'updated', update, previousSeverity, record: w.record });
   }
 
-  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null): void {
+  /** Resolves `a` as of `at` (its first frame without the kind), decided at event time `now`. */
+  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null, now = at): void {
     const i = info ?? newSourceInfo(w.record?.host ?? null, w.record?.scope ?? 'agent', at);
-    const record = this.#build(w, a, i, null, at, { at, reason });
+    const record = this.#build(w, a, i, null, Math.max(now, at), { at, reason });
     w.record = null;
     w.related.clear();
     this.#resolved++;
@@ -272,7 +273,7 @@ export class Diagnoser {
     }
   }
 
-  /** Resolves open bottlenecks of sources silent for the stale time (wall clock), and forgets idle silent watches. Call periodically. */
+  /** Resolves open bottlenecks of sources silent for the stale time (wall clock), and forgets their watches. Call periodically. */
   sweep(): void {
     const now = this.deps.now();
     if (this.#flagged.size > MAX_FLAGGED) this.#flagged.clear();
@@ -284,7 +285,8 @@ export class Diagnoser {
         w.episodes.active = null;
         this.#resolve(w, a, Math.max(a.lastHit, w.window.size > 0 ? w.window.lastTs : a.lastHit), 'stale', this.#info.get(w.source) ?? null);
       }
-      if (w.idle) this.#watches.delete(w.source);
+      // Silent for the stale time: what was pending or attached is not evidence of anything any more.
+      this.#watches.delete(w.source);
     }
   }
 

@@ -10,8 +10,10 @@ import type { MetricSnapshot } from '../model/snapshot.js';
 import { NotificationQueue, type Notification, type NotificationSink, type QueueStats } from '../alert/notification-queue.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import type { Queryable } from '../store/db.js';
-import { detectedMessage, updateMessage } from './bottleneck-message.js';
-import { insertBottleneck, loadActiveBottlenecks, updateBottleneck } from './bottleneck-repo.js';
+import { updateMessage } from './bottleneck-message.js';
+import { loadActiveBottlenecks, resolveStatelessBottlenecks } from './bottleneck-repo.js';
+import type { BottleneckRecord } from './bottleneck-record.js';
+import { BottleneckWriter, RETRY_MS, type WriterStats } from './bottleneck-writer.js';
 import { Diagnoser, type BottleneckTransition, type DiagnoserSettings, type DiagnoserStats } from './diagnoser.js';
 
 /** The diagnosis settings of a configuration, times in milliseconds. */
@@ -27,14 +29,11 @@ export function diagnosisSettings(c: Config): DiagnoserSettings {
 }
 
 /** What `status` shows of diagnosis. */
-export interface DiagnosisStatus extends DiagnoserStats {
+export interface DiagnosisStatus extends DiagnoserStats, WriterStats {
   readonly notifications: QueueStats;
   /** Mean time in diagnosis per snapshot since start (event-loop CPU), µs. */
   readonly microsPerSnapshot: number;
   readonly snapshots: number;
-  readonly refusedOpens: number;
-  readonly writeErrors: number;
-  readonly lastError: string | null;
 }
 
 const SWEEP_MS = 1000;
@@ -57,12 +56,9 @@ export class DiagnosisStage implements Component {
   #timer: NodeJS.Timeout | null = null;
   #busyMs = 0;
   #snapshots = 0;
-  #refused = 0;
-  #writeErrors = 0;
-  #lastError: string | null = null;
+  #lastRetry = 0;
   #enabled: boolean;
-  /** Bottlenecks whose opening was refused by the database: their later versions are not published either. */
-  readonly #unpublished = new Set<string>();
+  readonly #writer: BottleneckWriter;
 
   constructor(
     private readonly db: Queryable,
@@ -81,6 +77,7 @@ export class DiagnosisStage implements Component {
       now,
       emit: (t) => this.#onTransition(t),
     });
+    this.#writer = new BottleneckWriter(db, log, (r) => this.#autoProfile(r));
     this.#enabled = settings().enabled;
     detection.onAnomaly((a) => this.diagnoser.onAnomaly(a));
   }
@@ -94,11 +91,19 @@ export class DiagnosisStage implements Component {
   }
 
   async start(): Promise<void> {
+    const stateless = await resolveStatelessBottlenecks(this.db, Date.now());
+    if (stateless > 0) this.log.warn({ resolved: stateless }, 'active bottlenecks without state to continue from resolved as stale');
     const open = await loadActiveBottlenecks(this.db);
     this.diagnoser.restore(open);
     if (open.length > 0) this.log.info({ active: open.length }, 'active bottlenecks restored');
+    if (!this.#enabled) this.diagnoser.resolveAll('disabled');
     this.#timer = setInterval(() => {
       this.diagnoser.sweep();
+      const now = Date.now();
+      if (this.#writer.pending > 0 && now - this.#lastRetry >= RETRY_MS) {
+        this.#lastRetry = now;
+        this.#write(() => this.#writer.retry());
+      }
       this.queue.drain();
     }, SWEEP_MS);
     this.#timer.unref();
@@ -115,55 +120,32 @@ export class DiagnosisStage implements Component {
   #onTransition(t: BottleneckTransition): void {
     const r = t.record;
     if (t.type === 'opened') {
-      if (this.autoProfile && r.scope === 'agent') {
-        const d = this.autoProfile({ source: r.source, kind: r.kind, bottleneck_id: r.id, severity: r.severity, metric: r.metric });
-        const extra = { auto_profile: d.started ? { profile_id: d.profileId, kind: d.kind } : { skipped: d.reason } };
-        this.diagnoser.addEvidence(r.source, r.id, extra);
-        t = { ...t, record: { ...r, evidence: { ...r.evidence, ...extra } } };
-      }
-      const opened = t.record;
-      this.#write(async () => {
-        const inserted = await insertBottleneck(this.db, opened).catch((err: unknown) => {
-          this.#unpublished.add(opened.id);
-          throw err;
-        });
-        if (inserted) return [{ subject: SUBJECTS.bottleneckDetected, payload: encodeJson(detectedMessage(opened)) }];
-        this.#refused++;
-        this.#unpublished.add(opened.id);
-        this.log.warn({ source: opened.source, kind: opened.kind }, 'bottleneck not published: the source already has an active one in the database');
-        return [];
-      }, false);
+      this.#write(() => this.#writer.opened(r));
       return;
     }
-    const out: Notification[] = [];
-    if (t.type === 'updated') out.push({ subject: SUBJECTS.bottleneckUpdated, payload: encodeJson(updateMessage(r, t.update!, t.previousSeverity)) });
-    if (t.type === 'resolved') out.push({ subject: SUBJECTS.bottleneckUpdated, payload: encodeJson(updateMessage(r, 'resolved')) });
-    this.#write(async () => {
-      if (this.#unpublished.has(r.id)) {
-        if (t.type === 'resolved') this.#unpublished.delete(r.id);
-        return [];
-      }
-      await updateBottleneck(this.db, r);
-      return out;
-    }, true, out);
+    // A `saved` version is written without publishing.
+    const message = t.type === 'updated' ? updateMessage(r, t.update!, t.previousSeverity) : t.type === 'resolved' ? updateMessage(r, 'resolved') : null;
+    const out = message ? [{ subject: SUBJECTS.bottleneckUpdated, payload: encodeJson(message) }] : [];
+    this.#write(() => this.#writer.changed(r, out));
   }
 
-  /**
-   * Writes in order, then publishes what the write was about. An opening whose write failed is not
-   * published (nothing to continue from after a restart); an update is, since peers hold the bottleneck.
-   */
-  #write(op: () => Promise<readonly Notification[]>, publishOnError: boolean, fallback: readonly Notification[] = []): void {
+  /** An automatic profile of an agent whose bottleneck was just stored; the evidence that records it. */
+  #autoProfile(r: BottleneckRecord): Record<string, unknown> | null {
+    if (!this.autoProfile || r.scope !== 'agent') return null;
+    const d = this.autoProfile({ source: r.source, kind: r.kind, bottleneck_id: r.id, severity: r.severity, metric: r.metric });
+    const extra = { auto_profile: d.started ? { profile_id: d.profileId, kind: d.kind } : { skipped: d.reason } };
+    this.diagnoser.addEvidence(r.source, r.id, extra);
+    return extra;
+  }
+
+  /** Runs writes one after another, in transition order, and queues what each makes publishable. */
+  #write(op: () => Promise<readonly Notification[]>): void {
     this.#chain = this.#chain.then(async () => {
-      let out: readonly Notification[] = [];
       try {
-        out = await op();
+        for (const n of await op()) this.queue.push(n);
       } catch (err) {
-        this.#writeErrors++;
-        this.#lastError = `saving a bottleneck: ${String(err)}`;
-        this.log.error({ err }, publishOnError ? 'saving a bottleneck update failed; published anyway' : 'saving a new bottleneck failed; not published');
-        if (publishOnError) out = fallback;
+        this.log.error({ err }, 'bottleneck write failed unexpectedly');
       }
-      for (const n of out) this.queue.push(n);
     });
   }
 
@@ -175,7 +157,9 @@ export class DiagnosisStage implements Component {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#writer.pending > 0) this.#write(() => this.#writer.retry());
     await this.#chain;
+    if (this.#writer.pending > 0) this.log.error({ unsaved: this.#writer.pending }, 'bottlenecks not saved at stop (the database refused their writes)');
     this.queue.drain();
   }
 
@@ -185,9 +169,7 @@ export class DiagnosisStage implements Component {
       notifications: this.queue.stats(),
       microsPerSnapshot: this.#snapshots > 0 ? (this.#busyMs * 1000) / this.#snapshots : 0,
       snapshots: this.#snapshots,
-      refusedOpens: this.#refused,
-      writeErrors: this.#writeErrors,
-      lastError: this.#lastError,
+      ...this.#writer.stats(),
     };
   }
 }

@@ -4,7 +4,7 @@ import type { DailyPartitions, DroppedPartition } from './partitions.js';
 /** Tables cleaned row by row, with their time column. */
 const ROW_TABLES = [
   { table: 'performance_profiles', column: 'started_at' },
-  { table: 'bottlenecks', column: 'detected_at' },
+  { table: 'bottlenecks', column: 'detected_at', keep: "status <> 'active'" },
   { table: 'alerts', column: 'started_at', keep: "state NOT IN ('pending', 'firing')" },
   { table: 'alert_silences', column: 'ends_at' },
   { table: 'detector_state', column: 'updated_at' },
@@ -19,7 +19,7 @@ export interface RetentionReport {
 
 /**
  * Enforces `retentionDays` on every table: whole expired daily partitions of the time series are
- * dropped; the smaller tables are cleaned with DELETE (open alerts are kept whatever their age);
+ * dropped; the smaller tables are cleaned with DELETE (open alerts and active bottlenecks are kept whatever their age);
  * idempotency records older than a day, and streams unseen since before the cutoff, go too.
  */
 export async function runRetention(

@@ -37,6 +37,9 @@ function growthOf(v: SourceView, metric: string): Growth | null {
 }
 
 /** Seconds until the resident set reaches the memory limit, when the limit is known (memory_usage is RSS over it). */
+/** Time to exhaustion beyond which none is given. */
+const MAX_ETA_SECONDS = 30 * 86_400;
+
 function timeToLimit(v: SourceView): number {
   const usage = v.cur('memory_usage');
   const rss = v.cur('memory_rss_bytes');
@@ -45,7 +48,9 @@ function timeToLimit(v: SourceView): number {
   const rssSeries = v.series('memory_rss_bytes', L.leakFrames * 3);
   const fit = fitLine(rssSeries.ts, rssSeries.values);
   if (fit === null || !(fit.slopePerSecond > 0)) return Number.NaN;
-  return Math.max(0, (limit - rss) / fit.slopePerSecond);
+  const eta = Math.max(0, (limit - rss) / fit.slopePerSecond);
+  // Beyond a month the estimate says nothing (and a near-flat slope would give a date past any calendar).
+  return eta <= MAX_ETA_SECONDS ? eta : Number.NaN;
 }
 
 /**
