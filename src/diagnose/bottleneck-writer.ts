@@ -129,7 +129,13 @@ export class BottleneckWriter {
 
   /** The row of `opening` exists (holding `latest`): adds the stage's evidence, returns the detection to publish. */
   async #stored(opening: BottleneckRecord, latest: BottleneckRecord): Promise<Notification[]> {
-    const extra = latest.status === 'active' ? this.onStored(latest) : null;
+    let extra: Record<string, unknown> | null = null;
+    try {
+      if (latest.status === 'active') extra = this.onStored(latest);
+    } catch (err) {
+      // The row exists: whatever the hook does, the detection is published.
+      this.log.warn({ err, bottleneck_id: latest.id }, 'adding evidence to a stored bottleneck failed');
+    }
     let published = opening;
     if (extra !== null) {
       published = { ...opening, evidence: { ...opening.evidence, ...extra } };
