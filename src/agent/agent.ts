@@ -26,8 +26,6 @@ export interface AgentOptions extends Omit<BaseAgentOptions, 'log'> {
   readonly host?: string;
 }
 
-/** Validator of handler bodies: `date-time` and `uuid` formats are checked, other formats are not. */
-
 /**
  * An agent of the platform built on the SDK: the base agent (bus, logging, database, lifecycle,
  * health) plus request handlers declared with a schema, a database handle whose queries are

@@ -234,7 +234,7 @@ export class Diagnoser {
   /** Resolves `a` as of `at` (its first frame without the kind), decided at event time `now`. */
   #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null, now = at): void {
     const i = info ?? newSourceInfo(w.record?.host ?? null, w.record?.scope ?? 'agent', at);
-    const record = this.#build(w, a, i, null, Math.max(now, at), { at, reason });
+    const record = this.#build(w, a, i, null, now, { at, reason });
     w.record = null;
     w.related.clear();
     this.#resolved++;
