@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { BaseAgent, type BusSource } from './agent/base-agent.js';
 import { encodeJson, type Bus } from './bus/bus.js';
@@ -14,7 +15,8 @@ import { natsAuth } from './config/nats-settings.js';
 import { InvalidMessageReporter } from './ingest/invalid-messages.js';
 import { RealtimeIngest } from './ingest/realtime-ingest.js';
 import type { MetricSnapshot } from './model/snapshot.js';
-import { registerEngineApi } from './api/engine-api.js';
+import { buildApi, type EnginePhase } from './api/build-api.js';
+import { componentLogger } from './agent/logger.js';
 import { acquireLock } from './store/data-dir-lock.js';
 import { migrate } from './store/migrate.js';
 import { MetricWriter } from './store/metric-writer.js';
@@ -70,6 +72,7 @@ export class PerformanceEngine {
   #alerting: AlertingStage | null = null;
   #diagnosis: DiagnosisStage | null = null;
   #lock: ReturnType<typeof acquireLock> | null = null;
+  #phase: EnginePhase = 'starting';
   readonly #snapshotListeners: ((s: readonly MetricSnapshot[]) => void)[] = [];
 
   constructor(
@@ -91,15 +94,20 @@ export class PerformanceEngine {
       log,
       bus,
       openDb: () => openDb({ databaseUrl: c.database_url, schema: c.database_schema, dataDir: c.data_dir }),
-      http: { host: c.http_host, port: c.http_port },
+      http: { host: c.http_host, port: c.http_port, app: this.#api(log) },
       subjectPrefix: c.nats_subject_prefix,
     });
-    registerEngineApi(this.agent.http!, {
-      db: () => (this.#writer ? this.agent.db : null),
+  }
+
+  #api(log: Logger): FastifyInstance {
+    return buildApi({
+      phase: () => this.#phase,
+      db: () => this.agent.db,
       status: () => this.status(),
       config: () => describeConfig(this.config),
       profiles: () => this.#profiling?.service ?? null,
       alerting: () => this.#alerting,
+      log: componentLogger(log, 'api'),
     });
   }
 
@@ -134,6 +142,7 @@ export class PerformanceEngine {
       if (migrated.applied.length > 0) this.log.info({ applied: migrated.applied }, 'migrations applied');
       this.#wire(db, bus);
       await this.agent.startComponents();
+      this.#phase = 'running';
       this.log.info(
         { http: this.agent.httpAddress(), bus: bus.status(), intervalSeconds: c.monitoring_interval_seconds },
         'performance engine started',
@@ -275,6 +284,7 @@ export class PerformanceEngine {
 
   /** Stops every stage in reverse order, flushing the writer, then closes connections. */
   async stop(): Promise<void> {
+    this.#phase = 'stopping';
     await this.agent.stop();
     this.#lock?.release();
   }
