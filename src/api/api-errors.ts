@@ -54,7 +54,7 @@ function fieldOf(e: FastifySchemaValidationError): string {
  * One sentence naming the field for a validation failure. ajv reports every branch of a union
  * (`anyOf` of constants gives one error per constant); they are folded into one "must be one of".
  */
-export function validationMessage(context: string | undefined, errors: readonly FastifySchemaValidationError[]): string {
+function validationMessage(context: string | undefined, errors: readonly FastifySchemaValidationError[]): string {
   const where = WHERE[context ?? ''] ?? 'input';
   const union = errors.find((e) => e.keyword === 'anyOf');
   const e = union ?? errors[0];

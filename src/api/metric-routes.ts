@@ -26,7 +26,7 @@ const SeriesQuery = Type.Object(
     metric: Name('a metric'),
     since: timeArg('start, default 1h'),
     until: timeArg('end, default now'),
-    limit: limitParam(1_000_000, 'most samples returned, 1-1000000 (default all)'),
+    limit: limitParam(1_000_000, 'most samples returned, 1-1000000 (default 1000000)'),
   },
   { additionalProperties: false },
 );
