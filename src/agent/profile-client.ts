@@ -9,7 +9,7 @@ import {
   type AgentProfileRequest,
   type AgentProfileSuccess,
 } from '../bus/wire/agent-profile.js';
-import type { ProfileKind } from '../bus/wire/outbound.js';
+import type { ProfileKind } from '../model/profile.js';
 import { isValidName } from '../model/metric-names.js';
 
 const gunzipAsync = promisify(gunzip);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import type { Queryable } from '../store/db.js';
 import { createSilence, expireSilence, listSilences, silenceView, type SilenceView } from './silence-repo.js';
 

@@ -1,13 +1,13 @@
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import type { Queryable } from '../store/db.js';
-import type { Episode, ResolveReason } from './alert-machine.js';
-import type { AlertRule } from './alert-message.js';
+import type { Episode } from './alert-machine.js';
+import type { AlertResolveReason } from '../model/alert.js';
+import type { AlertRule } from '../model/alert.js';
 import type { DegradationReference } from './degradation.js';
 import type { RestoredEpisode } from './alert-evaluator.js';
+import type { AlertState } from '../model/alert.js';
 
 /** Stored states of an alert row. */
-export const ALERT_STATES = ['pending', 'firing', 'resolved'] as const;
-export type AlertState = (typeof ALERT_STATES)[number];
 
 /** Everything the engine writes about one alert (acknowledgement columns are never written here). */
 export interface AlertRecord {
@@ -17,7 +17,7 @@ export interface AlertRecord {
   readonly episode: Episode;
   readonly state: AlertState;
   readonly resolvedAt: number | null;
-  readonly reason: ResolveReason | null;
+  readonly reason: AlertResolveReason | null;
   readonly message: string;
   readonly notified: boolean;
   readonly silencedBy: string | null;

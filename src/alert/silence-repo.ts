@@ -1,4 +1,4 @@
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import type { Queryable } from '../store/db.js';
 import type { Silence } from './silences.js';
 

@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { openBus } from '../bus/open-bus.js';
 import { PrefixedBus } from '../bus/prefixed-bus.js';
-import { PROFILE_KINDS, type ProfileKind, type ProfileTarget } from '../bus/wire/outbound.js';
+import { PROFILE_KINDS, type ProfileKind, type ProfileTarget } from '../model/profile.js';
 import type { Config } from '../config/schema.js';
 import { isValidName } from '../model/metric-names.js';
 import { analyzeProfileBytes } from '../profile/analysis/analyze-profile.js';

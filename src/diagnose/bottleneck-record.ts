@@ -1,4 +1,5 @@
-import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
+import type { Severity } from '../model/severity.js';
 import { recommendationsFor, type Recommendation } from '../optimize/recommendations.js';
 import type { SourceScope } from './diagnostic-metrics.js';
 import type { ActiveEpisode } from './episode-machine.js';
@@ -7,18 +8,10 @@ import type { FrameDiagnosis } from './rank-findings.js';
 import type { MetricRef } from './source-window.js';
 import type { LabelChange } from './source-view.js';
 import { summarize } from './summary.js';
+import type { BottleneckResolveReason, BottleneckStatus, Relation } from '../model/bottleneck.js';
 
-/** Statuses of a bottleneck. */
-export const BOTTLENECK_STATUSES = ['active', 'resolved'] as const;
-export type BottleneckStatus = (typeof BOTTLENECK_STATUSES)[number];
 
-/** Why a bottleneck ended. */
-export const RESOLVE_REASONS = ['cleared', 'stale', 'disabled'] as const;
-export type ResolveReason = (typeof RESOLVE_REASONS)[number];
 
-/** How another source takes part in a bottleneck. */
-export const RELATIONS = ['same_cause', 'host_resource', 'affected'] as const;
-export type Relation = (typeof RELATIONS)[number];
 
 /** Another source involved in a bottleneck, with what it showed. */
 export interface RelatedSource {
@@ -54,7 +47,7 @@ export interface BottleneckRecord {
   readonly detectedAt: number;
   readonly updatedAt: number;
   readonly resolvedAt: number | null;
-  readonly resolveReason: ResolveReason | null;
+  readonly resolveReason: BottleneckResolveReason | null;
   readonly summary: string;
   readonly evidence: Readonly<Record<string, unknown>>;
   readonly recommendations: readonly Recommendation[];
@@ -77,7 +70,7 @@ export interface RecordInput {
   readonly related: readonly RelatedSource[];
   readonly labelChanges: Readonly<Record<string, LabelChange>>;
   readonly state: EpisodeState;
-  readonly resolved: { readonly at: number; readonly reason: ResolveReason } | null;
+  readonly resolved: { readonly at: number; readonly reason: BottleneckResolveReason } | null;
   /** Evidence added by the stage (an automatic profile), kept from version to version. */
   readonly extra: Readonly<Record<string, unknown>>;
 }

@@ -1,7 +1,10 @@
-import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
+import type { Severity } from '../model/severity.js';
 import type { Recommendation } from '../optimize/recommendations.js';
 import type { Queryable } from '../store/db.js';
-import type { BottleneckRecord, BottleneckStatus, EpisodeState, RelatedSource, ResolveReason } from './bottleneck-record.js';
+import type { BottleneckRecord, EpisodeState, RelatedSource } from './bottleneck-record.js';
+import type { BottleneckResolveReason } from '../model/bottleneck.js';
+import type { BottleneckStatus } from '../model/bottleneck.js';
 import type { SourceScope } from './diagnostic-metrics.js';
 
 /** A bottleneck as `perf-engine bottlenecks --json` and `GET /api/v1/bottlenecks` show it. */
@@ -145,7 +148,7 @@ export async function loadActiveBottlenecks(q: Queryable): Promise<BottleneckRec
       detectedAt: msOf(r.detected_at),
       updatedAt: msOf(r.updated_at),
       resolvedAt: null,
-      resolveReason: r.resolve_reason as ResolveReason | null,
+      resolveReason: r.resolve_reason as BottleneckResolveReason | null,
       summary: r.summary,
       evidence: r.evidence,
       recommendations: r.recommendations,

@@ -1,8 +1,9 @@
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import type { SeriesDetail } from '../detect/anomaly/index.js';
 import type { Anomaly } from '../detect/stream/detection-events.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { buildRecord, relatedOf, type BottleneckRecord, type EpisodeState, type RelatedSource, type ResolveReason } from './bottleneck-record.js';
+import { buildRecord, relatedOf, type BottleneckRecord, type EpisodeState, type RelatedSource } from './bottleneck-record.js';
+import { type BottleneckResolveReason } from '../model/bottleneck.js';
 import { isDiagnosticMetric } from './diagnostic-metrics.js';
 import { openEpisode, stepFrame, type ActiveEpisode, type EpisodeParams, type Pending } from './episode-machine.js';
 import { magnitude } from './finding.js';
@@ -232,7 +233,7 @@ export class Diagnoser {
   }
 
   /** Resolves `a` as of `at` (its first frame without the kind), decided at event time `now`. */
-  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null, now = at): void {
+  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: BottleneckResolveReason, info: SourceInfo | null, now = at): void {
     const i = info ?? newSourceInfo(w.record?.host ?? null, w.record?.scope ?? 'agent', at);
     const record = this.#build(w, a, i, null, now, { at, reason });
     w.record = null;
@@ -241,7 +242,7 @@ export class Diagnoser {
     this.deps.emit({ type: 'resolved', record });
   }
 
-  #build(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, resolved: { at: number; reason: ResolveReason } | null): BottleneckRecord {
+  #build(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, resolved: { at: number; reason: BottleneckResolveReason } | null): BottleneckRecord {
     const state: EpisodeState = { refs: Object.fromEntries(w.window.refs()), latest: a.latest, peak: a.peak, lastHit: a.lastHit, labelsAtStart: w.labelsAtStart };
     return buildRecord({
       episode: a,
@@ -291,7 +292,7 @@ export class Diagnoser {
   }
 
   /** Resolves every open bottleneck (diagnosis switched off). */
-  resolveAll(reason: ResolveReason): void {
+  resolveAll(reason: BottleneckResolveReason): void {
     for (const w of [...this.#watches.values()]) {
       const a = w.episodes.active;
       if (a === null) continue;

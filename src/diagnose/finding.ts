@@ -1,4 +1,5 @@
-import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
+import type { Severity } from '../model/severity.js';
 import type { SourceView } from './source-view.js';
 import { ratio } from './stats.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BottleneckKind } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
 import type { Finding } from './finding.js';
 import { affectedOnHost, groupDecision, type GroupMember } from './grouping.js';
 import { explains, rankFindings } from './rank-findings.js';

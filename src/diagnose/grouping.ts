@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
 import type { SourceScope } from './diagnostic-metrics.js';
 import type { Finding } from './finding.js';
 

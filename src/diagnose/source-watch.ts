@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { BottleneckRecord, RelatedSource } from './bottleneck-record.js';
 import type { SourceScope } from './diagnostic-metrics.js';

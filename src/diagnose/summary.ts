@@ -1,3 +1,4 @@
+import { formatDuration, formatNumber } from '../model/time.js';
 import type { Finding, MetricEvidence } from './finding.js';
 
 const LABELS: Readonly<Record<string, string>> = {
@@ -34,7 +35,7 @@ export function metricLabel(metric: string): string {
   return LABELS[metric] ?? metric.replace(/_/g, ' ');
 }
 
-const num = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Math.abs(x) >= 10 ? x.toFixed(1).replace(/\.0$/, '') : x.toFixed(2).replace(/\.?0+$/, ''));
+const num = formatNumber;
 
 function bytes(x: number): string {
   if (Math.abs(x) >= 1024 ** 3) return `${num(x / 1024 ** 3)} GiB`;
@@ -54,14 +55,6 @@ export function formatValue(metric: string, x: number): string {
   return num(x);
 }
 
-/** A duration as a person reads it ("45 s", "3 min", "90 min", "3 h", "2.31 d"). */
-export function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${Math.max(0, Math.round(seconds))} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 172_800) return `${num(seconds / 3600)} h`;
-  return `${num(seconds / 86_400)} d`;
-}
-
 /** "handler p95 420 ms (baseline 40 ms)". */
 export function describeMetric(metric: string, e: MetricEvidence): string {
   const base = e.baseline !== null ? ` (baseline ${formatValue(metric, e.baseline)})` : '';
@@ -73,7 +66,7 @@ const times = (e: MetricEvidence | undefined) => (e?.ratio !== null && e?.ratio 
 /** The opening clause of a summary: what is wrong, how much, for how long. */
 function lead(f: Finding, durationS: number): { text: string; used: string[] } {
   const m = f.metrics;
-  const dur = formatDuration(durationS);
+  const dur = formatDuration(durationS * 1000);
   const e = m[f.metric];
   const v = (metric: string) => (m[metric] ? formatValue(metric, m[metric]!.value) : '?');
   switch (f.kind) {
@@ -85,10 +78,10 @@ function lead(f: Finding, durationS: number): { text: string; used: string[] } {
       return { text: `${metricLabel(f.metric)} at ${v(f.metric)} for ${dur}${times(e)}`, used: [f.metric] };
     case 'memory_leak': {
       const eta = Number(f.facts.time_to_exhaustion_seconds);
-      const limit = Number.isFinite(eta) ? `; its memory limit is reached in about ${formatDuration(eta)} (at ${String(f.facts.exhaustion_at)})` : '';
+      const limit = Number.isFinite(eta) ? `; its memory limit is reached in about ${formatDuration(eta * 1000)} (at ${String(f.facts.exhaustion_at)})` : '';
       const from = e?.baseline !== null && e?.baseline !== undefined ? `from ${formatValue(f.metric, e.baseline)} ` : '';
       const rate = formatValue('x_bytes', Number(f.facts.growth_bytes_per_second) * 60);
-      return { text: `${metricLabel(f.metric)} grew steadily ${from}to ${v(f.metric)} in ${formatDuration(Number(f.facts.growing_for_seconds))} (${rate}/min, trend fit ${num(Number(f.facts.trend_fit))})${limit}`, used: [f.metric] };
+      return { text: `${metricLabel(f.metric)} grew steadily ${from}to ${v(f.metric)} in ${formatDuration(Number(f.facts.growing_for_seconds) * 1000)} (${rate}/min, trend fit ${num(Number(f.facts.trend_fit))})${limit}`, used: [f.metric] };
     }
     case 'gc_pressure': {
       const base = f.facts.gc_share_baseline !== undefined ? ` (baseline ${num(100 * Number(f.facts.gc_share_baseline))}%)` : '';

@@ -2,7 +2,8 @@ import type { ErrorObject } from 'ajv';
 import { wireAjv } from '../bus/wire/wire-ajv.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { Type } from '@sinclair/typebox';
-import { MAX_METRICS_PER_SNAPSHOT, SnapshotWire } from '../bus/wire/realtime-metrics.js';
+import { SnapshotWire } from '../bus/wire/realtime-metrics.js';
+import { MAX_METRICS_PER_SNAPSHOT } from '../model/limits.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { parseInboundTimestamp } from '../bus/wire/common.js';
 

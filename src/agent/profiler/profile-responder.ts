@@ -6,7 +6,7 @@ import { encodeJson, type Bus, type BusMessage } from '../../bus/bus.js';
 import { agentProfileSubject } from '../../bus/subjects.js';
 import { AgentProfileRequest, type AgentProfileErrorCode, type AgentProfileSuccess } from '../../bus/wire/agent-profile.js';
 import type { Component } from '../base-agent.js';
-import type { ProfileKind } from '../../profile/analysis/analyze-profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 import type { CapturedProfile } from '../../profile/capture/capture-types.js';
 import { captureInProcess } from '../../profile/capture/in-process.js';
 

@@ -1,24 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ALERT_MESSAGE_STATES, ALERT_RESOLVE_REASONS, ALERT_RULES, ALERT_UPDATES } from '../../model/alert.js';
+import { BOTTLENECK_KINDS, BOTTLENECK_RESOLVE_REASONS, BOTTLENECK_STATUSES, BOTTLENECK_UPDATES, RELATIONS } from '../../model/bottleneck.js';
+import { OPTIMIZATION_STATUSES } from '../../model/optimization.js';
+import { PROFILE_KINDS, ProfileTarget } from '../../model/profile.js';
+import { SEVERITIES } from '../../model/severity.js';
 import { Name, OutboundTimestamp } from './common.js';
-
-/** Bottleneck kinds: the closed set of PROTOCOL.md. */
-export const BOTTLENECK_KINDS = [
-  'cpu_saturation',
-  'memory_pressure',
-  'memory_leak',
-  'disk_io_saturation',
-  'network_saturation',
-  'event_loop_blocked',
-  'gc_pressure',
-  'slow_db_query',
-  'latency_regression',
-  'anomaly',
-] as const;
-export type BottleneckKind = (typeof BOTTLENECK_KINDS)[number];
-
-/** Severities of bottlenecks and alerts. */
-export const SEVERITIES = ['warning', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
   Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
@@ -34,7 +20,7 @@ export const Recommendation = Type.Object({
 export const RelatedSource = Type.Object(
   {
     source: Name,
-    relation: literalUnion(['same_cause', 'host_resource', 'affected'] as const, 'shows the same cause; is the host resource it consumes; is affected by it'),
+    relation: literalUnion(RELATIONS, 'shows the same cause; is the host resource it consumes; is affected by it'),
     kind: literalUnion(BOTTLENECK_KINDS),
     metric: Name,
     value: Type.Union([Type.Number(), Type.Null()]),
@@ -46,7 +32,7 @@ export const RelatedSource = Type.Object(
 
 /** Project extensions of a bottleneck message: the episode around the detection. */
 const BottleneckExtras = {
-  status: Type.Optional(literalUnion(['active', 'resolved'] as const, 'active until the signature has been gone for diagnose_clear_seconds')),
+  status: Type.Optional(literalUnion(BOTTLENECK_STATUSES, 'active until the signature has been gone for diagnose_clear_seconds')),
   started_at: Type.Optional(Type.Union([OutboundTimestamp, Type.Null()], { description: 'onset of the signature (event time); detected_at is onset plus the hold' })),
   resolved_at: Type.Optional(Type.Union([OutboundTimestamp, Type.Null()], { description: 'when the signature stopped showing (event time)' })),
   host: Type.Optional(Type.Union([Name, Type.Null()], { description: 'host of the source' })),
@@ -78,29 +64,17 @@ export type BottleneckMessage = Static<typeof BottleneckMessage>;
 export const BottleneckUpdateMessage = Type.Object(
   {
     ...BottleneckMessage.properties,
-    status: literalUnion(['active', 'resolved'] as const),
-    update: literalUnion(['escalated', 'related', 'evidence', 'resolved'] as const, 'what changed'),
+    status: literalUnion(BOTTLENECK_STATUSES),
+    update: literalUnion(BOTTLENECK_UPDATES, 'what changed'),
     updated_at: OutboundTimestamp,
     previous_severity: Type.Optional(literalUnion(SEVERITIES, 'severity before an escalation')),
     resolve_reason: Type.Optional(
-      Type.Union([literalUnion(['cleared', 'stale', 'disabled'] as const), Type.Null()], { description: 'why it ended (resolved only)' }),
+      Type.Union([literalUnion(BOTTLENECK_RESOLVE_REASONS), Type.Null()], { description: 'why it ended (resolved only)' }),
     ),
   },
   { $id: 'performance.bottleneck_updated', additionalProperties: true },
 );
 export type BottleneckUpdateMessage = Static<typeof BottleneckUpdateMessage>;
-
-/** A profile target (PROTOCOL.md `orchestrator.profile_request`). */
-export const ProfileTarget = Type.Union([
-  Type.Object({ agent_id: Name }, { additionalProperties: false }),
-  Type.Object({ pid: Type.Integer({ minimum: 1, maximum: 4194304 }) }, { additionalProperties: false }),
-  Type.Object({ self: Type.Literal(true) }, { additionalProperties: false }),
-]);
-export type ProfileTarget = Static<typeof ProfileTarget>;
-
-/** Profile kinds. */
-export const PROFILE_KINDS = ['cpu', 'heap', 'event_loop'] as const;
-export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
 /** A hotspot of `performance.profile_report`. */
 export const Hotspot = Type.Object({
@@ -128,9 +102,6 @@ export const ProfileReportMessage = Type.Object(
   },
   { $id: 'performance.profile_report', additionalProperties: true },
 );
-
-/** Optimization statuses. */
-export const OPTIMIZATION_STATUSES = ['proposed', 'applied', 'verified', 'ineffective', 'regressed', 'rolled_back', 'failed'] as const;
 
 const Percentiles = Type.Object({ p50: Type.Number(), p95: Type.Number() }, { additionalProperties: true });
 
@@ -160,11 +131,11 @@ export const OptimizationStatusMessage = Type.Object(
 
 /** Rules that raise alerts (docs/alerting.md). */
 const AlertExtras = {
-  rule: Type.Optional(literalUnion(['threshold', 'degradation'] as const, 'rule that raised the alert')),
+  rule: Type.Optional(literalUnion(ALERT_RULES, 'rule that raised the alert')),
   fired_at: Type.Optional(Type.Union([OutboundTimestamp, Type.Null()], { description: 'when the alert fired, after its hold (event time)' })),
   max_severity: Type.Optional(literalUnion(SEVERITIES, 'highest severity reached in the episode')),
   resolve_reason: Type.Optional(
-    Type.Union([literalUnion(['cleared', 'stale', 'rule_removed', 'baseline_adapted'] as const), Type.Null()], {
+    Type.Union([literalUnion(ALERT_RESOLVE_REASONS), Type.Null()], {
       description: 'why the episode ended (resolved messages only)',
     }),
   ),
@@ -175,7 +146,7 @@ const AlertExtras = {
 export const AlertMessage = Type.Object(
   {
     alert_id: Type.String({ format: 'uuid' }),
-    state: literalUnion(['firing', 'resolved'] as const),
+    state: literalUnion(ALERT_MESSAGE_STATES),
     severity: literalUnion(SEVERITIES),
     source: Name,
     metric: Name,
@@ -195,7 +166,7 @@ export const AlertUpdateMessage = Type.Object(
   {
     ...AlertMessage.properties,
     state: Type.Literal('firing'),
-    update: literalUnion(['escalated', 'deescalated', 'renotify'] as const, 'what changed within the episode'),
+    update: literalUnion(ALERT_UPDATES, 'what changed within the episode'),
     previous_severity: Type.Optional(literalUnion(SEVERITIES, 'severity before an escalation or de-escalation')),
   },
   { $id: 'performance.alert_update', additionalProperties: true },

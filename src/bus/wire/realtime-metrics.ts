@@ -1,11 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HEALTH_STATES, type MetricSnapshot } from '../../model/snapshot.js';
 import { InboundTimestamp, Name } from './common.js';
+import { MAX_LABELS, MAX_METRICS_PER_SNAPSHOT } from '../../model/limits.js';
 
-/** Most metrics in one snapshot. */
-export const MAX_METRICS_PER_SNAPSHOT = 1000;
-/** Most labels on one snapshot. */
-export const MAX_LABELS = 32;
 
 /** `monitoring.realtime_metrics` (and `performance.metrics`): one snapshot of one source. */
 export const SnapshotWire = Type.Object(
