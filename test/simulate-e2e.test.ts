@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestAgentProfile } from '../src/agent/profile-client.js';
+import { requestAgentProfile } from '../src/bus/agent-profile-client.js';
 import { NatsBus } from '../src/bus/nats-bus.js';
 import { PrefixedBus } from '../src/bus/prefixed-bus.js';
 import { analyzeProfileBytes } from '../src/profile/analysis/analyze-profile.js';

@@ -1,4 +1,4 @@
-import type { AlertMessage } from '../bus/wire/outbound.js';
+import type { AlertMessage } from '../wire/outbound.js';
 import type { Severity } from '../model/severity.js';
 import type { Transition } from './alert-machine.js';
 import type { AlertResolveReason } from '../model/alert.js';

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { SEVERITIES } from '../model/severity.js';
-import { addSilence, GLOB_PATTERN, MAX_SILENCE_MS, removeSilence, silenceProblem, silenceViews, UUID_PATTERN } from '../alert/alert-commands.js';
-import { acknowledgeAlert, listAlerts } from '../alert/alert-repo.js';
+import { addSilence, GLOB_PATTERN, MAX_SILENCE_MS, removeSilence, silenceProblem, silenceViews, UUID_PATTERN } from '../alert/stage/alert-commands.js';
+import { acknowledgeAlert, listAlerts } from '../alert/stage/alert-repo.js';
 import { ALERT_STATES } from '../model/alert.js';
 import type { Queryable } from '../store/db.js';
 

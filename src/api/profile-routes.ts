@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
-import { ProfileRequestMessage } from '../bus/wire/inbound.js';
+import { ProfileRequestMessage } from '../wire/inbound.js';
 import { PROFILE_KINDS } from '../model/profile.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';

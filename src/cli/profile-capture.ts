@@ -17,7 +17,7 @@ import type { CommandFactory } from './commands.js';
 import profileCommand, { printProfile } from './profile-offline.js';
 import { startProgress } from './progress-bar.js';
 import { engineUrl, loadCliConfig, withConfigOption } from './shared.js';
-import { natsAuth } from '../config/nats-settings.js';
+import { natsAuth } from '../bus/nats-settings.js';
 
 interface CaptureOptions {
   agent?: string;

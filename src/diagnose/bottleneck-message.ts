@@ -1,4 +1,4 @@
-import type { BottleneckMessage, BottleneckUpdateMessage } from '../bus/wire/outbound.js';
+import type { BottleneckMessage, BottleneckUpdateMessage } from '../wire/outbound.js';
 import type { Severity } from '../model/severity.js';
 import type { BottleneckRecord } from './bottleneck-record.js';
 

@@ -14,7 +14,7 @@ import { planEpisodes, type ScenarioSpec } from './scenario-spec.js';
 import { createSimDatabase, type SimDatabase } from './sim-database.js';
 import type { SimAgentConfig } from './sim-protocol.js';
 import { buildTruth, type Truth } from './truth.js';
-import { natsAuth } from '../config/nats-settings.js';
+import { natsAuth } from '../bus/nats-settings.js';
 
 /** What `perf-engine simulate` was asked for. */
 export interface SimulationOptions {

@@ -1,11 +1,11 @@
-import type { Severity } from '../model/severity.js';
-import type { Queryable } from '../store/db.js';
-import type { Episode } from './alert-machine.js';
-import type { AlertResolveReason } from '../model/alert.js';
-import type { AlertRule } from '../model/alert.js';
-import type { DegradationReference } from './degradation.js';
-import type { RestoredEpisode } from './alert-evaluator.js';
-import type { AlertState } from '../model/alert.js';
+import type { Severity } from '../../model/severity.js';
+import type { Queryable } from '../../store/db.js';
+import type { Episode } from '../alert-machine.js';
+import type { AlertResolveReason } from '../../model/alert.js';
+import type { AlertRule } from '../../model/alert.js';
+import type { DegradationReference } from '../degradation.js';
+import type { RestoredEpisode } from '../alert-evaluator.js';
+import type { AlertState } from '../../model/alert.js';
 
 /** Stored states of an alert row. */
 

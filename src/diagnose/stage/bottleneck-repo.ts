@@ -1,11 +1,11 @@
-import type { BottleneckKind } from '../model/bottleneck.js';
-import type { Severity } from '../model/severity.js';
-import type { Recommendation } from '../optimize/recommendations.js';
-import type { Queryable } from '../store/db.js';
-import type { BottleneckRecord, EpisodeState, RelatedSource } from './bottleneck-record.js';
-import type { BottleneckResolveReason } from '../model/bottleneck.js';
-import type { BottleneckStatus } from '../model/bottleneck.js';
-import type { SourceScope } from './diagnostic-metrics.js';
+import type { BottleneckKind } from '../../model/bottleneck.js';
+import type { Severity } from '../../model/severity.js';
+import type { Recommendation } from '../../optimize/recommendations.js';
+import type { Queryable } from '../../store/db.js';
+import type { BottleneckRecord, EpisodeState, RelatedSource } from '../bottleneck-record.js';
+import type { BottleneckResolveReason } from '../../model/bottleneck.js';
+import type { BottleneckStatus } from '../../model/bottleneck.js';
+import type { SourceScope } from '../diagnostic-metrics.js';
 
 /** A bottleneck as `perf-engine bottlenecks --json` and `GET /api/v1/bottlenecks` show it. */
 export interface BottleneckView {

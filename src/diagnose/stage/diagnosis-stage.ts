@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Component } from '../agent/base-agent.js';
-import { encodeJson } from '../bus/bus.js';
-import { SUBJECTS } from '../bus/subjects.js';
-import type { Config } from '../config/schema.js';
-import type { DetectionEvents } from '../detect/stream/detection-events.js';
-import type { MetricSnapshot } from '../model/snapshot.js';
-import { NotificationQueue, type Notification, type NotificationSink, type QueueStats } from '../alert/notification-queue.js';
-import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
-import type { Queryable } from '../store/db.js';
-import { updateMessage } from './bottleneck-message.js';
+import type { Component } from '../../lifecycle/component.js';
+import { encodeJson } from '../../wire/json.js';
+import { SUBJECTS } from '../../wire/subjects.js';
+import type { Config } from '../../config/schema.js';
+import type { DetectionEvents } from '../../detect/stream/detection-events.js';
+import type { MetricSnapshot } from '../../model/snapshot.js';
+import { NotificationQueue, type Notification, type NotificationSink, type QueueStats } from '../../alert/notification-queue.js';
+import type { AutoDecision, BottleneckEvent } from '../../profile/service/auto-profiler.js';
+import type { Queryable } from '../../store/db.js';
+import { updateMessage } from '../bottleneck-message.js';
 import { loadActiveBottlenecks, resolveStatelessBottlenecks } from './bottleneck-repo.js';
-import type { BottleneckRecord } from './bottleneck-record.js';
+import type { BottleneckRecord } from '../bottleneck-record.js';
 import { BottleneckWriter, RETRY_MS, type WriterStats } from './bottleneck-writer.js';
-import { Diagnoser, type BottleneckTransition, type DiagnoserSettings, type DiagnoserStats } from './diagnoser.js';
+import { Diagnoser, type BottleneckTransition, type DiagnoserSettings, type DiagnoserStats } from '../diagnoser.js';
 
 /** The diagnosis settings of a configuration, times in milliseconds. */
 export function diagnosisSettings(c: Config): DiagnoserSettings {

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HEALTH_STATES, type MetricSnapshot } from '../../model/snapshot.js';
+import { HEALTH_STATES, type MetricSnapshot } from '../model/snapshot.js';
 import { InboundTimestamp, Name } from './common.js';
-import { MAX_LABELS, MAX_METRICS_PER_SNAPSHOT } from '../../model/limits.js';
+import { MAX_LABELS, MAX_METRICS_PER_SNAPSHOT } from '../model/limits.js';
 
 
 /** `monitoring.realtime_metrics` (and `performance.metrics`): one snapshot of one source. */

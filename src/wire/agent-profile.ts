@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Name, OutboundTimestamp } from './common.js';
-import { PROFILE_KINDS } from '../../model/profile.js';
+import { PROFILE_KINDS } from '../model/profile.js';
 
 /** Error codes an SDK agent answers a profile request with. */
 export const AGENT_PROFILE_ERROR_CODES = ['invalid_request', 'busy', 'too_large', 'profile_failed', 'unavailable'] as const;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { PROFILE_KINDS, ProfileTarget } from '../../model/profile.js';
+import { PROFILE_KINDS, ProfileTarget } from '../model/profile.js';
 
 /** `orchestrator.profile_request`. */
 export const ProfileRequestMessage = Type.Object(

@@ -1,6 +1,6 @@
-import type { Severity } from '../model/severity.js';
-import type { Queryable } from '../store/db.js';
-import type { Silence } from './silences.js';
+import type { Severity } from '../../model/severity.js';
+import type { Queryable } from '../../store/db.js';
+import type { Silence } from '../silences.js';
 
 /** A silence as `perf-engine alerts silences --json` and `GET /api/v1/silences` show it. */
 export interface SilenceView {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { NAME_PATTERN } from '../../model/metric-names.js';
+import { NAME_PATTERN } from '../model/metric-names.js';
 
 /** A source, agent or metric name (PROTOCOL.md general rules). */
 export const Name = Type.String({ pattern: NAME_PATTERN, description: '1-128 characters of A-Z a-z 0-9 _ . : -' });

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ConfigSchema, LIVE_KEYS } from '../../config/schema.js';
+import { ConfigSchema, LIVE_KEYS } from '../config/schema.js';
 import { RealtimeMetricsMessage } from './realtime-metrics.js';
 import { ProfileRequestMessage } from './inbound.js';
 import {

@@ -1,32 +1,33 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { BaseAgent, type BusSource } from './agent/base-agent.js';
-import { encodeJson, type Bus } from './bus/bus.js';
-import { SUBJECTS } from './bus/subjects.js';
-import { snapshotToWire } from './bus/wire/realtime-metrics.js';
-import type { Collector } from './collect/collector.js';
-import { createHostCollector, createProcessCollector } from './collect/collector.js';
-import { MonitorLoop } from './collect/monitor-loop.js';
-import { maskValue, type ConfigStore } from './config/config-store.js';
-import { CONFIG_KEYS, type Config } from './config/schema.js';
-import { LiveConfigUpdates } from './config/live-updates.js';
-import { natsAuth } from './config/nats-settings.js';
-import { InvalidMessageReporter } from './ingest/invalid-messages.js';
-import { RealtimeIngest } from './ingest/realtime-ingest.js';
-import type { MetricSnapshot } from './model/snapshot.js';
-import { registerEngineApi } from './api/engine-api.js';
-import { acquireLock } from './store/data-dir-lock.js';
-import { migrate } from './store/migrate.js';
-import { MetricWriter } from './store/metric-writer.js';
-import type { AutoDecision, BottleneckEvent } from './profile/service/auto-profiler.js';
-import { Profiling } from './profile/service/profiling.js';
-import { describeDb, openDb } from './store/open-db.js';
-import { DetectionStage, detectionSettings } from './detect/stream/detection-stage.js';
-import type { DetectionEvents } from './detect/stream/detection-events.js';
-import { AlertingStage, alertingSettings } from './alert/alerting-stage.js';
-import { busSink } from './alert/notification-queue.js';
-import { RetentionJob } from './store/retention-job.js';
-import { DiagnosisStage, diagnosisSettings } from './diagnose/diagnosis-stage.js';
+import { BaseAgent, type BusSource } from '../agent/base-agent.js';
+import { type Bus } from '../bus/bus.js';
+import { encodeJson } from '../wire/json.js';
+import { SUBJECTS } from '../wire/subjects.js';
+import { snapshotToWire } from '../wire/realtime-metrics.js';
+import type { Collector } from '../collect/collector.js';
+import { createHostCollector, createProcessCollector } from '../collect/collector.js';
+import { MonitorLoop } from '../collect/monitor-loop.js';
+import { maskValue, type ConfigStore } from '../config/config-store.js';
+import { CONFIG_KEYS, type Config } from '../config/schema.js';
+import { LiveConfigUpdates } from './live-config-updates.js';
+import { natsAuth } from '../bus/nats-settings.js';
+import { InvalidMessageReporter } from '../bus/invalid-messages.js';
+import { RealtimeIngest } from '../ingest/realtime-ingest.js';
+import type { MetricSnapshot } from '../model/snapshot.js';
+import { registerEngineApi } from '../api/engine-api.js';
+import { acquireLock } from '../store/data-dir-lock.js';
+import { migrate } from '../store/migrate.js';
+import { MetricWriter } from '../store/metric-writer.js';
+import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
+import { Profiling } from '../profile/service/profiling.js';
+import { describeDb, openDb } from '../store/open-db.js';
+import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
+import type { DetectionEvents } from '../detect/stream/detection-events.js';
+import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
+import type { NotificationSink } from '../alert/notification-queue.js';
+import { RetentionJob } from '../store/retention-job.js';
+import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
 
 /** What the engine can be given instead of building it itself (tests, embedding). */
 export interface EngineOverrides {
@@ -278,4 +279,9 @@ export class PerformanceEngine {
     await this.agent.stop();
     this.#lock?.release();
   }
+}
+
+/** The notification queues' view of the bus. */
+function busSink(bus: Pick<Bus, 'publish' | 'status'>): NotificationSink {
+  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected };
 }

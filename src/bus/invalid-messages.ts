@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { encodeJson, type Bus } from '../bus/bus.js';
-import { SUBJECTS } from '../bus/subjects.js';
+import { type Bus } from './bus.js';
+import { encodeJson } from '../wire/json.js';
+import { SUBJECTS } from '../wire/subjects.js';
 
 /** Most payload bytes ever echoed in an announcement (PROTOCOL.md). */
 export const MAX_ECHO_BYTES = 256;

@@ -1,5 +1,5 @@
-import type { NatsAuth } from '../bus/nats-bus.js';
-import type { Config } from './schema.js';
+import type { NatsAuth } from './nats-bus.js';
+import type { Config } from '../config/schema.js';
 
 /** The NATS authentication and TLS settings of a configuration, as the bus takes them. */
 export function natsAuth(c: Config): NatsAuth {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Severity } from '../model/severity.js';
-import type { Queryable } from '../store/db.js';
+import type { Severity } from '../../model/severity.js';
+import type { Queryable } from '../../store/db.js';
 import { createSilence, expireSilence, listSilences, silenceView, type SilenceView } from './silence-repo.js';
 
 /** Source and metric globs of silences: name characters plus `*` and `?`. */

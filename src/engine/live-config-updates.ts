@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { decodeText, encodeJson, replyJson, type Bus, type BusMessage } from '../bus/bus.js';
-import { SUBJECTS } from '../bus/subjects.js';
-import type { InvalidMessageReporter } from '../ingest/invalid-messages.js';
-import type { ConfigStore } from './config-store.js';
-import { formatProblem } from './validate.js';
+import { replyJson, type Bus, type BusMessage } from '../bus/bus.js';
+import { decodeText, encodeJson } from '../wire/json.js';
+import { SUBJECTS } from '../wire/subjects.js';
+import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
+import type { ConfigStore } from '../config/config-store.js';
+import { formatProblem } from '../config/validate.js';
 
 /**
  * Applies live configuration updates from `config.performance_engine_agent.updated`. A bad update

@@ -1,14 +1,15 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { wireAjv } from '../bus/wire/wire-ajv.js';
-import { BusTimeoutError, NoRespondersError, encodeJson, type Bus } from '../bus/bus.js';
-import { agentProfileSubject } from '../bus/subjects.js';
+import { wireAjv } from '../wire/wire-ajv.js';
+import { BusTimeoutError, NoRespondersError, type Bus } from './bus.js';
+import { encodeJson } from '../wire/json.js';
+import { agentProfileSubject } from '../wire/subjects.js';
 import {
   AGENT_PROFILE_ERROR_CODES,
   AgentProfileReply,
   type AgentProfileRequest,
   type AgentProfileSuccess,
-} from '../bus/wire/agent-profile.js';
+} from '../wire/agent-profile.js';
 import type { ProfileKind } from '../model/profile.js';
 import { isValidName } from '../model/metric-names.js';
 

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../store/db.js';
-import type { LoadRequest, SavedState, SeriesLoad } from './series-load.js';
+import type { LoadRequest, SavedState, SeriesLoad } from '../stream/series-load.js';
 
 /** How far back history is read for a series without saved state (covers day-of-week seasonality). */
 const HISTORY_WINDOW_MS = 15 * 86_400_000;

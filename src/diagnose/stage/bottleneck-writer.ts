@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Notification } from '../alert/notification-queue.js';
-import { encodeJson } from '../bus/bus.js';
-import { SUBJECTS } from '../bus/subjects.js';
-import type { Queryable } from '../store/db.js';
-import type { BottleneckRecord } from './bottleneck-record.js';
-import { detectedMessage } from './bottleneck-message.js';
+import type { Notification } from '../../alert/notification-queue.js';
+import { encodeJson } from '../../wire/json.js';
+import { SUBJECTS } from '../../wire/subjects.js';
+import type { Queryable } from '../../store/db.js';
+import type { BottleneckRecord } from '../bottleneck-record.js';
+import { detectedMessage } from '../bottleneck-message.js';
 import { insertBottleneck, updateBottleneck } from './bottleneck-repo.js';
 
 /** A bottleneck whose latest write failed: written again later, oldest first. */

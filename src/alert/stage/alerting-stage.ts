@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Component } from '../agent/base-agent.js';
-import { encodeJson } from '../bus/bus.js';
-import { SUBJECTS } from '../bus/subjects.js';
-import type { Config, DegradationSettings, ThresholdRule } from '../config/schema.js';
-import type { DetectionEvents } from '../detect/stream/detection-events.js';
-import type { MetricSnapshot } from '../model/snapshot.js';
-import type { Queryable } from '../store/db.js';
-import { AlertEvaluator } from './alert-evaluator.js';
-import { describeAlert, firingMessage, resolvedMessage, updateMessage, type AlertTransition } from './alert-message.js';
+import type { Component } from '../../lifecycle/component.js';
+import { encodeJson } from '../../wire/json.js';
+import { SUBJECTS } from '../../wire/subjects.js';
+import type { Config, DegradationSettings, ThresholdRule } from '../../config/schema.js';
+import type { DetectionEvents } from '../../detect/stream/detection-events.js';
+import type { MetricSnapshot } from '../../model/snapshot.js';
+import type { Queryable } from '../../store/db.js';
+import { AlertEvaluator } from '../alert-evaluator.js';
+import { describeAlert, firingMessage, resolvedMessage, updateMessage, type AlertTransition } from '../alert-message.js';
 import { deleteAlert, loadOpenAlerts, openAcknowledgements, saveAlert, type AlertRecord } from './alert-repo.js';
-import { resolveDegradation, type DegradationConfig } from './degradation.js';
-import { NotificationQueue, type Notification, type NotificationSink, type QueueStats } from './notification-queue.js';
+import { resolveDegradation, type DegradationConfig } from '../degradation.js';
+import { NotificationQueue, type Notification, type NotificationSink, type QueueStats } from '../notification-queue.js';
 import { deleteSilencesBefore, listSilences } from './silence-repo.js';
-import { findSilence, type Silence } from './silences.js';
-import { RuleBook } from './threshold-rules.js';
+import { findSilence, type Silence } from '../silences.js';
+import { RuleBook } from '../threshold-rules.js';
 
 /** Settings read from the configuration (re-read on `reconfigure`). */
 export interface AlertingSettings {

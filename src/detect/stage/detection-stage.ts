@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Component } from '../../agent/base-agent.js';
+import type { Component } from '../../lifecycle/component.js';
 import type { Config } from '../../config/schema.js';
 import type { MetricSnapshot } from '../../model/snapshot.js';
 import type { Queryable } from '../../store/db.js';
 import { createSeriesDetector } from '../anomaly/index.js';
-import type { DetectionEvents } from './detection-events.js';
-import { DetectionManager, type ManagerStats } from './detection-manager.js';
+import type { DetectionEvents } from '../stream/detection-events.js';
+import { DetectionManager, type ManagerStats } from '../stream/detection-manager.js';
 import { deleteStatesBefore, loadSeries, saveStates } from './detector-state-repo.js';
 
 /** Settings read from the configuration (live ones are re-read on change). */
