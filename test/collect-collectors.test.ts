@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Collector, createHostCollector, createProcessCollector } from '../src/collect/collector.js';
+import type { Collector } from '../src/collect/collector.js';
+import { createHostCollector } from '../src/collect/host-collector.js';
+import { createProcessCollector } from '../src/collect/process-collector.js';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/proc/', import.meta.url));

@@ -13,7 +13,7 @@ import { CaptureError, type CaptureRequest } from '../profile/capture/capture-ty
 import { capturePid } from '../profile/capture/pid-capture.js';
 import { EXPORT_FORMATS, formatFromPath, isExportFormat, type ExportFormat } from '../profile/export/export-profile.js';
 import { CliError, usageError } from './cli-error.js';
-import type { CommandFactory } from './commands.js';
+import type { CommandFactory } from './command-factory.js';
 import profileCommand, { printProfile } from './profile-offline.js';
 import { startProgress } from './progress-bar.js';
 import { engineUrl, loadCliConfig, withConfigOption } from './shared.js';

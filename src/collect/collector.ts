@@ -39,5 +39,3 @@ export interface ProcessCollectorOptions {
   clock?: () => number;
 }
 
-export { createHostCollector } from './host-collector.js';
-export { createProcessCollector } from './process-collector.js';
