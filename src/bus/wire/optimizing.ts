@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Name, InboundTimestamp, OutboundTimestamp } from './common.js';
 
-/** Actions an optimization may carry (docs/subjects.md#optimization-actions): a closed set. */
+/** Actions an optimization may carry (docs/subjects.md#closed-sets): a closed set. */
 export const OPTIMIZATION_ACTIONS = [
   'create_index',
   'drop_index',
