@@ -8,9 +8,10 @@ import {
   BottleneckMessage,
   BottleneckUpdateMessage,
   InvalidMessageNotice,
-  OptimizationStatusMessage,
   ProfileReportMessage,
 } from './outbound.js';
+import { OptimizationAppliedMessage, OptimizationRolledBackMessage, OptimizationStatusMessage } from './optimizing.js';
+import { InsightsMessage } from './insights.js';
 import { Reply } from './common.js';
 import { AgentProfileReply, AgentProfileRequest } from './agent-profile.js';
 
@@ -25,11 +26,14 @@ export const WIRE_SCHEMAS: readonly { subject: string; direction: 'in' | 'out' |
   { subject: 'monitoring.realtime_metrics', direction: 'in', schema: RealtimeMetricsMessage },
   { subject: 'orchestrator.profile_request', direction: 'in', schema: ProfileRequestMessage },
   { subject: 'config.performance_engine_agent.updated', direction: 'in', schema: ConfigUpdateMessage },
+  { subject: 'optimizing.optimization_applied', direction: 'in', schema: OptimizationAppliedMessage },
+  { subject: 'optimizing.optimization_rolled_back', direction: 'in', schema: OptimizationRolledBackMessage },
   { subject: 'performance.metrics', direction: 'out', schema: { ...RealtimeMetricsMessage, $id: 'performance.metrics' } },
   { subject: 'performance.bottleneck_detected', direction: 'out', schema: BottleneckMessage },
   { subject: 'performance.bottleneck_updated', direction: 'out', schema: BottleneckUpdateMessage },
   { subject: 'performance.profile_report', direction: 'out', schema: ProfileReportMessage },
   { subject: 'performance.optimization_status', direction: 'out', schema: OptimizationStatusMessage },
+  { subject: 'performance.insights', direction: 'out', schema: InsightsMessage },
   { subject: 'performance.alert', direction: 'out', schema: AlertMessage },
   { subject: 'performance.alert_update', direction: 'out', schema: AlertUpdateMessage },
   { subject: 'performance.invalid_message', direction: 'out', schema: InvalidMessageNotice },

@@ -103,32 +103,6 @@ export const ProfileReportMessage = Type.Object(
   { $id: 'performance.profile_report', additionalProperties: true },
 );
 
-const Percentiles = Type.Object({ p50: Type.Number(), p95: Type.Number() }, { additionalProperties: true });
-
-/** `performance.optimization_status`. */
-export const OptimizationStatusMessage = Type.Object(
-  {
-    optimization_id: Type.String({ format: 'uuid' }),
-    bottleneck_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
-    action: Type.String(),
-    status: literalUnion(OPTIMIZATION_STATUSES),
-    at: OutboundTimestamp,
-    impact: Type.Optional(
-      Type.Object(
-        {
-          metric: Name,
-          before: Percentiles,
-          after: Percentiles,
-          change_pct: Type.Number(),
-          significant: Type.Boolean(),
-        },
-        { additionalProperties: true },
-      ),
-    ),
-  },
-  { $id: 'performance.optimization_status', additionalProperties: true },
-);
-
 /** Rules that raise alerts (docs/alerting.md). */
 const AlertExtras = {
   rule: Type.Optional(literalUnion(ALERT_RULES, 'rule that raised the alert')),
