@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ALERT_MESSAGE_STATES, ALERT_RESOLVE_REASONS, ALERT_RULES, ALERT_UPDATES } from '../model/alert.js';
 import { BOTTLENECK_KINDS, BOTTLENECK_RESOLVE_REASONS, BOTTLENECK_STATUSES, BOTTLENECK_UPDATES, RELATIONS } from '../model/bottleneck.js';
-import { OPTIMIZATION_STATUSES } from '../model/optimization.js';
 import { PROFILE_KINDS, ProfileTarget } from '../model/profile.js';
 import { SEVERITIES } from '../model/severity.js';
 import { Name, OutboundTimestamp } from './common.js';
