@@ -1,34 +1,20 @@
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { BaseAgent, type BusSource } from '../agent/base-agent.js';
-import { type Bus } from '../bus/bus.js';
-import { encodeJson } from '../wire/json.js';
-import { SUBJECTS } from '../wire/subjects.js';
-import { snapshotToWire } from '../wire/realtime-metrics.js';
-import type { Collector } from '../collect/collector.js';
-import { createHostCollector } from '../collect/host-collector.js';
-import { createProcessCollector } from '../collect/process-collector.js';
-import { MonitorLoop } from '../collect/monitor-loop.js';
-import { maskValue, type ConfigStore } from '../config/config-store.js';
-import { CONFIG_KEYS, type Config } from '../config/schema.js';
-import { LiveConfigUpdates } from './live-config-updates.js';
+import type { Bus } from '../bus/bus.js';
 import { natsAuth } from '../bus/nats-settings.js';
-import { InvalidMessageReporter } from '../bus/invalid-messages.js';
-import { RealtimeIngest } from '../ingest/realtime-ingest.js';
-import type { MetricSnapshot } from '../model/snapshot.js';
+import type { Collector } from '../collect/collector.js';
+import { maskValue, type ConfigStore } from '../config/config-store.js';
+import { CONFIG_KEYS } from '../config/schema.js';
 import { registerEngineApi } from '../api/engine-api.js';
+import type { DetectionEvents } from '../detect/stream/detection-events.js';
+import type { DiagnosisStage } from '../diagnose/stage/diagnosis-stage.js';
+import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { acquireLock } from '../store/data-dir-lock.js';
 import { migrate } from '../store/migrate.js';
-import { MetricWriter } from '../store/metric-writer.js';
-import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
-import { Profiling } from '../profile/service/profiling.js';
 import { describeDb, openDb } from '../store/open-db.js';
-import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
-import type { DetectionEvents } from '../detect/stream/detection-events.js';
-import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
-import type { NotificationSink } from '../alert/notification-queue.js';
-import { RetentionJob } from '../store/retention-job.js';
-import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
+import { buildStages, type EngineStages } from './stages.js';
+
+export { engineHostName } from './stages.js';
 
 /** What the engine can be given instead of building it itself (tests, embedding). */
 export interface EngineOverrides {
@@ -38,11 +24,6 @@ export interface EngineOverrides {
   readonly collectors?: readonly Collector[];
   /** Address tried when no NATS URL is configured (tests point it at a closed port). */
   readonly defaultNatsUrl?: string;
-}
-
-/** The host name used as the host snapshot's source. */
-export function engineHostName(config: Config): string {
-  return config.host_name ?? hostname();
 }
 
 /** Builds the effective configuration report: value (secrets masked) and origin of every key. */
@@ -61,18 +42,9 @@ export function describeConfig(store: ConfigStore): Record<string, { value: unkn
 export class PerformanceEngine {
   readonly agent: BaseAgent;
   readonly startedAt = new Date();
-  #writer: MetricWriter | null = null;
-  #ingest: RealtimeIngest | null = null;
-  #monitor: MonitorLoop | null = null;
-  #retention: RetentionJob | null = null;
-  #invalid: InvalidMessageReporter | null = null;
-  #liveConfig: LiveConfigUpdates | null = null;
-  #profiling: Profiling | null = null;
-  #detection: DetectionStage | null = null;
-  #alerting: AlertingStage | null = null;
-  #diagnosis: DiagnosisStage | null = null;
+  /** Every stage, built at once by `buildStages` when the connections are open; null before. */
+  #stages: EngineStages | null = null;
   #lock: ReturnType<typeof acquireLock> | null = null;
-  readonly #snapshotListeners: ((s: readonly MetricSnapshot[]) => void)[] = [];
 
   constructor(
     readonly config: ConfigStore,
@@ -97,27 +69,22 @@ export class PerformanceEngine {
       subjectPrefix: c.nats_subject_prefix,
     });
     registerEngineApi(this.agent.http!, {
-      db: () => (this.#writer ? this.agent.db : null),
+      db: () => (this.#stages ? this.agent.db : null),
       status: () => this.status(),
       config: () => describeConfig(this.config),
-      profiles: () => this.#profiling?.service ?? null,
-      alerting: () => this.#alerting,
+      profiles: () => this.#stages?.profiling.service ?? null,
+      alerting: () => this.#stages?.alerting ?? null,
     });
-  }
-
-  /** Adds a listener of every snapshot the engine accepts (its own and other agents'). */
-  onSnapshots(listener: (s: readonly MetricSnapshot[]) => void): void {
-    this.#snapshotListeners.push(listener);
   }
 
   /** The diagnosis stage (open bottlenecks, flush); null before start. */
   get diagnosis(): DiagnosisStage | null {
-    return this.#diagnosis;
+    return this.#stages?.diagnosis ?? null;
   }
 
   /** The streaming detection stage's anomalies and followed series (for diagnosis); null before start. */
   get detection(): DetectionEvents | null {
-    return this.#detection?.events ?? null;
+    return this.#stages?.detection.events ?? null;
   }
 
   /** Opens connections, migrates, wires the stages and starts them. */
@@ -134,7 +101,10 @@ export class PerformanceEngine {
       const { db, bus } = this.agent;
       const migrated = await migrate(db);
       if (migrated.applied.length > 0) this.log.info({ applied: migrated.applied }, 'migrations applied');
-      this.#wire(db, bus);
+      const stages = buildStages({ db, bus, config: this.config, log: this.log, logger: (name) => this.agent.logger(name), collectors: this.overrides.collectors });
+      for (const component of stages.components) this.agent.use(component);
+      this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
+      this.#stages = stages;
       await this.agent.startComponents();
       this.log.info(
         { http: this.agent.httpAddress(), bus: bus.status(), intervalSeconds: c.monitoring_interval_seconds },
@@ -146,110 +116,12 @@ export class PerformanceEngine {
     }
   }
 
-  #wire(db: BaseAgent['db'], bus: Bus): void {
-    const c = this.config.current;
-    const writer = new MetricWriter(db, this.agent.logger('store'), {
-      flushIntervalMs: c.store_flush_interval_ms,
-      batchMaxSamples: c.store_batch_max_samples,
-      maxPendingSamples: c.store_max_pending_samples,
-    });
-    const invalid = new InvalidMessageReporter(bus, this.agent.logger('invalid'));
-    const ingest = new RealtimeIngest(bus, writer, invalid, this.agent.logger('ingest'), this.#limits(c));
-    ingest.onSnapshots((s) => this.#fanOut(s));
-    const monitor = new MonitorLoop(this.#collectors(c), (s) => this.#onTick(s), c.monitoring_interval_seconds, this.agent.logger('monitor'));
-    const retention = new RetentionJob(
-      db,
-      [writer.partitions],
-      () => ({ retentionDays: this.config.current.data_retention_days, intervalSeconds: this.config.current.retention_check_interval_seconds }),
-      this.agent.logger('retention'),
-    );
-    const live = new LiveConfigUpdates(bus, this.config, invalid, this.agent.logger('config'));
-    const profiling = new Profiling({ bus, db, config: this.config, invalid, logger: (name) => this.agent.logger(name) });
-    this.#writer = writer;
-    this.#ingest = ingest;
-    this.#monitor = monitor;
-    this.#retention = retention;
-    this.#invalid = invalid;
-    this.#liveConfig = live;
-    this.#profiling = profiling;
-    const detection = new DetectionStage(db, this.agent.logger('detect'), () => detectionSettings(this.config.current));
-    const alerting = new AlertingStage(db, busSink(bus), detection.events, this.agent.logger('alert'), () => alertingSettings(this.config.current));
-    this.#detection = detection;
-    this.#alerting = alerting;
-    this.onSnapshots((s) => detection.ingest(s));
-    this.onSnapshots((s) => alerting.ingest(s));
-    const diagnosis = new DiagnosisStage(db, busSink(bus), detection.events, this.agent.logger('diagnose'), () => diagnosisSettings(this.config.current), (e) => this.onBottleneck(e));
-    this.#diagnosis = diagnosis;
-    this.onSnapshots((s) => diagnosis.ingest(s));
-
-    this.agent.use({ name: 'writer', stop: () => writer.stop() });
-    this.agent.use(retention);
-    this.agent.use(detection);
-    this.agent.use(alerting);
-    this.agent.use(diagnosis);
-    this.agent.use({ name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() });
-    this.agent.use(monitor);
-    this.agent.use(profiling);
-    this.agent.use(live);
-    this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
-    this.config.onChange((cfg, changed) => this.#applyConfig(cfg, changed));
-  }
-
-  #limits(c: Config) {
-    return {
-      maxFutureSkewMs: c.ingest_max_future_skew_seconds * 1000,
-      maxBatchSnapshots: c.ingest_max_batch_snapshots,
-      maxBytes: 64 * 1024 * 1024,
-    };
-  }
-
-  #collectors(c: Config): Collector[] {
-    if (this.overrides.collectors) return [...this.overrides.collectors];
-    const hostName = engineHostName(c);
-    return [
-      createHostCollector({ hostName }),
-      createProcessCollector({ hostName, patterns: c.watch_processes, selfPid: process.pid }),
-    ];
-  }
-
-  #applyConfig(c: Config, changed: readonly string[]): void {
-    if (changed.includes('monitoring_interval_seconds')) this.#monitor?.setInterval(c.monitoring_interval_seconds);
-    if (changed.includes('watch_processes')) this.#monitor?.setCollectors(this.#collectors(c));
-    if (changed.includes('retention_check_interval_seconds')) this.#retention?.reschedule();
-    if (changed.includes('ingest_max_future_skew_seconds') || changed.includes('ingest_max_batch_snapshots')) {
-      this.#ingest?.setLimits(this.#limits(c));
-    }
-    if (changed.includes('log_level')) this.log.level = c.log_level;
-    this.#profiling?.applyConfig(changed);
-    this.#detection?.applyConfig(changed);
-    this.#alerting?.applyConfig(changed);
-    this.#diagnosis?.applyConfig(changed);
-  }
-
-  /** A tick of the engine's own collection: published, stored, and passed on like ingested data. */
-  #onTick(snapshots: readonly MetricSnapshot[]): void {
-    const bus = this.agent.bus;
-    for (const s of snapshots) bus.publish(SUBJECTS.metrics, encodeJson(snapshotToWire(s)));
-    if (!this.#writer?.append(snapshots)) this.log.warn({ snapshots: snapshots.length }, 'writer full: tick not stored');
-    this.#fanOut(snapshots);
-  }
-
-  #fanOut(snapshots: readonly MetricSnapshot[]): void {
-    for (const l of this.#snapshotListeners) {
-      try {
-        l(snapshots);
-      } catch (err) {
-        this.log.error({ err }, 'snapshot listener failed');
-      }
-    }
-  }
-
   /**
    * Tells the engine a bottleneck was detected (the diagnosis stage calls this): with
    * `enable_auto_profiling`, the affected source is profiled, within the auto-profiling budget.
    */
   onBottleneck(e: BottleneckEvent): AutoDecision {
-    return this.#profiling?.onBottleneck(e) ?? { started: false, reason: 'starting' };
+    return this.#stages?.profiling.onBottleneck(e) ?? { started: false, reason: 'starting' };
   }
 
   /** Everything `perf-engine status` shows. */
@@ -262,16 +134,7 @@ export class PerformanceEngine {
       ready: readiness.ready,
       bus: readiness.bus,
       database: readiness.database,
-      monitor: this.#monitor?.status() ?? null,
-      ingest: this.#ingest?.stats() ?? null,
-      writer: this.#writer?.stats() ?? null,
-      invalid_messages: this.#invalid ? { total: this.#invalid.total, by_reason: this.#invalid.counts() } : null,
-      config_updates: this.#liveConfig?.stats() ?? null,
-      retention: this.#retention?.status() ?? null,
-      profiling: this.#profiling?.status() ?? null,
-      detection: this.#detection?.status() ?? null,
-      alerting: this.#alerting?.status() ?? null,
-      diagnosis: this.#diagnosis?.status() ?? null,
+      ...stageStatus(this.#stages),
     };
   }
 
@@ -282,7 +145,18 @@ export class PerformanceEngine {
   }
 }
 
-/** The notification queues' view of the bus. */
-function busSink(bus: Pick<Bus, 'publish' | 'status'>): NotificationSink {
-  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected };
+/** The status of every stage, null for each before the stages are built. */
+function stageStatus(s: EngineStages | null): Record<string, unknown> {
+  return {
+    monitor: s?.monitor.status() ?? null,
+    ingest: s?.ingest.stats() ?? null,
+    writer: s?.writer.stats() ?? null,
+    invalid_messages: s ? { total: s.invalid.total, by_reason: s.invalid.counts() } : null,
+    config_updates: s?.liveConfig.stats() ?? null,
+    retention: s?.retention.status() ?? null,
+    profiling: s?.profiling.status() ?? null,
+    detection: s?.detection.status() ?? null,
+    alerting: s?.alerting.status() ?? null,
+    diagnosis: s?.diagnosis.status() ?? null,
+  };
 }
