@@ -206,13 +206,21 @@ export class PerformanceEngine {
     const hostName = engineHostName(c);
     return [
       createHostCollector({ hostName }),
-      createProcessCollector({ hostName, patterns: c.watch_processes, selfPid: process.pid }),
+      createProcessCollector({
+        hostName,
+        patterns: c.watch_processes,
+        selfPid: process.pid,
+        minAgeSeconds: c.watch_min_age_seconds,
+        maxProcesses: c.watch_max_processes,
+        log: this.agent.logger('process-collector'),
+      }),
     ];
   }
 
   #applyConfig(c: Config, changed: readonly string[]): void {
     if (changed.includes('monitoring_interval_seconds')) this.#monitor?.setInterval(c.monitoring_interval_seconds);
-    if (changed.includes('watch_processes')) this.#monitor?.setCollectors(this.#collectors(c));
+    const watchKeys = ['watch_processes', 'watch_min_age_seconds', 'watch_max_processes'];
+    if (watchKeys.some((k) => changed.includes(k))) this.#monitor?.setCollectors(this.#collectors(c));
     if (changed.includes('retention_check_interval_seconds')) this.#retention?.reschedule();
     if (changed.includes('ingest_max_future_skew_seconds') || changed.includes('ingest_max_batch_snapshots')) {
       this.#ingest?.setLimits(this.#limits(c));
