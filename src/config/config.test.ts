@@ -87,6 +87,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('bounds the watched processes by age and count, and refuses a negative age or a zero cap', () => {
+    const { config } = loadConfig({ env: { PERF_ENGINE_WATCH_MIN_AGE_SECONDS: '120' } });
+    expect(config.watch_min_age_seconds).toBe(120);
+    expect(config.watch_max_processes).toBe(DEFAULTS.watch_max_processes);
+    expect(loadError({ env: { PERF_ENGINE_WATCH_MIN_AGE_SECONDS: '-1' } }).message).toContain('an integer from 0 to 86400');
+    expect(loadError({ env: { PERF_ENGINE_WATCH_MAX_PROCESSES: '0' } }).message).toContain(
+      'watch_max_processes = 0 (from env:PERF_ENGINE_WATCH_MAX_PROCESSES) is not allowed: an integer from 1 to 10000',
+    );
+    const store = new ConfigStore(loadConfig({ env: {} }));
+    expect(store.applyUpdate({ watch_min_age_seconds: 5, watch_max_processes: 20 })).toEqual({
+      ok: true,
+      changed: ['watch_min_age_seconds', 'watch_max_processes'],
+    });
+  });
+
   it('maps every key to PERF_ENGINE_<KEY> except the two aliases', () => {
     expect(envName('http_port')).toBe('PERF_ENGINE_HTTP_PORT');
     expect(envName('database_url')).toBe('DATABASE_URL');

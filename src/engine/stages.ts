@@ -81,7 +81,7 @@ export function buildStages(deps: StageDeps): EngineStages {
   const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile);
   const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)]);
   ingest.onSnapshots(fanOut);
-  const collectors = () => deps.collectors ? [...deps.collectors] : defaultCollectors(settings());
+  const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   const onTick = (snapshots: readonly MetricSnapshot[]) => {
     for (const s of snapshots) bus.publish(SUBJECTS.metrics, encodeJson(snapshotToWire(s)));
     if (!writer.append(snapshots)) deps.log.warn({ snapshots: snapshots.length }, 'writer full: tick not stored');
@@ -119,10 +119,23 @@ function ingestLimits(c: Config) {
   };
 }
 
-function defaultCollectors(c: Config): Collector[] {
+function defaultCollectors(c: Config, log: Logger): Collector[] {
   const hostName = engineHostName(c);
-  return [createHostCollector({ hostName }), createProcessCollector({ hostName, patterns: c.watch_processes, selfPid: process.pid })];
+  return [
+    createHostCollector({ hostName }),
+    createProcessCollector({
+      hostName,
+      patterns: c.watch_processes,
+      selfPid: process.pid,
+      minAgeSeconds: c.watch_min_age_seconds,
+      maxProcesses: c.watch_max_processes,
+      log,
+    }),
+  ];
 }
+
+/** Keys whose change rebuilds the process collector. */
+const WATCH_KEYS = ['watch_processes', 'watch_min_age_seconds', 'watch_max_processes'];
 
 /** Hands a live configuration change to every stage it concerns. */
 function applyConfig(
@@ -133,7 +146,7 @@ function applyConfig(
   collectors: () => Collector[],
 ): void {
   if (changed.includes('monitoring_interval_seconds')) s.monitor.setInterval(c.monitoring_interval_seconds);
-  if (changed.includes('watch_processes')) s.monitor.setCollectors(collectors());
+  if (WATCH_KEYS.some((k) => changed.includes(k))) s.monitor.setCollectors(collectors());
   if (changed.includes('retention_check_interval_seconds')) s.retention.reschedule();
   if (changed.includes('ingest_max_future_skew_seconds') || changed.includes('ingest_max_batch_snapshots')) {
     s.ingest.setLimits(ingestLimits(c));
