@@ -2,7 +2,7 @@ import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
 import { recommendationsFor, type Recommendation } from '../optimize/recommendations.js';
 import type { SourceScope } from './diagnostic-metrics.js';
 import type { ActiveEpisode } from './episode-machine.js';
-import type { Finding } from './finding.js';
+import type { Finding, MetricEvidence } from './finding.js';
 import type { FrameDiagnosis } from './rank-findings.js';
 import type { MetricRef } from './source-window.js';
 import type { LabelChange } from './source-view.js';
@@ -36,6 +36,8 @@ export interface EpisodeState {
   readonly refs: Readonly<Record<string, MetricRef>>;
   readonly latest: Finding;
   readonly peak: Finding;
+  /** Event time of the peak (absent in rows written before it was kept: the latest hit stands in). */
+  readonly peakAt?: number;
   readonly lastHit: number;
   readonly labelsAtStart: Readonly<Record<string, string>> | null;
 }
@@ -64,6 +66,15 @@ export interface BottleneckRecord {
   readonly state: EpisodeState;
 }
 
+/** How a bottleneck ended. */
+export interface Resolution {
+  /** Its first frame without the signature (cleared), or its latest frame (stale, disabled). */
+  readonly at: number;
+  readonly reason: ResolveReason;
+  /** The main metric at the frame that resolved it (cleared), or null when no frame did. */
+  readonly after: MetricEvidence | null;
+}
+
 /** What a record is built from. */
 export interface RecordInput {
   readonly episode: ActiveEpisode;
@@ -77,20 +88,29 @@ export interface RecordInput {
   readonly related: readonly RelatedSource[];
   readonly labelChanges: Readonly<Record<string, LabelChange>>;
   readonly state: EpisodeState;
-  readonly resolved: { readonly at: number; readonly reason: ResolveReason } | null;
+  readonly resolved: Resolution | null;
   /** Evidence added by the stage (an automatic profile), kept from version to version. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Builds the record (summary, evidence, recommendations) of one version of a bottleneck. */
+/** The resolution as evidence: when, why, and the main metric at the frame that resolved it. */
+function resolutionEvidence(r: Resolution, metric: string): Record<string, unknown> {
+  return { at: iso(r.at), reason: r.reason, ...(r.after ? { metric, ...r.after } : {}) };
+}
+
+/**
+ * Builds the record (summary, evidence, recommendations) of one version of a bottleneck. The
+ * summary, the main metric, the headline evidence and the recommendations describe the episode's
+ * worst frame (its peak), not its latest one: a bottleneck that is clearing, or has resolved, is
+ * still reported by what it was at its worst, and how it ended is a separate `resolution`.
+ */
 export function buildRecord(i: RecordInput): BottleneckRecord {
   const e = i.episode;
-  const f = e.latest;
+  const f = e.peak;
   const end = i.resolved?.at ?? i.at;
   const durationS = Math.max(0, (Math.max(end, e.detectedAt) - e.startedAt) / 1000);
-  const relatedNames = i.related.map((r) => r.source);
   const relation = i.related.some((r) => r.relation === 'affected') ? 'affects' : 'also seen on';
   const main = f.metrics[f.metric];
   const evidence: Record<string, unknown> = {
@@ -102,7 +122,7 @@ export function buildRecord(i: RecordInput): BottleneckRecord {
     host: i.host,
     metrics: f.metrics,
     ...f.facts,
-    peak: { metric: e.peak.metric, value: e.peak.metrics[e.peak.metric]?.value ?? null },
+    peak: { metric: f.metric, value: main?.value ?? null, baseline: main?.baseline ?? null, ratio: main?.ratio ?? null, at: iso(e.peakAt) },
   };
   if (i.frame) {
     const symptoms = i.frame.symptoms.map((s) => s.kind);
@@ -112,6 +132,7 @@ export function buildRecord(i: RecordInput): BottleneckRecord {
   }
   if (Object.keys(i.labelChanges).length > 0) evidence.labels_changed = i.labelChanges;
   if (i.related.length > 0) evidence.related_sources = i.related;
+  if (i.resolved) evidence.resolution = resolutionEvidence(i.resolved, f.metric);
   Object.assign(evidence, i.extra);
   return {
     id: e.id,
@@ -125,7 +146,7 @@ export function buildRecord(i: RecordInput): BottleneckRecord {
     updatedAt: Math.max(i.at, end),
     resolvedAt: i.resolved?.at ?? null,
     resolveReason: i.resolved?.reason ?? null,
-    summary: summarize(i.source, f, durationS, relatedNames, relation),
+    summary: summarize(i.source, f, durationS, { peakAt: e.peakAt, related: i.related.map((r) => r.source), relation, resolution: i.resolved }),
     evidence,
     recommendations: recommendationsFor(e.kind, {
       source: i.source,

@@ -2,15 +2,15 @@ import type { Severity } from '../bus/wire/outbound.js';
 import type { SeriesDetail } from '../detect/anomaly/index.js';
 import type { Anomaly } from '../detect/stream/detection-events.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { buildRecord, relatedOf, type BottleneckRecord, type EpisodeState, type RelatedSource, type ResolveReason } from './bottleneck-record.js';
+import { buildRecord, relatedOf, type BottleneckRecord, type EpisodeState, type RelatedSource, type Resolution, type ResolveReason } from './bottleneck-record.js';
 import { isDiagnosticMetric } from './diagnostic-metrics.js';
 import { openEpisode, stepFrame, type ActiveEpisode, type EpisodeParams, type Pending } from './episode-machine.js';
-import { magnitude } from './finding.js';
+import { evidenceOf, magnitude, type MetricEvidence } from './finding.js';
 import { affectedOnHost, groupDecision, strengthOf, type GroupMember } from './grouping.js';
 import { diagnoseFrame, type FrameDiagnosis } from './rank-findings.js';
 import { CONTINUES } from './signatures/continuation.js';
 import { atCapacity, LEAK_SENTINEL_EVERY, steadyGrowth } from './source-gate.js';
-import { newSourceInfo, SourceTracker } from './source-tracker.js';
+import { newSourceInfo, reportingWindow, SourceTracker } from './source-tracker.js';
 import { SourceWatch, type SourceInfo } from './source-watch.js';
 
 /** Settings of diagnosis, times in milliseconds. */
@@ -122,7 +122,7 @@ export class Diagnoser {
     const full = diagnoseFrame(view);
     const d = this.#withoutAttached(w, full, ts, p);
     const out = stepFrame(w.episodes, ts, info.intervalMs, d, p, (kind) => CONTINUES[kind](view));
-    if (out.resolved) this.#resolve(w, out.resolved.episode, out.resolved.at, 'cleared', info, ts);
+    if (out.resolved) this.#resolve(w, out.resolved.episode, out.resolved.at, 'cleared', info, ts, evidenceOf(view, out.resolved.episode.peak.metric));
     const a = w.episodes.active;
     if (a !== null && w.record !== null) {
       if (out.escalated) this.#update(w, a, info, full, ts, 'escalated', 'warning');
@@ -149,23 +149,30 @@ export class Diagnoser {
     return { causes: d.causes.filter((c) => !w.attached.has(c.kind)), symptoms: d.symptoms };
   }
 
-  #members(except: string): GroupMember[] {
+  /**
+   * The other watched sources' signatures at event time `ts`, as grouping sees them. Sources no
+   * longer reporting are left out: a stopped source keeps what it had pending or open until the
+   * stale sweep, and is neither a root cause nor affected by one.
+   */
+  #members(except: string, ts: number, p: DiagnoserSettings): GroupMember[] {
     const out: GroupMember[] = [];
     for (const w of this.#watches.values()) {
-      if (w.source === except) continue;
       const info = this.#info.get(w.source);
-      const base = { source: w.source, scope: info?.scope ?? w.record?.scope ?? 'agent', host: info?.host ?? w.record?.host ?? null };
+      if (w.source === except || info === undefined) continue;
+      const within = reportingWindow(info, p.holdMs);
+      if (ts - info.lastTs > within) continue;
+      const base = { source: w.source, scope: info.scope, host: info.host };
       const a = w.episodes.active;
-      if (a) out.push({ ...base, kind: a.kind, strength: strengthOf(a.latest), since: a.startedAt, active: true });
-      for (const pe of w.episodes.pending.values()) out.push({ ...base, kind: pe.kind, strength: strengthOf(pe.latest), since: pe.since, active: false });
+      if (a) out.push({ ...base, kind: a.kind, strength: strengthOf(a.latest), since: a.startedAt, active: true, degraded: a.firstMissAt === null && ts - a.lastHit <= within });
+      for (const pe of w.episodes.pending.values()) out.push({ ...base, kind: pe.kind, strength: strengthOf(pe.latest), since: pe.since, active: false, degraded: ts - pe.lastHit <= within });
     }
     return out;
   }
 
   /** Opens, defers or attaches a mature signature; true when the source's bottleneck opened. */
   #tryOpen(w: SourceWatch, pending: Pending, info: SourceInfo, d: FrameDiagnosis, ts: number, p: DiagnoserSettings): boolean {
-    const self: GroupMember = { source: w.source, scope: info.scope, host: info.host, kind: pending.kind, strength: strengthOf(pending.latest), since: pending.since, active: false };
-    const others = this.#members(w.source);
+    const self: GroupMember = { source: w.source, scope: info.scope, host: info.host, kind: pending.kind, strength: strengthOf(pending.latest), since: pending.since, active: false, degraded: true };
+    const others = this.#members(w.source, ts, p);
     const deferred = w.deferredSince.get(pending.kind) ?? ts;
     const decision = groupDecision(self, others, ts - deferred, Math.max(p.holdMs, 3 * (info.intervalMs || 0)));
     if (decision.action === 'defer') {
@@ -231,18 +238,18 @@ export class Diagnoser {
     this.deps.emit({ type: 'updated', update, previousSeverity, record: w.record });
   }
 
-  /** Resolves `a` as of `at` (its first frame without the kind), decided at event time `now`. */
-  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null, now = at): void {
+  /** Resolves `a` as of `at` (its first frame without the kind), decided at event time `now` (by a frame whose main metric was `after`). */
+  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: ResolveReason, info: SourceInfo | null, now = at, after: MetricEvidence | null = null): void {
     const i = info ?? newSourceInfo(w.record?.host ?? null, w.record?.scope ?? 'agent', at);
-    const record = this.#build(w, a, i, null, now, { at, reason });
+    const record = this.#build(w, a, i, null, now, { at, reason, after });
     w.record = null;
     w.related.clear();
     this.#resolved++;
     this.deps.emit({ type: 'resolved', record });
   }
 
-  #build(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, resolved: { at: number; reason: ResolveReason } | null): BottleneckRecord {
-    const state: EpisodeState = { refs: Object.fromEntries(w.window.refs()), latest: a.latest, peak: a.peak, lastHit: a.lastHit, labelsAtStart: w.labelsAtStart };
+  #build(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, resolved: Resolution | null): BottleneckRecord {
+    const state: EpisodeState = { refs: Object.fromEntries(w.window.refs()), latest: a.latest, peak: a.peak, peakAt: a.peakAt, lastHit: a.lastHit, labelsAtStart: w.labelsAtStart };
     return buildRecord({
       episode: a,
       source: w.source,
