@@ -16,6 +16,15 @@ import type { SimAgentConfig } from './sim-protocol.js';
 import { buildTruth, type Truth } from './truth.js';
 import { natsAuth } from '../config/nats-settings.js';
 
+/**
+ * Seconds between the simulated agents' snapshots unless asked otherwise. Diagnosis opens a
+ * bottleneck after max(hold, hold samples x interval) of snapshots showing it (30 s and 4 by
+ * default), and a signature needs 10 snapshots of normal references first (a leak 40): at 2 s a
+ * scenario is found 30-32 s after its onset and may start 20 s into the run, where the engine's
+ * 15 s would take 60-75 s and 150 s, longer than the scenarios themselves (docs/simulator.md).
+ */
+export const DEFAULT_METRICS_INTERVAL_S = 2;
+
 /** What `perf-engine simulate` was asked for. */
 export interface SimulationOptions {
   readonly agents: number;
