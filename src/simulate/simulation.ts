@@ -10,7 +10,7 @@ import { AgentProcess } from './agent-process.js';
 import { EpisodeScheduler } from './episode-scheduler.js';
 import { LoadGenerator, type LoadStats } from './load-generator.js';
 import { SCENARIOS } from './scenario-catalog.js';
-import { planEpisodes, type ScenarioSpec } from './scenario-spec.js';
+import { planEpisodes, type PlannedEpisode, type ScenarioSpec } from './scenario-spec.js';
 import { createSimDatabase, type SimDatabase } from './sim-database.js';
 import type { SimAgentConfig } from './sim-protocol.js';
 import { buildTruth, type Truth } from './truth.js';
@@ -94,99 +94,140 @@ async function connectBus(c: Config, stop: AbortSignal): Promise<{ bus: Bus; url
   }
 }
 
+/** What a run holds while it lasts: everything the tear-down releases. */
+interface Run {
+  readonly bus: Bus;
+  readonly natsUrl: string;
+  readonly agentIds: readonly string[];
+  /** Filled as the agents are spawned (the scheduler and the tear-down read the same array). */
+  readonly agents: AgentProcess[];
+  readonly load: LoadGenerator;
+  readonly scheduler: EpisodeScheduler;
+  db: SimDatabase | null;
+  workDir: string | null;
+  progress: NodeJS.Timeout | null;
+}
+
 /**
  * Runs a simulated platform: N agent processes on the SDK serving orders over NATS at the given
  * rate, scenarios switched on and off on schedule, and everything it created removed at the end
  * (agents stopped, schema dropped, files deleted), on time-out, Ctrl-C or failure alike.
  */
 export async function runSimulation(opts: SimulationOptions, ctl: SimulationControl): Promise<SimulationResult> {
-  const c = ctl.config;
   const agentIds = Array.from({ length: opts.agents }, (_, i) => `${opts.agentPrefix}-${i}`);
-  let plans = planEpisodes(opts.scenarios, agentIds, opts.durationS);
-  const skipped: string[] = [];
-  if (!c.database_url) {
-    for (const p of plans.filter((e) => SCENARIOS[e.scenario].needsDb)) {
-      skipped.push(`${p.scenario} on ${agentIds[p.agentIndex]}: needs PostgreSQL, and DATABASE_URL is not set (embedded mode: the engine's PGlite store is private to its process)`);
-    }
-    plans = plans.filter((e) => !SCENARIOS[e.scenario].needsDb);
-    ctl.log('no PostgreSQL (DATABASE_URL is not set): agents run without database queries');
-    for (const s of skipped) ctl.log(`skipped ${s}`);
-  }
-  const { bus, url: natsUrl } = await connectBus(c, ctl.stop);
-  let db: SimDatabase | null = null;
-  let workDir: string | null = null;
+  const { plans, skipped } = planRun(opts, ctl, agentIds);
+  const { bus, url: natsUrl } = await connectBus(ctl.config, ctl.stop);
   const agents: AgentProcess[] = [];
-  const load = new LoadGenerator(bus, agentIds, opts.rate);
-  const scheduler = new EpisodeScheduler(plans, agents, ctl.log);
-  let progress: NodeJS.Timeout | null = null;
+  const run: Run = { bus, natsUrl, agentIds, agents, load: new LoadGenerator(bus, agentIds, opts.rate), scheduler: new EpisodeScheduler(plans, agents, ctl.log), db: null, workDir: null, progress: null };
   let interrupted = false;
   let runEnd = Date.now();
   try {
-    if (c.database_url) {
-      const t0 = performance.now();
-      db = await createSimDatabase(c.database_url, opts.orders).catch((err: unknown) => {
-        throw new SimulationError(`cannot prepare the simulation's tables on PostgreSQL: ${(err as Error).message}`);
-      });
-      ctl.log(`created schema ${db.schema} with ${opts.orders.toLocaleString('en-US')} orders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    workDir = mkdtempSync(join(tmpdir(), 'perf-sim-'));
-    ctl.log(`work folder ${workDir}`);
-    if (plans.some((p) => p.scenario === 'disk_io') && statfsSync(workDir).type === TMPFS_MAGIC) {
-      ctl.log(`warning: ${workDir} is on tmpfs, so disk_io writes reach memory, not a disk (set TMPDIR to a folder on disk)`);
-    }
-    for (const [index, agentId] of agentIds.entries()) {
-      const dir = join(workDir, agentId);
-      mkdirSync(dir);
-      const config: SimAgentConfig = {
-        agentId,
-        index,
-        bus: {
-          url: natsUrl,
-          name: agentId,
-          ...natsAuth(c),
-        },
-        subjectPrefix: c.nats_subject_prefix,
-        database: db ? { url: db.url, schema: db.schema, orders: db.orders } : null,
-        workDir: dir,
-        metricsIntervalMs: opts.metricsIntervalMs,
-        ratePerAgent: opts.rate / opts.agents,
-        logLevel: c.log_level,
-      };
-      agents.push(new AgentProcess(config, (id, line) => ctl.log(`[${id}] ${line}`), opts.agentLogs));
-    }
-    ctl.force.addEventListener('abort', () => agents.forEach((a) => a.kill()), { once: true });
-    const stopped = new Promise<string>((resolve) => {
-      if (ctl.stop.aborted) resolve('interrupted');
-      else ctl.stop.addEventListener('abort', () => resolve('interrupted'), { once: true });
-    });
-    const ready = Promise.all(agents.map((a) => a.ready(READY_TIMEOUT_MS))).then(() => 'ready');
-    if ((await Promise.race([ready, stopped])) === 'ready') {
-      ctl.log(`agents ready: ${agents.map((a) => `${a.config.agentId} (pid ${a.pid})`).join(', ')}`);
-      const start = Date.now();
-      load.start();
-      scheduler.start(opts.durationS);
-      progress = setInterval(() => {
-        const s = load.stats();
-        ctl.log(`t=${Math.round((Date.now() - start) / 1000)}s sent=${s.sent} ok=${s.ok} unanswered=${s.unanswered} p95=${s.p95Ms}ms`);
-      }, PROGRESS_EVERY_MS);
-    }
-    const died = Promise.race(agents.map((a) => a.exited.then((code) => `${a.config.agentId} exited with code ${code}`)));
-    const outcome = await Promise.race([new Promise<string>((resolve) => setTimeout(() => resolve('done'), opts.durationS * 1000).unref()), stopped, died]);
-    if (outcome === 'interrupted') {
-      interrupted = true;
-      ctl.log('stopping (Ctrl-C)');
-    } else if (outcome !== 'done') throw new SimulationError(`agent ${outcome} during the run`);
+    await prepare(run, opts, ctl, plans);
+    spawnAgents(run, opts, ctl);
+    interrupted = await drive(run, opts, ctl);
   } finally {
-    if (progress) clearInterval(progress);
-    await load.stop();
-    runEnd = Date.now();
-    await scheduler.finish();
-    await Promise.all(agents.map((a) => a.stop(AGENT_STOP_GRACE_MS)));
-    await bus.close().catch(() => undefined);
-    if (db) await db.drop().catch((err: unknown) => ctl.log(`could not drop schema ${db?.schema}: ${(err as Error).message}`));
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    runEnd = await tearDown(run, ctl);
   }
-  const truth = buildTruth(scheduler.observed(runEnd));
+  const truth = buildTruth(run.scheduler.observed(runEnd));
   if (opts.truthFile) writeFileSync(opts.truthFile, `${JSON.stringify(truth, null, 2)}\n`);
-  return { agentIds, pids: agents.map((a) => a.pid ?? 0), truth, load: load.stats(), skipped, interrupted };
+  return { agentIds, pids: agents.map((a) => a.pid ?? 0), truth, load: run.load.stats(), skipped, interrupted };
+}
+
+/** The episodes to run; without PostgreSQL, those of scenarios that need it are left out, with the reason. */
+function planRun(opts: SimulationOptions, ctl: SimulationControl, agentIds: readonly string[]): { plans: PlannedEpisode[]; skipped: string[] } {
+  const plans = planEpisodes(opts.scenarios, agentIds, opts.durationS);
+  if (ctl.config.database_url) return { plans, skipped: [] };
+  const skipped = plans
+    .filter((e) => SCENARIOS[e.scenario].needsDb)
+    .map((p) => `${p.scenario} on ${agentIds[p.agentIndex]}: needs PostgreSQL, and DATABASE_URL is not set (embedded mode: the engine's PGlite store is private to its process)`);
+  ctl.log('no PostgreSQL (DATABASE_URL is not set): agents run without database queries');
+  for (const s of skipped) ctl.log(`skipped ${s}`);
+  return { plans: plans.filter((e) => !SCENARIOS[e.scenario].needsDb), skipped };
+}
+
+/** Creates the database schema (with PostgreSQL) and the work folder, recording each in `run` for the tear-down. */
+async function prepare(run: Run, opts: SimulationOptions, ctl: SimulationControl, plans: readonly PlannedEpisode[]): Promise<void> {
+  const url = ctl.config.database_url;
+  if (url) {
+    const t0 = performance.now();
+    run.db = await createSimDatabase(url, opts.orders).catch((err: unknown) => {
+      throw new SimulationError(`cannot prepare the simulation's tables on PostgreSQL: ${(err as Error).message}`);
+    });
+    ctl.log(`created schema ${run.db.schema} with ${opts.orders.toLocaleString('en-US')} orders in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  run.workDir = mkdtempSync(join(tmpdir(), 'perf-sim-'));
+  ctl.log(`work folder ${run.workDir}`);
+  if (plans.some((p) => p.scenario === 'disk_io') && statfsSync(run.workDir).type === TMPFS_MAGIC) {
+    ctl.log(`warning: ${run.workDir} is on tmpfs, so disk_io writes reach memory, not a disk (set TMPDIR to a folder on disk)`);
+  }
+}
+
+/** Spawns one agent process per id, each with a folder of its own; a second Ctrl-C kills them all at once. */
+function spawnAgents(run: Run, opts: SimulationOptions, ctl: SimulationControl): void {
+  const c = ctl.config;
+  for (const [index, agentId] of run.agentIds.entries()) {
+    const dir = join(run.workDir!, agentId);
+    mkdirSync(dir);
+    const config: SimAgentConfig = {
+      agentId,
+      index,
+      bus: { url: run.natsUrl, name: agentId, ...natsAuth(c) },
+      subjectPrefix: c.nats_subject_prefix,
+      database: run.db ? { url: run.db.url, schema: run.db.schema, orders: run.db.orders } : null,
+      workDir: dir,
+      metricsIntervalMs: opts.metricsIntervalMs,
+      ratePerAgent: opts.rate / opts.agents,
+      logLevel: c.log_level,
+    };
+    run.agents.push(new AgentProcess(config, (id, line) => ctl.log(`[${id}] ${line}`), opts.agentLogs));
+  }
+  ctl.force.addEventListener('abort', () => run.agents.forEach((a) => a.kill()), { once: true });
+}
+
+/**
+ * Waits until every agent is ready, then runs the load and the scenario schedule for the duration;
+ * true when Ctrl-C stopped it first. An agent that dies meanwhile fails the run.
+ */
+async function drive(run: Run, opts: SimulationOptions, ctl: SimulationControl): Promise<boolean> {
+  const stopped = new Promise<string>((resolve) => {
+    if (ctl.stop.aborted) resolve('interrupted');
+    else ctl.stop.addEventListener('abort', () => resolve('interrupted'), { once: true });
+  });
+  const ready = Promise.all(run.agents.map((a) => a.ready(READY_TIMEOUT_MS))).then(() => 'ready');
+  if ((await Promise.race([ready, stopped])) === 'ready') {
+    ctl.log(`agents ready: ${run.agents.map((a) => `${a.config.agentId} (pid ${a.pid})`).join(', ')}`);
+    const start = Date.now();
+    run.load.start();
+    run.scheduler.start(opts.durationS);
+    run.progress = setInterval(() => {
+      const s = run.load.stats();
+      ctl.log(`t=${Math.round((Date.now() - start) / 1000)}s sent=${s.sent} ok=${s.ok} unanswered=${s.unanswered} p95=${s.p95Ms}ms`);
+    }, PROGRESS_EVERY_MS);
+  }
+  const died = Promise.race(run.agents.map((a) => a.exited.then((code) => `${a.config.agentId} exited with code ${code}`)));
+  const outcome = await Promise.race([new Promise<string>((resolve) => setTimeout(() => resolve('done'), opts.durationS * 1000).unref()), stopped, died]);
+  if (outcome === 'interrupted') {
+    ctl.log('stopping (Ctrl-C)');
+    return true;
+  }
+  if (outcome !== 'done') throw new SimulationError(`agent ${outcome} during the run`);
+  return false;
+}
+
+/**
+ * Releases what the run holds, in order: the load (replies still due), the scenarios, the agents,
+ * the bus, the schema, the work folder. Returns when the load stopped: the end of the run for the
+ * ground truth.
+ */
+async function tearDown(run: Run, ctl: SimulationControl): Promise<number> {
+  if (run.progress) clearInterval(run.progress);
+  await run.load.stop();
+  const runEnd = Date.now();
+  await run.scheduler.finish();
+  await Promise.all(run.agents.map((a) => a.stop(AGENT_STOP_GRACE_MS)));
+  await run.bus.close().catch(() => undefined);
+  const db = run.db;
+  if (db) await db.drop().catch((err: unknown) => ctl.log(`could not drop schema ${db.schema}: ${(err as Error).message}`));
+  if (run.workDir) rmSync(run.workDir, { recursive: true, force: true });
+  return runEnd;
 }
