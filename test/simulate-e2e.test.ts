@@ -7,7 +7,7 @@ import { requestAgentProfile } from '../src/agent/profile-client.js';
 import { NatsBus } from '../src/bus/nats-bus.js';
 import { PrefixedBus } from '../src/bus/prefixed-bus.js';
 import { analyzeProfileBytes } from '../src/profile/analysis/analyze-profile.js';
-import { dropSimSchema } from '../src/simulate/sim-database.js';
+import { dropSimSchema } from '../src/tools/simulate/sim-database.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { NATS_URL, PG_URL, quietLogger, uniqueSchema, waitFor } from './helpers/services.js';
 

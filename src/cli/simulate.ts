@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { isValidName } from '../model/metric-names.js';
-import { SCENARIO_NAMES } from '../simulate/scenario-catalog.js';
-import { parseScenarioSpec, type ScenarioSpec } from '../simulate/scenario-spec.js';
-import { DEFAULT_ORDERS } from '../simulate/sim-database.js';
-import { DEFAULT_METRICS_INTERVAL_S, runSimulation, SimulationError, type SimulationResult } from '../simulate/simulation.js';
+import { SCENARIO_NAMES } from '../tools/simulate/scenario-catalog.js';
+import { parseScenarioSpec, type ScenarioSpec } from '../tools/simulate/scenario-spec.js';
+import { DEFAULT_ORDERS } from '../tools/simulate/sim-database.js';
+import { DEFAULT_METRICS_INTERVAL_S, runSimulation, SimulationError, type SimulationResult } from '../tools/simulate/simulation.js';
 import { CliError, usageError } from './cli-error.js';
 import { loadCliConfig, println, withConfigOption } from './shared.js';
 

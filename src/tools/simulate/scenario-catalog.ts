@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../../bus/wire/outbound.js';
 
 /** The simulator's scenarios. */
 export const SCENARIO_NAMES = [

@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../../bus/wire/outbound.js';
 import { SCENARIOS, type ScenarioName } from './scenario-catalog.js';
 
 /** One bottleneck episode as it really happened: what later issues score detection against. */

@@ -1,5 +1,5 @@
-import { LogHistogram } from '../agent/instrumentation/log-histogram.js';
-import { encodeJson, type Bus } from '../bus/bus.js';
+import { LogHistogram } from '../../agent/instrumentation/log-histogram.js';
+import { encodeJson, type Bus } from '../../bus/bus.js';
 import { orderSubject } from './sim-protocol.js';
 
 /** What the load generator did. */

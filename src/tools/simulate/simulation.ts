@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nullLogger } from './null-logger.js';
-import type { Bus } from '../bus/bus.js';
-import { DEFAULT_NATS_URL, openBus } from '../bus/open-bus.js';
-import { PrefixedBus } from '../bus/prefixed-bus.js';
-import type { Config } from '../config/schema.js';
+import type { Bus } from '../../bus/bus.js';
+import { DEFAULT_NATS_URL, openBus } from '../../bus/open-bus.js';
+import { PrefixedBus } from '../../bus/prefixed-bus.js';
+import type { Config } from '../../config/schema.js';
 import { AgentProcess } from './agent-process.js';
 import { EpisodeScheduler } from './episode-scheduler.js';
 import { LoadGenerator, type LoadStats } from './load-generator.js';
@@ -14,7 +14,7 @@ import { planEpisodes, type PlannedEpisode, type ScenarioSpec } from './scenario
 import { createSimDatabase, type SimDatabase } from './sim-database.js';
 import type { SimAgentConfig } from './sim-protocol.js';
 import { buildTruth, type Truth } from './truth.js';
-import { natsAuth } from '../config/nats-settings.js';
+import { natsAuth } from '../../config/nats-settings.js';
 
 /**
  * Seconds between the simulated agents' snapshots unless asked otherwise. Diagnosis opens a
