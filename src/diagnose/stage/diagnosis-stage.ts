@@ -14,7 +14,8 @@ import { updateMessage } from '../bottleneck-message.js';
 import { loadActiveBottlenecks, resolveStatelessBottlenecks } from './bottleneck-repo.js';
 import type { BottleneckRecord } from '../bottleneck-record.js';
 import { BottleneckWriter, RETRY_MS, type WriterStats } from './bottleneck-writer.js';
-import { Diagnoser, type BottleneckTransition, type DiagnoserSettings, type DiagnoserStats } from '../diagnoser.js';
+import { Diagnoser, type BottleneckTransition, type DiagnoserStats } from '../diagnoser.js';
+import { type DiagnoserSettings } from '../frame-context.js';
 
 /** The diagnosis settings of a configuration, times in milliseconds. */
 export function diagnosisSettings(c: Config): DiagnoserSettings {
