@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { z } from 'zod';
 import { figure, type Benchmark } from './figure.js';
-import { SnapshotWire } from '../src/bus/wire/realtime-metrics.js';
+import { SnapshotWire } from '../src/wire/realtime-metrics.js';
 import { createSnapshotDecoder } from '../src/ingest/decode-snapshots.js';
 import { generateSnapshots } from './lib/workload.js';
 

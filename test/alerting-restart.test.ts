@@ -5,8 +5,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigStore } from '../src/config/config-store.js';
 import { loadConfig } from '../src/config/load.js';
-import { PerformanceEngine } from '../src/engine.js';
-import { listAlerts } from '../src/alert/alert-repo.js';
+import { PerformanceEngine } from '../src/engine/engine.js';
+import { listAlerts } from '../src/alert/stage/alert-repo.js';
 import { NATS_URL, PG_URL, dropSchema, quietLogger, uniqueSchema, waitFor } from './helpers/services.js';
 import { collectAlerts, evenly, replay, type SeenAlert } from './helpers/alert-stream.js';
 

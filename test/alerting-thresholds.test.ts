@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WIRE_SCHEMAS, jsonSchemaDocument } from '../src/bus/wire/catalog.js';
-import { listAlerts } from '../src/alert/alert-repo.js';
+import { WIRE_SCHEMAS, jsonSchemaDocument } from '../src/wire/catalog.js';
+import { listAlerts } from '../src/alert/stage/alert-repo.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { waitFor } from './helpers/services.js';
 import { collectAlerts, evenly, normalised, replay, type SeenAlert } from './helpers/alert-stream.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAlerts } from '../src/alert/alert-repo.js';
+import { listAlerts } from '../src/alert/stage/alert-repo.js';
 import { apiError, testApi, type TestApi } from './helpers/api.js';
 
 const FIRING = randomUUID();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BottleneckRecord } from '../src/diagnose/bottleneck-record.js';
-import { getBottleneck, insertBottleneck } from '../src/diagnose/bottleneck-repo.js';
+import { getBottleneck, insertBottleneck } from '../src/diagnose/stage/bottleneck-repo.js';
 import { apiError, testApi, type TestApi } from './helpers/api.js';
 
 const T = Date.parse('2026-11-25T10:00:00Z');

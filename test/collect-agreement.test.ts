@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHostCollector, createProcessCollector } from '../src/collect/collector.js';
+import { createHostCollector } from '../src/collect/host-collector.js';
+import { createProcessCollector } from '../src/collect/process-collector.js';
 import { parsePidStat } from '../src/collect/proc/parse-pid-stat.js';
 
 // The collectors agree with the machine's own tools over the same window under real load

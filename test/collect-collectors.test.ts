@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Collector, createHostCollector, createProcessCollector } from '../src/collect/collector.js';
+import type { Collector, ProcessCollectorOptions } from '../src/collect/collector.js';
+import { createHostCollector } from '../src/collect/host-collector.js';
+import { createProcessCollector } from '../src/collect/process-collector.js';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/proc/', import.meta.url));
@@ -42,8 +44,8 @@ function host(): Collector {
   return c;
 }
 
-function processes(patterns: string[], selfPid = 2186): Collector {
-  const c = createProcessCollector({ hostName: 'vm', patterns, selfPid, procRoot: `${root}/proc`, sysRoot: `${root}/sys`, clock });
+function processes(patterns: string[], selfPid = 2186, more: Partial<ProcessCollectorOptions> = {}): Collector {
+  const c = createProcessCollector({ hostName: 'vm', patterns, selfPid, procRoot: `${root}/proc`, sysRoot: `${root}/sys`, clock, ...more });
   open.push(c);
   return c;
 }
@@ -53,6 +55,26 @@ const only = (snaps: MetricSnapshot[]): Record<string, number> => {
   return snaps[0]!.metrics as Record<string, number>;
 };
 const bySource = (snaps: MetricSnapshot[]): Map<string, MetricSnapshot> => new Map(snaps.map((s) => [s.source, s]));
+
+/** Sources of the captured `node -e ...` (pid 13619) and postgres (2186): neither names a program file, so a digest of the arguments. */
+const NODE = 'node:05b3ce';
+const POSTGRES = 'postgres:611525';
+
+/** Clones the captured node process (pid 13619) of the laid-out tree as `pid`, started at `starttime`, child of `ppid`, running `argv`. */
+function cloneNode(pid: number, starttime: number, ppid = 13613, argv?: string[]): void {
+  cpSync(`${root}/proc/13619`, `${root}/proc/${pid}`, { recursive: true });
+  const stat = readFileSync(`${root}/proc/13619/stat`, 'utf8')
+    .replace(/^13619 \(node\) S 13613 /, `${pid} (node) S ${ppid} `)
+    .replace(' 57297 ', ` ${starttime} `);
+  writeFileSync(`${root}/proc/${pid}/stat`, stat);
+  if (argv) writeFileSync(`${root}/proc/${pid}/cmdline`, `${argv.join('\0')}\0`);
+}
+
+/** A logger slice that keeps what it was told. */
+function recordingLog(): { warn(fields: object, message: string): void; lines: string[] } {
+  const lines: string[] = [];
+  return { lines, warn: (_fields, message) => void lines.push(message) };
+}
 
 describe('host collector on captured files (cgroup v1, hybrid)', () => {
   it('reports gauges first, then rates from the second tick', async () => {
@@ -158,19 +180,26 @@ describe('process collector on captured processes', () => {
     lay(root, 'vm-v1/t1');
     const c = processes(['^node$']);
     const first = bySource(await c.collect(1_000));
-    expect([...first.keys()].sort()).toEqual(['node-13619', 'postgres-2186']);
-    expect(first.get('node-13619')).toMatchObject({
+    expect([...first.keys()].sort()).toEqual([NODE, POSTGRES]);
+    expect(first.get(NODE)).toMatchObject({
       host: 'vm',
       timestamp: 1_000,
       labels: { pid: '13619', comm: 'node', role: 'watched' },
       metrics: { memory_rss_bytes: 47124 * 1024, threads: 7, open_fds: 19 },
     });
-    expect(first.get('postgres-2186')?.labels).toEqual({ pid: '2186', comm: 'postgres', role: 'self' });
-    expect(first.get('node-13619')?.metrics.cpu_usage).toBeUndefined();
+    // The command line, cut at 96 characters.
+    expect(first.get(NODE)?.labels?.cmd).toBe("node -e let x=0;setInterval(()=>{for(let i=0;i<1e6;i++)x+=i;require('fs').writeFileSync('/tmp/s…");
+    expect(first.get(POSTGRES)?.labels).toEqual({
+      pid: '2186',
+      comm: 'postgres',
+      role: 'self',
+      cmd: 'postgres -D /var/lib/postgresql/15/main -c config_file=/etc/postgresql/15/main/postgresql.conf',
+    });
+    expect(first.get(NODE)?.metrics.cpu_usage).toBeUndefined();
 
     lay(root, 'vm-v1/t2');
     clockMs = 1500;
-    const m = bySource(await c.collect(2_000)).get('node-13619')!.metrics;
+    const m = bySource(await c.collect(2_000)).get(NODE)!.metrics;
     expect(m.cpu_usage).toBeCloseTo((15 / (1.5 * 100 * 2)) * 100, 10);
     expect(m.disk_write_bytes_per_sec).toBeCloseTo((6963200 - 4096000) / 1.5, 6);
     expect(m.memory_usage).toBeCloseTo(((47140 * 1024) / (24684092 * 1024)) * 100, 10);
@@ -179,7 +208,7 @@ describe('process collector on captured processes', () => {
   it('matches patterns against the command line', async () => {
     lay(root, 'vm-v1/t1');
     const snaps = await processes(['config_file='], 13619).collect(1);
-    expect(snaps.map((s) => s.source).sort()).toEqual(['node-13619', 'postgres-2186']);
+    expect(snaps.map((s) => s.source).sort()).toEqual([NODE, POSTGRES]);
   });
 
   it('treats a reused pid (new starttime) as a new process: no rate across the two', async () => {
@@ -190,11 +219,11 @@ describe('process collector on captured processes', () => {
     const stat = readFileSync(`${root}/proc/13619/stat`, 'utf8').replace(' 57297 ', ' 99999 ');
     writeFileSync(`${root}/proc/13619/stat`, stat);
     clockMs = 1000;
-    const m = bySource(await c.collect(2)).get('node-13619')!.metrics;
+    const m = bySource(await c.collect(2)).get(NODE)!.metrics;
     expect(m.memory_rss_bytes).toBe(47140 * 1024);
     expect(m.cpu_usage).toBeUndefined();
     clockMs = 2000;
-    expect(bySource(await c.collect(3)).get('node-13619')!.metrics.cpu_usage).toBe(0);
+    expect(bySource(await c.collect(3)).get(NODE)!.metrics.cpu_usage).toBe(0);
   });
 
   it('starts watching an unwatched pid that was reused by a matching process', async () => {
@@ -204,9 +233,10 @@ describe('process collector on captured processes', () => {
     const stat = readFileSync(`${root}/proc/13621/stat`, 'utf8').replace('(stress-ng-cpu)', '(node)').replace(' 57298 ', ' 61000 ');
     writeFileSync(`${root}/proc/13621/stat`, stat);
     writeFileSync(`${root}/proc/13621/comm`, 'node\n');
+    writeFileSync(`${root}/proc/13621/cmdline`, 'node\0/opt/order-agent/dist/index.js\0');
     clockMs = 1000;
-    const snap = bySource(await c.collect(2)).get('node-13621');
-    expect(snap?.labels).toEqual({ pid: '13621', comm: 'node', role: 'watched' });
+    const snap = bySource(await c.collect(2)).get('node:order-agent');
+    expect(snap?.labels).toEqual({ pid: '13621', comm: 'node', role: 'watched', cmd: 'node /opt/order-agent/dist/index.js' });
     expect(snap?.metrics.cpu_usage).toBeUndefined();
   });
 
@@ -216,10 +246,10 @@ describe('process collector on captured processes', () => {
     await c.collect(1);
     rmSync(`${root}/proc/13619`, { recursive: true });
     clockMs = 1000;
-    expect((await c.collect(2)).map((s) => s.source)).toEqual(['postgres-2186']);
+    expect((await c.collect(2)).map((s) => s.source)).toEqual([POSTGRES]);
     lay(root, 'vm-v1/t2');
     clockMs = 2000;
-    const back = bySource(await c.collect(3)).get('node-13619');
+    const back = bySource(await c.collect(3)).get(NODE);
     expect(back?.metrics.memory_rss_bytes).toBe(47140 * 1024);
     expect(back?.metrics.cpu_usage).toBeUndefined();
   });
@@ -232,20 +262,76 @@ describe('process collector on captured processes', () => {
     lay(root, 'vm-v1/t2');
     rmSync(`${root}/proc/13619/io`);
     clockMs = 1000;
-    const m = bySource(await c.collect(2)).get('node-13619')!.metrics;
+    const m = bySource(await c.collect(2)).get(NODE)!.metrics;
     expect(m.disk_write_bytes_per_sec).toBeUndefined();
     expect(m.cpu_usage).toBeDefined();
   });
 
-  it('reports memory_usage against the process cgroup memory limit', async () => {
+  it('names the main process of a systemd service by the service, and reports memory_usage against its cgroup limit', async () => {
     lay(root, 'vm-v1/t1', 'cgroup-v2/t1');
-    const m = bySource(await processes(['^node$']).collect(1)).get('node-13619')!.metrics;
-    expect(m.memory_usage).toBeCloseTo(((47124 * 1024) / 104857600) * 100, 10);
+    const snap = bySource(await processes(['^node$']).collect(1)).get('node:app.service')!;
+    expect(snap.labels).toMatchObject({ pid: '13619', unit: 'app.service' });
+    expect(snap.metrics.memory_usage).toBeCloseTo(((47124 * 1024) / 104857600) * 100, 10);
+  });
+
+  it('names a child of a service process by its own command line, with the service as a label', async () => {
+    lay(root, 'vm-v1/t1', 'cgroup-v2/t1');
+    cloneNode(13613, 57000, 1);
+    const snaps = bySource(await processes(['^node$']).collect(1));
+    expect(snaps.get(NODE)?.labels).toMatchObject({ pid: '13619', unit: 'app.service' });
+    expect(snaps.get('node:app.service')?.labels?.pid).toBe('13613');
+  });
+
+  it('waits until a matching process is old enough, but watches the engine itself at once', async () => {
+    lay(root, 'vm-v1/t1');
+    // Uptime 1000 s; node started at 572.97 s: 427 s old.
+    const c = processes(['^node$'], 2186, { minAgeSeconds: 500 });
+    expect((await c.collect(1)).map((s) => s.source)).toEqual([POSTGRES]);
+    writeFileSync(`${root}/proc/uptime`, '1072.96 2000.00\n');
+    clockMs = 1000;
+    expect((await c.collect(2)).map((s) => s.source)).toEqual([POSTGRES]);
+    writeFileSync(`${root}/proc/uptime`, '1072.97 2000.00\n');
+    clockMs = 2000;
+    expect((await c.collect(3)).map((s) => s.source).sort()).toEqual([NODE, POSTGRES]);
+  });
+
+  it('watches at most maxProcesses, the longest running first, and says so in one line, not every tick', async () => {
+    lay(root, 'vm-v1/t1');
+    cloneNode(13700, 57400, 13613, ['node', 'agents/billing.js']);
+    cloneNode(13500, 57100, 13613, ['node', 'agents/order-agent.js']);
+    const log = recordingLog();
+    const c = processes(['^node$'], 2186, { maxProcesses: 2, log });
+    expect((await c.collect(1)).map((s) => s.source)).toEqual([POSTGRES, 'node:order-agent', NODE]);
+    expect(log.lines).toEqual(['watching 2 of 3 matching processes (the longest running); 1 not watched: raise watch_max_processes to watch more']);
+    clockMs = 60_000;
+    await c.collect(2);
+    expect(log.lines).toHaveLength(1);
+    // The order agent ends: the billing agent takes its place.
+    rmSync(`${root}/proc/13500`, { recursive: true });
+    clockMs = 120_000;
+    expect((await c.collect(3)).map((s) => s.source)).toEqual([POSTGRES, NODE, 'node:billing']);
+    expect(log.lines).toHaveLength(1);
+  });
+
+  it('names concurrent processes with the same command line apart, each keeping its name while it lives', async () => {
+    lay(root, 'vm-v1/t1');
+    cloneNode(13700, 57400);
+    const c = processes(['^node$']);
+    const first = bySource(await c.collect(1));
+    expect(first.get(NODE)?.labels?.pid).toBe('13619');
+    expect(first.get(`${NODE}:2`)?.labels?.pid).toBe('13700');
+    cloneNode(13800, 57500);
+    rmSync(`${root}/proc/13619`, { recursive: true });
+    clockMs = 1000;
+    const second = bySource((await c.collect(2)).filter((s) => s.source !== POSTGRES));
+    expect([...second.keys()].sort()).toEqual([NODE, `${NODE}:2`]);
+    expect(second.get(`${NODE}:2`)?.labels?.pid).toBe('13700');
+    expect(second.get(NODE)?.labels?.pid).toBe('13800');
   });
 
   it('never watches kernel threads through their (empty) command line, and fails without a /proc to list', async () => {
     lay(root, 'vm-v1/t1');
-    expect((await processes(['^$']).collect(1)).map((s) => s.source)).toEqual(['postgres-2186']);
+    expect((await processes(['^$']).collect(1)).map((s) => s.source)).toEqual([POSTGRES]);
     rmSync(`${root}/proc`, { recursive: true });
     await expect(processes(['^node$']).collect(2)).rejects.toThrow(/cannot list/);
   });

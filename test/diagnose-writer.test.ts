@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notification } from '../src/alert/notification-queue.js';
 import type { BottleneckRecord } from '../src/diagnose/bottleneck-record.js';
-import { getBottleneck, insertBottleneck, loadActiveBottlenecks, resolveStatelessBottlenecks } from '../src/diagnose/bottleneck-repo.js';
-import { BottleneckWriter } from '../src/diagnose/bottleneck-writer.js';
+import { getBottleneck, insertBottleneck, loadActiveBottlenecks, resolveStatelessBottlenecks } from '../src/diagnose/stage/bottleneck-repo.js';
+import { BottleneckWriter } from '../src/diagnose/stage/bottleneck-writer.js';
 import type { Db, Queryable } from '../src/store/db.js';
 import { quietLogger, testDatabase } from './helpers/services.js';
 

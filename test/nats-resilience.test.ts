@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigStore } from '../src/config/config-store.js';
 import { loadConfig } from '../src/config/load.js';
-import { PerformanceEngine } from '../src/engine.js';
+import { PerformanceEngine } from '../src/engine/engine.js';
 import { querySeries } from '../src/store/metric-queries.js';
 import { PG_URL, dropSchema, quietLogger, uniqueSchema, waitFor } from './helpers/services.js';
 

@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Command } from 'commander';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WIRE_SCHEMAS, jsonSchemaDocument } from '../src/bus/wire/catalog.js';
+import { WIRE_SCHEMAS, jsonSchemaDocument } from '../src/wire/catalog.js';
 import { CliError } from '../src/cli/cli-error.js';
 import profileCaptureCommand from '../src/cli/profile-capture.js';
 import { analyzeProfileBytes } from '../src/profile/analysis/analyze-profile.js';

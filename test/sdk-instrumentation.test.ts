@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, HandlerError, Type, type AgentSnapshotWire } from '../src/agent/index.js';
-import { SnapshotWire } from '../src/bus/wire/realtime-metrics.js';
+import { SnapshotWire } from '../src/wire/realtime-metrics.js';
 import { openPgDb } from '../src/store/pg-db.js';
 import { NATS_URL, PG_URL, dropSchema, quietLogger, uniqueSchema, waitFor } from './helpers/services.js';
 

@@ -5,7 +5,7 @@ import { Agent, AgentProfileError, requestAgentProfile } from '../src/agent/inde
 import { NatsBus } from '../src/bus/nats-bus.js';
 import { PrefixedBus } from '../src/bus/prefixed-bus.js';
 import type { Bus } from '../src/bus/bus.js';
-import { agentProfileSubject } from '../src/bus/subjects.js';
+import { agentProfileSubject } from '../src/wire/subjects.js';
 import { analyzeProfileBytes } from '../src/profile/analysis/analyze-profile.js';
 import { summarizeEventLoop } from '../src/profile/analysis/event-loop-report.js';
 import { NATS_URL, quietLogger, uniqueSchema } from './helpers/services.js';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { ConfigStore } from '../../src/config/config-store.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { PerformanceEngine, type EngineOverrides } from '../../src/engine.js';
+import { PerformanceEngine, type EngineOverrides } from '../../src/engine/engine.js';
 import type { MetricSnapshot } from '../../src/model/snapshot.js';
 import type { SeenBottleneck } from './diagnosis-scoring.js';
 import { BENCH_NATS_URL, BENCH_PG_URL, dropSchema, uniqueName } from './services.js';

@@ -1,15 +1,15 @@
 import { hostname } from 'node:os';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { wireAjv } from '../bus/wire/wire-ajv.js';
+import { wireAjv } from '../wire/wire-ajv.js';
 import type { Logger } from 'pino';
-import { encodeJson } from '../bus/bus.js';
-import { SUBJECTS } from '../bus/subjects.js';
+import { encodeJson } from '../wire/json.js';
+import { SUBJECTS } from '../wire/subjects.js';
 import { isValidName, toValidName } from '../model/metric-names.js';
 import { BaseAgent, type BaseAgentOptions } from './base-agent.js';
 import { HandlerRunner, type Handler, type HandlerOptions } from './handler-runner.js';
 import { AgentInstrumentation } from './instrumentation/agent-instrumentation.js';
 import { instrumentDb } from './instrumentation/instrumented-db.js';
-import { createLogger } from './logger.js';
+import { createLogger } from '../lifecycle/logger.js';
 import { ProfileResponder, type ProfilerOptions } from './profiler/profile-responder.js';
 
 /** Options of an SDK agent: those of the base agent, with a default logger and the SDK's extras. */

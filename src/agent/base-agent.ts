@@ -1,20 +1,13 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { openBus, type OpenBusOptions } from '../bus/open-bus.js';
 import { PrefixedBus } from '../bus/prefixed-bus.js';
 import type { Db } from '../store/db.js';
-import { componentLogger } from './logger.js';
-
-/** A part of an agent with a lifecycle. Started in registration order, stopped in reverse. */
-export interface Component {
-  readonly name: string;
-  start?(): Promise<void> | void;
-  /** Stops work and flushes what is buffered. */
-  stop?(): Promise<void> | void;
-  /** Extra readiness detail; `ready: false` makes `/readyz` answer 503. */
-  health?(): { ready: boolean; detail?: unknown };
-}
+import type { Component } from '../lifecycle/component.js';
+import { createHealthServer, listeningAddress } from '../lifecycle/health-server.js';
+import { Lifecycle, onStopSignals, withTimeout } from '../lifecycle/lifecycle.js';
+import { componentLogger } from '../lifecycle/logger.js';
 
 /** How the agent reaches its bus: options to open one, or one already open (tests, embedding). */
 export type BusSource = Omit<OpenBusOptions, 'log' | 'signal'> | { readonly bus: Bus };
@@ -51,19 +44,17 @@ export interface Readiness {
 export class BaseAgent {
   readonly log: Logger;
   readonly http: FastifyInstance | null;
-  readonly #components: Component[] = [];
-  readonly #started: Component[] = [];
+  readonly #lifecycle: Lifecycle;
   readonly #abort = new AbortController();
   #bus: Bus | null = null;
   #db: Db | null = null;
   #stopping: Promise<void> | null = null;
-  #running = false;
-  #signalHandler: (() => void) | null = null;
+  #removeSignalHandlers: (() => void) | null = null;
 
   constructor(readonly opts: BaseAgentOptions) {
     this.log = opts.log;
-    this.http = opts.http ? (opts.http.app ?? Fastify({ logger: false })) : null;
-    if (this.http) this.#routeHealth(this.http);
+    this.#lifecycle = new Lifecycle(opts.log, opts.stopTimeoutMs);
+    this.http = opts.http ? createHealthServer(opts.agentId, () => this.readiness(), opts.http.app) : null;
   }
 
   /** The bus; throws before `start` opened it. */
@@ -83,17 +74,14 @@ export class BaseAgent {
     return componentLogger(this.log, component);
   }
 
-  /** Registers a component; call before `start`. */
+  /** Registers a component; call before `startComponents`. */
   use<C extends Component>(component: C): C {
-    this.#components.push(component);
-    return component;
+    return this.#lifecycle.use(component);
   }
 
   /** Address the health/API server listens on, once started. */
   httpAddress(): string | null {
-    const addr = this.http?.server.address();
-    if (!addr || typeof addr === 'string') return addr ?? null;
-    return `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    return listeningAddress(this.http);
   }
 
   /**
@@ -118,13 +106,7 @@ export class BaseAgent {
   /** Starts the registered components in order; on a failure, what started is stopped again. */
   async startComponents(): Promise<void> {
     try {
-      for (const c of this.#components) {
-        if (this.#started.includes(c)) continue;
-        await c.start?.();
-        this.#started.push(c);
-        this.log.debug({ component: c.name }, 'started');
-      }
-      this.#running = true;
+      await this.#lifecycle.start();
     } catch (err) {
       await this.stop();
       throw err;
@@ -144,44 +126,17 @@ export class BaseAgent {
   }
 
   async #stopAll(): Promise<void> {
-    this.#running = false;
     this.#abort.abort(new Error('agent stopping'));
-    const timeoutMs = this.opts.stopTimeoutMs ?? 15_000;
-    for (const c of [...this.#started].reverse()) {
-      try {
-        await withTimeout(Promise.resolve(c.stop?.()), timeoutMs, `${c.name} did not stop within ${timeoutMs} ms`);
-      } catch (err) {
-        this.log.error({ err, component: c.name }, 'component failed to stop cleanly');
-      }
-    }
-    this.#started.length = 0;
+    await this.#lifecycle.stop();
     await this.#bus?.close().catch((err: unknown) => this.log.error({ err }, 'bus close failed'));
     await this.#db?.close().catch((err: unknown) => this.log.error({ err }, 'database close failed'));
     await this.http?.close().catch((err: unknown) => this.log.error({ err }, 'http close failed'));
-    if (this.#signalHandler) {
-      process.off('SIGINT', this.#signalHandler);
-      process.off('SIGTERM', this.#signalHandler);
-    }
+    this.#removeSignalHandlers?.();
   }
 
   /** Stops gracefully on SIGINT/SIGTERM; a second signal exits at once. */
   handleSignals(onStopped: (code: number) => void): void {
-    let count = 0;
-    this.#signalHandler = () => {
-      count++;
-      if (count > 1) {
-        this.log.warn('second signal: exiting without waiting');
-        onStopped(130);
-        return;
-      }
-      this.log.info('stopping (signal)');
-      this.stop().then(
-        () => onStopped(0),
-        () => onStopped(1),
-      );
-    };
-    process.on('SIGINT', this.#signalHandler);
-    process.on('SIGTERM', this.#signalHandler);
+    this.#removeSignalHandlers = onStopSignals(this.log, () => this.stop(), onStopped);
   }
 
   /** Current readiness: bus connected, database answering, every component ready. */
@@ -191,28 +146,10 @@ export class BaseAgent {
       this.#bus?.kind === 'memory'
         ? { ...bus, embedded: true, note: 'in-process bus: no NATS server answered and NATS_URL is not set' }
         : bus;
-    let database: { ok: boolean; kind?: string; error?: string } = { ok: true };
-    if (this.opts.openDb) {
-      if (!this.#db) database = { ok: false, error: 'not open yet' };
-      else {
-        try {
-          await withTimeout(this.#db.ping(), 2000, 'database ping timed out');
-          database = { ok: true, kind: this.#db.kind };
-        } catch (err) {
-          database = { ok: false, kind: this.#db.kind, error: String(err) };
-        }
-      }
-    }
-    const components: Record<string, unknown> = {};
-    let componentsReady = true;
-    for (const c of this.#components) {
-      const h = c.health?.();
-      if (!h) continue;
-      components[c.name] = h.detail ?? h.ready;
-      if (!h.ready) componentsReady = false;
-    }
+    const database = await this.#databaseHealth();
+    const { ready: componentsReady, components } = this.#lifecycle.componentHealth();
     return {
-      ready: this.#running && bus.connected && database.ok && componentsReady,
+      ready: this.#lifecycle.running && bus.connected && database.ok && componentsReady,
       agent_id: this.opts.agentId,
       bus: busDetail,
       database,
@@ -220,22 +157,14 @@ export class BaseAgent {
     };
   }
 
-  #routeHealth(app: FastifyInstance): void {
-    app.get('/healthz', async () => ({ status: 'ok', agent_id: this.opts.agentId, uptime_s: Math.round(process.uptime()) }));
-    app.get('/readyz', async (_req, reply) => {
-      const r = await this.readiness();
-      return reply.code(r.ready ? 200 : 503).send(r);
-    });
+  async #databaseHealth(): Promise<{ ok: boolean; kind?: string; error?: string }> {
+    if (!this.opts.openDb) return { ok: true };
+    if (!this.#db) return { ok: false, error: 'not open yet' };
+    try {
+      await withTimeout(this.#db.ping(), 2000, 'database ping timed out');
+      return { ok: true, kind: this.#db.kind };
+    } catch (err) {
+      return { ok: false, kind: this.#db.kind, error: String(err) };
+    }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(message)), ms);
-      timer.unref();
-    }),
-  ]);
 }

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
-import { encodeJson, type Bus, type BusMessage } from '../bus/bus.js';
+import { type Bus, type BusMessage } from '../bus/bus.js';
+import { encodeJson } from '../wire/json.js';
 import { HandlerError } from './handler-error.js';
 import type { WorkStats } from './instrumentation/work-stats.js';
 

@@ -1,18 +1,9 @@
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { Anomaly, DetectionEvents, ScoredSample } from '../detect/stream/detection-events.js';
-import {
-  endEpisode,
-  INITIAL,
-  stepSample,
-  staleAfter,
-  stepStale,
-  type Episode,
-  type MachineParams,
-  type ResolveReason,
-  type SeriesAlert,
-  type StepResult,
-} from './alert-machine.js';
-import type { AlertRule, AlertTransition } from './alert-message.js';
+import { endEpisode, INITIAL, stepSample, staleAfter, stepStale, type Episode, type MachineParams, type SeriesAlert, type StepResult } from './alert-machine.js';
+import { type AlertResolveReason } from '../model/alert.js';
+import type { AlertTransition } from './alert-message.js';
+import type { AlertRule } from '../model/alert.js';
 import { degradationOnset, evaluateDegradation, type DegradationConfig, type DegradationReference } from './degradation.js';
 import { evaluateThreshold, type RuleBook } from './threshold-rules.js';
 
@@ -194,7 +185,7 @@ export class AlertEvaluator {
     if (this.#cooldown.size > 100_000) this.#cooldown.delete(this.#cooldown.keys().next().value!);
   }
 
-  #end(t: Tracked, at: number, reason: ResolveReason): void {
+  #end(t: Tracked, at: number, reason: AlertResolveReason): void {
     this.#apply(t, endEpisode(t.state, at, reason));
   }
 

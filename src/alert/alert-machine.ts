@@ -1,4 +1,5 @@
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
+import type { AlertResolveReason } from '../model/alert.js';
 
 /**
  * The alert state machine of one (source, metric, rule), pure and in event time:
@@ -10,9 +11,6 @@ import type { Severity } from '../bus/wire/outbound.js';
  * Every timestamp is a sample's own (epoch ms); the machine never reads a clock.
  */
 
-/** Why an episode ended. */
-export const RESOLVE_REASONS = ['cleared', 'stale', 'rule_removed', 'baseline_adapted'] as const;
-export type ResolveReason = (typeof RESOLVE_REASONS)[number];
 
 /** What happened to an episode on one step; each is persisted, and some are notified. */
 export const TRANSITION_KINDS = ['pending', 'cancelled', 'fired', 'escalated', 'deescalated', 'renotify', 'resolved'] as const;
@@ -88,7 +86,7 @@ export interface Transition {
   readonly kind: TransitionKind;
   readonly episode: Episode;
   readonly at: number;
-  readonly reason?: ResolveReason;
+  readonly reason?: AlertResolveReason;
   readonly previousSeverity?: Severity;
 }
 
@@ -109,7 +107,7 @@ function higher(a: Severity, b: Severity): Severity {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-function close(ep: Episode, at: number, reason: ResolveReason): Transition {
+function close(ep: Episode, at: number, reason: AlertResolveReason): Transition {
   return ep.phase === 'pending' ? { kind: 'cancelled', episode: ep, at } : { kind: 'resolved', episode: ep, at, reason };
 }
 
@@ -223,7 +221,7 @@ export function stepStale(s: SeriesAlert, p: MachineParams): StepResult {
 }
 
 /** Ends the open episode at `at` for `reason` (rule removed, baseline adapted). */
-export function endEpisode(s: SeriesAlert, at: number, reason: ResolveReason): StepResult {
+export function endEpisode(s: SeriesAlert, at: number, reason: AlertResolveReason): StepResult {
   if (!s.episode) return { state: s, transitions: [], late: false };
   return { state: { ...s, episode: null, resumed: false }, transitions: [close(s.episode, at, reason)], late: false };
 }

@@ -1,10 +1,12 @@
-import type { AlertMessage, Severity } from '../bus/wire/outbound.js';
-import type { ResolveReason, Transition } from './alert-machine.js';
+import type { AlertMessage } from '../wire/outbound.js';
+import type { Severity } from '../model/severity.js';
+import type { Transition } from './alert-machine.js';
+import type { AlertResolveReason } from '../model/alert.js';
 import type { DegradationReference } from './degradation.js';
+import type { AlertRule, AlertUpdate } from '../model/alert.js';
+import { formatDuration } from '../model/time.js';
 
 /** Rules that raise alerts. */
-export const ALERT_RULES = ['threshold', 'degradation'] as const;
-export type AlertRule = (typeof ALERT_RULES)[number];
 
 /** A transition of one series' alert, with what identifies the series and rule. */
 export interface AlertTransition extends Transition {
@@ -18,15 +20,13 @@ export interface AlertTransition extends Transition {
 }
 
 /** Updates within an episode, published on `performance.alert_update`. */
-export const ALERT_UPDATES = ['escalated', 'deescalated', 'renotify'] as const;
-export type AlertUpdate = (typeof ALERT_UPDATES)[number];
 
 /** `performance.alert` (and `performance.alert_update`) as published: PROTOCOL.md fields plus documented extras. */
 export interface AlertNotice extends AlertMessage {
   readonly rule: AlertRule;
   readonly fired_at: string | null;
   readonly max_severity: Severity;
-  readonly resolve_reason: ResolveReason | null;
+  readonly resolve_reason: AlertResolveReason | null;
   readonly baseline: number | null;
   readonly update?: AlertUpdate;
   readonly previous_severity?: Severity;
@@ -42,16 +42,7 @@ export function formatValue(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
-/** A duration in words: `45 s`, `5 min`, `2 h 5 min`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 120) return `${min} min`;
-  return `${Math.floor(min / 60)} h ${min % 60} min`;
-}
-
-const REASONS: Record<ResolveReason, string> = {
+const REASONS: Record<AlertResolveReason, string> = {
   cleared: 'back to normal',
   stale: 'no samples any more (stale)',
   rule_removed: 'its rule was removed',

@@ -1,4 +1,4 @@
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import { DEGRADATION_DEFAULTS, type DegradationSettings } from '../config/schema.js';
 import type { DepartureKind } from '../detect/anomaly/index.js';
 import type { Anomaly } from '../detect/stream/detection-events.js';

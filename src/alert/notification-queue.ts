@@ -1,15 +1,8 @@
-import type { Bus } from '../bus/bus.js';
-
 /** The slice of the bus the queue needs. */
 export interface NotificationSink {
   publish(subject: string, data: Uint8Array): void;
   /** False while the transport is down: notifications wait in the queue. */
   connected(): boolean;
-}
-
-/** The queue's view of a bus. */
-export function busSink(bus: Pick<Bus, 'publish' | 'status'>): NotificationSink {
-  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected };
 }
 
 /** One message to publish. */

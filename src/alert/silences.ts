@@ -1,4 +1,4 @@
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import { compileGlob } from './glob.js';
 
 /** A silence: notifications of matching alerts are held back between `startsAt` and `endsAt` (wall clock, epoch ms). */

@@ -1,4 +1,4 @@
-import type { Severity } from '../bus/wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import type { ThresholdRule } from '../config/schema.js';
 import { compileGlob } from './glob.js';
 import type { Condition } from './alert-machine.js';

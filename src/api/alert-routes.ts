@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SEVERITIES } from '../bus/wire/outbound.js';
-import { addSilence, GLOB_PATTERN, MAX_SILENCE_MS, removeSilence, silenceProblem, silenceViews } from '../alert/alert-commands.js';
-import { acknowledgeAlert, ALERT_STATES, listAlerts } from '../alert/alert-repo.js';
+import { SEVERITIES } from '../model/severity.js';
+import { ALERT_STATES } from '../model/alert.js';
+import { addSilence, GLOB_PATTERN, MAX_SILENCE_MS, removeSilence, silenceProblem, silenceViews } from '../alert/stage/alert-commands.js';
+import { acknowledgeAlert, listAlerts } from '../alert/stage/alert-repo.js';
 import type { Queryable } from '../store/db.js';
 import { ApiError, badRequest, ERROR_RESPONSES, notFound } from './api-errors.js';
 import { IdParams, limitParam, nullable, stringEnum } from './api-schemas.js';

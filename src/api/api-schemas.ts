@@ -1,6 +1,6 @@
 import type { Ajv } from 'ajv';
 import { Type, type TSchema, type TUnsafe } from '@sinclair/typebox';
-import { UUID_PATTERN } from '../alert/alert-commands.js';
+import { UUID_PATTERN } from '../alert/stage/alert-commands.js';
 import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
 import { badRequest } from './api-errors.js';
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getBottleneck, listBottlenecks } from '../diagnose/bottleneck-repo.js';
+import { getBottleneck, listBottlenecks } from '../diagnose/stage/bottleneck-repo.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { TIME_ARG_HELP } from '../model/time.js';
 import type { Queryable } from '../store/db.js';

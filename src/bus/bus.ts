@@ -1,3 +1,4 @@
+import { encodeJson } from '../wire/json.js';
 /** A message as delivered to a subscriber. */
 export interface BusMessage {
   readonly subject: string;
@@ -56,19 +57,6 @@ export class NoRespondersError extends Error {
   constructor(subject: string) {
     super(`no responders on ${subject}`);
   }
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Encodes a value as a JSON payload. */
-export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
-}
-
-/** Decodes a payload as UTF-8 text. */
-export function decodeText(data: Uint8Array): string {
-  return decoder.decode(data);
 }
 
 /** Replies to a message when it has a reply subject; does nothing otherwise. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BusTimeoutError, NoRespondersError, decodeText, type BusMessage } from './bus.js';
+import { BusTimeoutError, NoRespondersError, type BusMessage } from './bus.js';
+import { decodeText } from '../wire/json.js';
 import { MemoryBus } from './memory-bus.js';
 import { subjectMatches } from './subject-match.js';
 

@@ -1,9 +1,10 @@
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import { addSilence, removeSilence, silenceProblem, silenceViews, UUID_PATTERN, type SilenceInput } from '../alert/alert-commands.js';
-import { acknowledgeAlert, ALERT_STATES, listAlerts, type AlertState, type AlertView } from '../alert/alert-repo.js';
-import type { SilenceView } from '../alert/silence-repo.js';
-import { SEVERITIES, type Severity } from '../bus/wire/outbound.js';
+import { addSilence, removeSilence, silenceProblem, silenceViews, UUID_PATTERN, type SilenceInput } from '../alert/stage/alert-commands.js';
+import { acknowledgeAlert, listAlerts, type AlertView } from '../alert/stage/alert-repo.js';
+import { ALERT_STATES, type AlertState } from '../model/alert.js';
+import type { SilenceView } from '../alert/stage/silence-repo.js';
+import { SEVERITIES, type Severity } from '../model/severity.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../model/time.js';
 import { CliError, usageError } from './cli-error.js';

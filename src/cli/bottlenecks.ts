@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { listBottlenecks, type BottleneckView } from '../diagnose/bottleneck-repo.js';
+import { listBottlenecks, type BottleneckView } from '../diagnose/stage/bottleneck-repo.js';
 import { isValidName } from '../model/metric-names.js';
 import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
 import { CliError, usageError } from './cli-error.js';

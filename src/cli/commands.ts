@@ -1,7 +1,4 @@
-import type { Command } from 'commander';
-
-/** A CLI subcommand: builds its commander `Command`. One file per command group. */
-export type CommandFactory = () => Command;
+import type { CommandFactory } from './command-factory.js';
 
 /** The install list of subcommands, in the order `--help` shows them. */
 export async function loadCommands(): Promise<CommandFactory[]> {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigStore } from '../config/config-store.js';
-import { describeConfig } from '../engine.js';
+import { describeConfig } from '../engine/engine.js';
 import { loadCliConfig, println, table, withConfigOption } from './shared.js';
 
 /** `perf-engine config`: the effective configuration with each value's origin, secrets masked. */

@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { openBus } from '../bus/open-bus.js';
 import { PrefixedBus } from '../bus/prefixed-bus.js';
-import { PROFILE_KINDS, type ProfileKind, type ProfileTarget } from '../bus/wire/outbound.js';
+import { PROFILE_KINDS, type ProfileKind, type ProfileTarget } from '../model/profile.js';
 import type { Config } from '../config/schema.js';
 import { isValidName } from '../model/metric-names.js';
 import { analyzeProfileBytes } from '../profile/analysis/analyze-profile.js';
@@ -13,11 +13,11 @@ import { CaptureError, type CaptureRequest } from '../profile/capture/capture-ty
 import { capturePid } from '../profile/capture/pid-capture.js';
 import { EXPORT_FORMATS, formatFromPath, isExportFormat, type ExportFormat } from '../profile/export/export-profile.js';
 import { CliError, usageError } from './cli-error.js';
-import type { CommandFactory } from './commands.js';
+import type { CommandFactory } from './command-factory.js';
 import profileCommand, { printProfile } from './profile-offline.js';
 import { startProgress } from './progress-bar.js';
 import { engineUrl, loadCliConfig, withConfigOption } from './shared.js';
-import { natsAuth } from '../config/nats-settings.js';
+import { natsAuth } from '../bus/nats-settings.js';
 
 interface CaptureOptions {
   agent?: string;

@@ -19,7 +19,7 @@ import { flameFromDiff } from '../profile/render/flame-model.js';
 import { renderFlameSvg } from '../profile/render/flame-svg.js';
 import { formatChanges, formatCpuReport, formatEventLoopSummary, formatHeapReport } from '../profile/render/report-table.js';
 import { CliError, usageError } from './cli-error.js';
-import type { CommandFactory } from './commands.js';
+import type { CommandFactory } from './command-factory.js';
 
 interface AnalyzeOptions {
   json?: boolean;

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { WIRE_SCHEMAS, jsonSchemaDocument } from '../bus/wire/catalog.js';
+import { WIRE_SCHEMAS, jsonSchemaDocument } from '../wire/catalog.js';
 import { println } from './shared.js';
 
 /** `perf-engine schemas`: exports the wire schemas as JSON Schema files. */

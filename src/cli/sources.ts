@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { listSources, type SourceInfo } from '../store/metric-queries.js';
+import { listSources, type KnownSource } from '../store/metric-queries.js';
 import { CliError } from './cli-error.js';
 import { fetchEngine, loadCliConfig, println, table, withConfigOption, withDirectDb } from './shared.js';
 
@@ -12,7 +12,7 @@ export default function sourcesCommand(): Command {
       const { config } = loadCliConfig(opts.config);
       let sources = await withDirectDb(config, (db) => listSources(db));
       if (sources === null) {
-        const body = (await fetchEngine(config, '/api/v1/sources')) as { sources: SourceInfo[] } | null;
+        const body = (await fetchEngine(config, '/api/v1/sources')) as { sources: KnownSource[] } | null;
         if (!body) throw new CliError('the data folder is held by an engine that does not answer over HTTP');
         sources = body.sources;
       }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ConfigStore } from '../config/config-store.js';
-import { createLogger } from '../agent/logger.js';
-import { PerformanceEngine } from '../engine.js';
+import { createLogger } from '../lifecycle/logger.js';
+import { PerformanceEngine } from '../engine/engine.js';
 import { CliError } from './cli-error.js';
 import { loadCliConfig, withConfigOption } from './shared.js';
 

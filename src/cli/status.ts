@@ -5,7 +5,7 @@ import { describeDb } from '../store/open-db.js';
 import { storeCounts, type StoreCounts } from '../store/metric-queries.js';
 import type { Config } from '../config/schema.js';
 import { engineUrl, fetchEngine, loadCliConfig, println, withConfigOption, withDirectDb } from './shared.js';
-import { natsAuth } from '../config/nats-settings.js';
+import { natsAuth } from '../bus/nats-settings.js';
 
 async function probeNats(config: Config): Promise<{ connected: boolean; server: string; error?: string }> {
   const bus = await openBus({

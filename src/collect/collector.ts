@@ -24,13 +24,24 @@ export interface HostCollectorOptions {
   clock?: () => number;
 }
 
+/** The slice of a logger the collectors use. */
+export interface CollectorLog {
+  warn(fields: object, message: string): void;
+}
+
 /** Options of the process collector. */
 export interface ProcessCollectorOptions {
   hostName: string;
   /** JavaScript regex sources, tested against comm, the command line joined by spaces and basename(argv[0]). */
   patterns: readonly string[];
-  /** The engine's own pid: always watched, with role `self`. */
+  /** The engine's own pid: always watched, with role `self`, whatever its age and the cap. */
   selfPid: number;
+  /** Matching processes younger than this are not watched yet; default 0. */
+  minAgeSeconds?: number;
+  /** Most matching processes watched at once (the engine itself not counted); default no limit. */
+  maxProcesses?: number;
+  /** Where the collector says that the cap left processes out. */
+  log?: CollectorLog;
   /** Default `/proc`. */
   procRoot?: string;
   /** Default `/sys`. */
@@ -39,5 +50,3 @@ export interface ProcessCollectorOptions {
   clock?: () => number;
 }
 
-export { createHostCollector } from './host-collector.js';
-export { createProcessCollector } from './process-collector.js';

@@ -1,8 +1,7 @@
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { MetricSink } from './counter.js';
+import { MAX_METRICS_PER_SNAPSHOT } from '../model/limits.js';
 
-/** PROTOCOL.md: a snapshot carries 1 to 1000 metrics. */
-export const MAX_METRICS_PER_SNAPSHOT = 1000;
 
 /**
  * Wraps collected metrics into snapshots of the same source and timestamp, at most `max` metrics

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { PROFILE_KINDS, ProfileTarget } from '../bus/wire/outbound.js';
+import { PROFILE_KINDS, ProfileTarget } from '../model/profile.js';
 
 /** One scheduled profile: a PROTOCOL.md target with optional kind, duration and interval. */
 export const ScheduledTargetSchema = Type.Object(

@@ -156,9 +156,26 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { description: 'Log level.' },
     ),
+    live_min_retention_days: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
+      description:
+        'Local only. Lowest data_retention_days a live update may set; null: the locally configured data_retention_days (a live update may raise retention, never cut it below the local value).',
+    }),
+    live_may_disable_analysis: Type.Boolean({
+      description: 'Local only. Whether a live update may switch detect_enabled or diagnose_enabled off; false: live updates may only switch them on.',
+    }),
     watch_processes: Type.Array(Type.String({ minLength: 1 }), {
       maxItems: 100,
       description: 'Regular expressions on process name or command line of processes to watch.',
+    }),
+    watch_min_age_seconds: Type.Integer({
+      minimum: 0,
+      maximum: 86400,
+      description: 'A matching process is watched only once it has run this long, so short-lived commands (npx calls, test runs) never become sources.',
+    }),
+    watch_max_processes: Type.Integer({
+      minimum: 1,
+      maximum: 10000,
+      description: 'Most matching processes watched at once (the engine itself not counted); beyond, the longest running are kept and a line says how many were left out.',
     }),
     ingest_max_future_skew_seconds: Type.Number({
       minimum: 0,
@@ -264,7 +281,11 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   host_name: null,
   agent_id: 'performance_engine_agent',
   log_level: 'info',
+  live_min_retention_days: null,
+  live_may_disable_analysis: false,
   watch_processes: ['^node$'],
+  watch_min_age_seconds: 45,
+  watch_max_processes: 100,
   ingest_max_future_skew_seconds: 300,
   ingest_max_batch_snapshots: 10000,
   store_flush_interval_ms: 20,
@@ -296,6 +317,8 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   ...PROFILING_LIVE_KEYS,
   'log_level',
   'watch_processes',
+  'watch_min_age_seconds',
+  'watch_max_processes',
   'ingest_max_future_skew_seconds',
   'ingest_max_batch_snapshots',
   'retention_check_interval_seconds',

@@ -1,4 +1,5 @@
-import type { BottleneckMessage, BottleneckUpdateMessage, Severity } from '../bus/wire/outbound.js';
+import type { BottleneckMessage, BottleneckUpdateMessage } from '../wire/outbound.js';
+import type { Severity } from '../model/severity.js';
 import type { BottleneckRecord } from './bottleneck-record.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

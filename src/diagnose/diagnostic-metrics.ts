@@ -21,7 +21,6 @@ export const DIAGNOSTIC_METRICS = [
   'swap_used_bytes',
   'cgroup_memory_usage',
   'cgroup_cpu_throttled_pct',
-  'handler_calls_per_sec',
 ] as const;
 /** A metric the signatures read. */
 export type DiagnosticMetric = (typeof DIAGNOSTIC_METRICS)[number];

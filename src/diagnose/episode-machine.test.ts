@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
+import type { Severity } from '../model/severity.js';
 import { newEpisodes, openEpisode, stepFrame, type EpisodeParams, type FrameOutcome } from './episode-machine.js';
 import type { Finding } from './finding.js';
 import type { FrameDiagnosis } from './rank-findings.js';

@@ -1,4 +1,4 @@
-import { BOTTLENECK_KINDS, type BottleneckKind } from '../bus/wire/outbound.js';
+import { BOTTLENECK_KINDS, type BottleneckKind } from '../model/bottleneck.js';
 import type { Finding, Signature } from './finding.js';
 import { SIGNATURE_LIMITS as L } from './signature-limits.js';
 import { SIGNATURES } from './signatures/index.js';

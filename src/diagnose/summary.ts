@@ -1,4 +1,6 @@
+import { formatDuration, formatNumber } from '../model/time.js';
 import type { Finding, MetricEvidence } from './finding.js';
+import type { Resolution } from './resolution.js';
 
 const LABELS: Readonly<Record<string, string>> = {
   cpu_usage: 'CPU',
@@ -34,7 +36,7 @@ export function metricLabel(metric: string): string {
   return LABELS[metric] ?? metric.replace(/_/g, ' ');
 }
 
-const num = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : Math.abs(x) >= 10 ? x.toFixed(1).replace(/\.0$/, '') : x.toFixed(2).replace(/\.?0+$/, ''));
+const num = formatNumber;
 
 function bytes(x: number): string {
   if (Math.abs(x) >= 1024 ** 3) return `${num(x / 1024 ** 3)} GiB`;
@@ -54,14 +56,6 @@ export function formatValue(metric: string, x: number): string {
   return num(x);
 }
 
-/** A duration as a person reads it ("45 s", "3 min", "90 min", "3 h", "2.31 d"). */
-export function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${Math.max(0, Math.round(seconds))} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 172_800) return `${num(seconds / 3600)} h`;
-  return `${num(seconds / 86_400)} d`;
-}
-
 /** "handler p95 420 ms (baseline 40 ms)". */
 export function describeMetric(metric: string, e: MetricEvidence): string {
   const base = e.baseline !== null ? ` (baseline ${formatValue(metric, e.baseline)})` : '';
@@ -73,7 +67,7 @@ const times = (e: MetricEvidence | undefined) => (e?.ratio !== null && e?.ratio 
 /** The opening clause of a summary: what is wrong, how much, for how long. */
 function lead(f: Finding, durationS: number): { text: string; used: string[] } {
   const m = f.metrics;
-  const dur = formatDuration(durationS);
+  const dur = formatDuration(durationS * 1000);
   const e = m[f.metric];
   const v = (metric: string) => (m[metric] ? formatValue(metric, m[metric]!.value) : '?');
   switch (f.kind) {
@@ -85,10 +79,10 @@ function lead(f: Finding, durationS: number): { text: string; used: string[] } {
       return { text: `${metricLabel(f.metric)} at ${v(f.metric)} for ${dur}${times(e)}`, used: [f.metric] };
     case 'memory_leak': {
       const eta = Number(f.facts.time_to_exhaustion_seconds);
-      const limit = Number.isFinite(eta) ? `; its memory limit is reached in about ${formatDuration(eta)} (at ${String(f.facts.exhaustion_at)})` : '';
+      const limit = Number.isFinite(eta) ? `; its memory limit is reached in about ${formatDuration(eta * 1000)} (at ${String(f.facts.exhaustion_at)})` : '';
       const from = e?.baseline !== null && e?.baseline !== undefined ? `from ${formatValue(f.metric, e.baseline)} ` : '';
       const rate = formatValue('x_bytes', Number(f.facts.growth_bytes_per_second) * 60);
-      return { text: `${metricLabel(f.metric)} grew steadily ${from}to ${v(f.metric)} in ${formatDuration(Number(f.facts.growing_for_seconds))} (${rate}/min, trend fit ${num(Number(f.facts.trend_fit))})${limit}`, used: [f.metric] };
+      return { text: `${metricLabel(f.metric)} grew steadily ${from}to ${v(f.metric)} in ${formatDuration(Number(f.facts.growing_for_seconds) * 1000)} (${rate}/min, trend fit ${num(Number(f.facts.trend_fit))})${limit}`, used: [f.metric] };
     }
     case 'gc_pressure': {
       const base = f.facts.gc_share_baseline !== undefined ? ` (baseline ${num(100 * Number(f.facts.gc_share_baseline))}%)` : '';
@@ -107,19 +101,46 @@ function lead(f: Finding, durationS: number): { text: string; used: string[] } {
   }
 }
 
+/** An instant as people and tools read it alike: RFC 3339 UTC to the second. */
+const instant = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** What a summary says besides the worst frame's finding. */
+export interface SummaryContext {
+  /** Event time of the worst frame. */
+  readonly peakAt?: number;
+  /** Other sources involved, and how ("also seen on", "affects"). */
+  readonly related?: readonly string[];
+  readonly relation?: string;
+  /** How the bottleneck ended, with the main metric at the frame that resolved it (null when none did). */
+  readonly resolution?: Resolution | null;
+}
+
+/** The closing sentence of a resolved bottleneck's summary, kept apart from the description of its worst state. */
+function resolutionSentence(metric: string, r: Resolution): string {
+  const at = `Resolved ${instant(r.at)}`;
+  if (r.reason === 'stale') return `${at}: the source stopped reporting`;
+  if (r.reason === 'disabled') return `${at}: diagnosis was switched off`;
+  return r.after ? `${at}: ${metricLabel(metric)} ${formatValue(metric, r.after.value)}${times(r.after)} when it cleared` : `${at}: cleared`;
+}
+
 /**
- * The plain-English summary of a bottleneck: the source, what is wrong with numbers and duration,
- * then up to three correlated metrics that moved with it, then the other sources involved.
- * ("order-agent-1 event loop saturated (utilisation 0.98) for 45 s; CPU 24% of all cores, 3.1x its
- * baseline; handler p95 420 ms (baseline 40 ms)").
+ * The plain-English summary of a bottleneck from its worst frame's finding: the source, what is
+ * wrong with numbers and duration, when it was worst, then up to three correlated metrics that
+ * moved with it, then the other sources involved; a resolved one ends with a separate sentence on
+ * how it ended. ("order-agent-1 event loop saturated (utilisation 0.98) for 45 s; CPU 24% of all
+ * cores, 3.1x its baseline; worst at 2026-11-25T18:25:03Z; handler p95 420 ms (baseline 40 ms)").
  */
-export function summarize(source: string, f: Finding, durationS: number, related: readonly string[] = [], relation = 'also seen on'): string {
+export function summarize(source: string, f: Finding, durationS: number, c: SummaryContext = {}): string {
   const { text, used } = lead(f, durationS);
   const moved = Object.entries(f.metrics)
     .filter(([metric, e]) => !used.includes(metric) && e.ratio !== null && (e.ratio >= 1.3 || e.ratio <= 0.7))
     .slice(0, 3)
     .map(([metric, e]) => describeMetric(metric, e));
-  const parts = [`${source} ${text}`, ...moved];
-  if (related.length > 0) parts.push(`${relation} ${related.slice(0, 5).join(', ')}${related.length > 5 ? ` and ${related.length - 5} more` : ''}`);
-  return parts.join('; ');
+  const parts = [`${source} ${text}`];
+  if (c.peakAt !== undefined) parts.push(`worst at ${instant(c.peakAt)}`);
+  parts.push(...moved);
+  const related = c.related ?? [];
+  if (related.length > 0) parts.push(`${c.relation ?? 'also seen on'} ${related.slice(0, 5).join(', ')}${related.length > 5 ? ` and ${related.length - 5} more` : ''}`);
+  const summary = parts.join('; ');
+  return c.resolution ? `${summary}. ${resolutionSentence(f.metric, c.resolution)}` : summary;
 }

@@ -1,10 +1,11 @@
 import type { ErrorObject } from 'ajv';
-import { wireAjv } from '../bus/wire/wire-ajv.js';
+import { wireAjv } from '../wire/wire-ajv.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { Type } from '@sinclair/typebox';
-import { MAX_METRICS_PER_SNAPSHOT, SnapshotWire } from '../bus/wire/realtime-metrics.js';
+import { SnapshotWire } from '../wire/realtime-metrics.js';
+import { MAX_METRICS_PER_SNAPSHOT } from '../model/limits.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
-import { parseInboundTimestamp } from '../bus/wire/common.js';
+import { parseInboundTimestamp } from '../wire/common.js';
 
 /** Why a message was rejected: a stable code and a sentence. */
 export interface Rejection {

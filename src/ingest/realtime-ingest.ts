@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import { replyJson, type Bus, type BusMessage } from '../bus/bus.js';
-import { ENGINE_QUEUE, SUBJECTS } from '../bus/subjects.js';
+import { ENGINE_QUEUE, SUBJECTS } from '../wire/subjects.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { MetricWriter } from '../store/metric-writer.js';
 import { createSnapshotDecoder, type DecodeLimits } from './decode-snapshots.js';
-import type { InvalidMessageReporter } from './invalid-messages.js';
+import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
 
 /** Receives every accepted snapshot (after validation, before commit), e.g. for detection. */
 export type SnapshotListener = (snapshots: readonly MetricSnapshot[]) => void;

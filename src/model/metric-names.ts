@@ -1,5 +1,5 @@
 /**
- * Metric names with a fixed meaning on the platform (PROTOCOL.md). Units are in the name;
+ * Metric names with a fixed meaning on the platform (docs/subjects.md). Units are in the name;
  * percentages are 0-100 of the limit.
  */
 export const FIXED_METRICS = [
@@ -21,6 +21,7 @@ export const FIXED_METRICS = [
   'network_tx_bytes_per_sec',
   'load_1m',
   'db_query_p95_ms',
+  'handler_calls_per_sec',
 ] as const;
 export type FixedMetric = (typeof FIXED_METRICS)[number];
 

@@ -23,3 +23,20 @@ export function parseTimeArg(text: string, now: number): number {
 
 /** What `parseTimeArg` accepts, for error messages. */
 export const TIME_ARG_HELP = 'a duration back from now (90s, 15m, 1h, 7d), "now", an RFC 3339 time, or epoch milliseconds';
+
+/** A number as a person reads it: 1,234 / 56.7 / 5.66 (at most three significant decimals). */
+export function formatNumber(x: number): string {
+  const a = Math.abs(x);
+  if (a >= 100) return Math.round(x).toLocaleString('en-US');
+  if (a >= 10) return x.toFixed(1).replace(/\.0$/, '');
+  return x.toFixed(2).replace(/\.?0+$/, '');
+}
+
+/** A duration in milliseconds as a person reads it: "45 s", "3 min", "90 min", "3 h", "2.31 d". */
+export function formatDuration(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 120) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${formatNumber(seconds / 3600)} h`;
+  return `${formatNumber(seconds / 86_400)} d`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BOTTLENECK_KINDS } from '../bus/wire/outbound.js';
+import { BOTTLENECK_KINDS } from '../model/bottleneck.js';
 import { recommendationsFor, type RecommendationContext } from './recommendations.js';
 
 const ctx = (over: Partial<RecommendationContext> = {}): RecommendationContext => ({ source: 'order-agent-1', scope: 'agent', severity: 'warning', metric: 'm', value: 1, baseline: 1, facts: {}, at: Date.UTC(2026, 10, 23, 10), ...over });

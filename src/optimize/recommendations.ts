@@ -1,4 +1,5 @@
-import type { BottleneckKind, Severity } from '../bus/wire/outbound.js';
+import type { BottleneckKind } from '../model/bottleneck.js';
+import type { Severity } from '../model/severity.js';
 
 /** A recommended action (PROTOCOL.md): what to do, with what parameters, and why. */
 export interface Recommendation {

@@ -2,7 +2,7 @@ import type { Sample } from '../model/snapshot.js';
 import type { Queryable } from './db.js';
 
 /** A known source with its last-seen time. */
-export interface SourceInfo {
+export interface KnownSource {
   readonly source: string;
   readonly host: string | null;
   readonly labels: Readonly<Record<string, string>>;
@@ -33,7 +33,7 @@ export async function querySeries(
 }
 
 /** Every known source (one row per source, host and label set), most recently seen first. */
-export async function listSources(q: Queryable): Promise<SourceInfo[]> {
+export async function listSources(q: Queryable): Promise<KnownSource[]> {
   const r = await q.query<{ source: string; host: string; labels: unknown; first_seen: unknown; last_seen: unknown }>(
     `SELECT source, host, labels, first_seen, last_seen FROM metric_streams ORDER BY last_seen DESC, source`,
   );

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ConfigStore } from '../../src/config/config-store.js';
 import { loadConfig } from '../../src/config/load.js';
-import { PerformanceEngine, type EngineOverrides } from '../../src/engine.js';
+import { PerformanceEngine, type EngineOverrides } from '../../src/engine/engine.js';
 import { NATS_URL, PG_URL, dropSchema, quietLogger, uniqueSchema } from './services.js';
 
 /** A running engine on the real PostgreSQL (own schema) and NATS (own subject prefix). */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Component } from '../base-agent.js';
+import type { Component } from '../../lifecycle/component.js';
 import { agentMetrics } from './agent-metrics.js';
 import { RuntimeSampler } from './runtime-sampler.js';
 import { WorkStats } from './work-stats.js';

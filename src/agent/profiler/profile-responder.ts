@@ -1,12 +1,13 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { wireAjv } from '../../bus/wire/wire-ajv.js';
+import { wireAjv } from '../../wire/wire-ajv.js';
 import type { Logger } from 'pino';
-import { encodeJson, type Bus, type BusMessage } from '../../bus/bus.js';
-import { agentProfileSubject } from '../../bus/subjects.js';
-import { AgentProfileRequest, type AgentProfileErrorCode, type AgentProfileSuccess } from '../../bus/wire/agent-profile.js';
-import type { Component } from '../base-agent.js';
-import type { ProfileKind } from '../../profile/analysis/analyze-profile.js';
+import { type Bus, type BusMessage } from '../../bus/bus.js';
+import { encodeJson } from '../../wire/json.js';
+import { agentProfileSubject } from '../../wire/subjects.js';
+import { AgentProfileRequest, type AgentProfileErrorCode, type AgentProfileSuccess } from '../../wire/agent-profile.js';
+import type { Component } from '../../lifecycle/component.js';
+import type { ProfileKind } from '../../model/profile.js';
 import type { CapturedProfile } from '../../profile/capture/capture-types.js';
 import { captureInProcess } from '../../profile/capture/in-process.js';
 

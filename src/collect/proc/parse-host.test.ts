@@ -8,6 +8,7 @@ import { parseMemInfo, parseMemTotal } from './parse-meminfo.js';
 import { parseNetDev } from './parse-net-dev.js';
 import { parsePressure } from './parse-pressure.js';
 import { parseProcStat } from './parse-stat.js';
+import { parseUptime } from './parse-uptime.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/proc/vm-v1/', import.meta.url));
 const fixture = (path: string): string => readFileSync(FIXTURES + path, 'latin1');
@@ -147,5 +148,16 @@ describe('countCpuList', () => {
     expect(countCpuList('')).toBe(0);
     expect(countCpuList('3-1')).toBe(0);
     expect(countCpuList('a')).toBe(0);
+  });
+});
+
+describe('parseUptime', () => {
+  it('reads the seconds since boot, not the idle time', () => {
+    expect(parseUptime('385.74 549.91\n')).toBe(385.74);
+  });
+
+  it('gives undefined for malformed text', () => {
+    expect(parseUptime('')).toBeUndefined();
+    expect(parseUptime('up 3 days\n')).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../../bus/wire/outbound.js';
+import type { BottleneckKind } from '../../model/bottleneck.js';
 import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
 import type { SourceView } from '../source-view.js';
 import { fitLine } from '../stats.js';

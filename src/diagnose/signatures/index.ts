@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../../bus/wire/outbound.js';
+import type { BottleneckKind } from '../../model/bottleneck.js';
 import type { Signature } from '../finding.js';
 import { cpuSaturation } from './cpu-saturation.js';
 import { eventLoopBlocked } from './event-loop-blocked.js';

@@ -5,10 +5,6 @@ import { looksLikeEventLoopReport, parseEventLoopReport, type EventLoopReport } 
 import { analyzeHeapProfile, indexHeapProfile, looksLikeHeapProfile, type HeapAnalysis, type HeapProfileIndex } from './heap-profile.js';
 import { ProfileFormatError } from './profile-format-error.js';
 
-/** The profile kinds, as PROTOCOL.md's `kind` names them. */
-export const PROFILE_KINDS = ['cpu', 'heap', 'event_loop'] as const;
-/** A profile kind. */
-export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
 /** A profile file read and analysed, by kind. */
 export type AnalyzedProfile =

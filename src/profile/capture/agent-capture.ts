@@ -1,4 +1,4 @@
-import { AgentProfileError, requestAgentProfile } from '../../agent/profile-client.js';
+import { AgentProfileError, requestAgentProfile } from '../../bus/agent-profile-client.js';
 import type { Bus } from '../../bus/bus.js';
 import { CaptureError, RAW_FORMAT_OF, type CaptureErrorCode, type CaptureRequest, type CapturedProfile } from './capture-types.js';
 import type { AgentCapture } from './capture-targets.js';

@@ -1,6 +1,6 @@
-import type { ProfileTarget } from '../../bus/wire/outbound.js';
+import type { ProfileTarget } from '../../model/profile.js';
 import { toValidName } from '../../model/metric-names.js';
-import type { ProfileKind } from '../analysis/analyze-profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 import { CaptureError, type CaptureRequest, type CapturedProfile } from './capture-types.js';
 import { captureInProcess } from './in-process.js';
 import { isNodeProcess, readProcessInfo } from './node-process.js';

@@ -1,4 +1,4 @@
-import type { ProfileKind } from '../analysis/analyze-profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 
 /** How a raw profile is encoded: the formats `analyzeProfileBytes` recognises. */
 export const RAW_FORMATS = ['cpuprofile', 'heapprofile', 'event_loop'] as const;

@@ -3,7 +3,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ProfileKind } from '../analysis/analyze-profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 import { CaptureError, DEFAULT_CPU_INTERVAL_US, encodeRaw, type CaptureRequest, type CapturedProfile } from './capture-types.js';
 import { PERF_SCRIPT_FIELDS, PerfScriptParser } from './perf-script.js';
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { ProfileKind } from '../analysis/analyze-profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 import type { ExportFormat } from './export-profile.js';
 
 /** Why an export did not happen: stable codes the API maps to HTTP statuses. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { BottleneckKind, ProfileTarget } from '../../bus/wire/outbound.js';
-import type { ProfileKind } from '../analysis/analyze-profile.js';
+import type { BottleneckKind } from '../../model/bottleneck.js';
+import type { ProfileTarget } from '../../model/profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 import { ProfilingBudget, type BudgetLimits } from './profiling-budget.js';
 import { targetKey, type ProfileService } from './profile-service.js';
 

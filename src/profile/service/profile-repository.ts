@@ -1,6 +1,6 @@
-import type { ProfileTarget } from '../../bus/wire/outbound.js';
+import type { ProfileTarget } from '../../model/profile.js';
 import type { Queryable } from '../../store/db.js';
-import type { ProfileKind } from '../analysis/analyze-profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 import type { Hotspot } from '../analysis/hotspots.js';
 import type { RawFormat } from '../capture/capture-types.js';
 

@@ -1,9 +1,10 @@
-import { wireAjv } from '../../bus/wire/wire-ajv.js';
+import { wireAjv } from '../../wire/wire-ajv.js';
 import type { Logger } from 'pino';
-import { decodeText, replyJson, type Bus, type BusMessage } from '../../bus/bus.js';
-import { ENGINE_QUEUE, SUBJECTS } from '../../bus/subjects.js';
-import { ProfileRequestMessage } from '../../bus/wire/inbound.js';
-import type { InvalidMessageReporter } from '../../ingest/invalid-messages.js';
+import { replyJson, type Bus, type BusMessage } from '../../bus/bus.js';
+import { decodeText } from '../../wire/json.js';
+import { ENGINE_QUEUE, SUBJECTS } from '../../wire/subjects.js';
+import { ProfileRequestMessage } from '../../wire/inbound.js';
+import type { InvalidMessageReporter } from '../../bus/invalid-messages.js';
 import type { ProfileJob, ProfileService } from './profile-service.js';
 
 const checkRequest = wireAjv.compile<ProfileRequestMessage>(ProfileRequestMessage);

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import type { ProfileTarget } from '../../bus/wire/outbound.js';
-import type { ProfileKind } from '../analysis/analyze-profile.js';
+import type { ProfileTarget } from '../../model/profile.js';
+import type { ProfileKind } from '../../model/profile.js';
 import type { ProfileService } from './profile-service.js';
 
 /** One entry of `profiling_schedule_targets`. */

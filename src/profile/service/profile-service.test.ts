@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { ProfileTarget } from '../../bus/wire/outbound.js';
+import type { ProfileTarget } from '../../model/profile.js';
 import type { CaptureTargets } from '../capture/capture-targets.js';
 import { CaptureError, type CaptureRequest, type CapturedProfile } from '../capture/capture-types.js';
 import { AutoProfiler, type AutoProfilingSettings } from './auto-profiler.js';

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { encodeJson, type Bus } from '../../bus/bus.js';
-import { SUBJECTS } from '../../bus/subjects.js';
+import { type Bus } from '../../bus/bus.js';
+import { encodeJson } from '../../wire/json.js';
+import { SUBJECTS } from '../../wire/subjects.js';
 import type { ConfigStore } from '../../config/config-store.js';
 import type { ConfigKey } from '../../config/schema.js';
-import type { InvalidMessageReporter } from '../../ingest/invalid-messages.js';
+import type { InvalidMessageReporter } from '../../bus/invalid-messages.js';
 import type { Queryable } from '../../store/db.js';
 import { agentCaptureOverBus } from '../capture/agent-capture.js';
 import { createCaptureTargets, type AgentCapture } from '../capture/capture-targets.js';

@@ -1,0 +1,178 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Component } from '../../lifecycle/component.js';
+import type { Config } from '../../config/schema.js';
+import type { MetricSnapshot } from '../../model/snapshot.js';
+import type { Queryable } from '../../store/db.js';
+import { createSeriesDetector } from '../anomaly/index.js';
+import type { DetectionEvents } from '../stream/detection-events.js';
+import { DetectionManager, type ManagerStats } from '../stream/detection-manager.js';
+import { deleteStatesBefore, loadSeries, saveStates } from './detector-state-repo.js';
+
+/** Settings read from the configuration (live ones are re-read on change). */
+export interface DetectionSettings {
+  /** False: snapshots pass by without being scored (stores and forwards only). */
+  readonly enabled: boolean;
+  readonly maxSeries: number;
+  readonly anomalyScore: number;
+  readonly checkpointSeconds: number;
+  readonly warmupSamples: number;
+  readonly retentionDays: number;
+}
+
+/** The stage's settings in a configuration. */
+export function detectionSettings(c: Config): DetectionSettings {
+  return {
+    enabled: c.detect_enabled,
+    maxSeries: c.detect_max_series,
+    anomalyScore: c.detect_anomaly_score,
+    checkpointSeconds: c.detect_checkpoint_seconds,
+    warmupSamples: c.detect_warmup_samples,
+    retentionDays: c.data_retention_days,
+  };
+}
+
+/** Configuration keys the stage re-reads when they change. */
+const LIVE: readonly string[] = ['detect_enabled', 'detect_max_series', 'detect_anomaly_score', 'detect_checkpoint_seconds', 'detect_warmup_samples'];
+
+/** What `status` shows of the stage. */
+export interface DetectionStatus extends ManagerStats {
+  /** Bytes of one saved detector state (the persistent size of a series). */
+  readonly stateBytesPerSeries: number;
+  /** Mean time spent in the stage per sample since start (manager and detector; synchronous, so event-loop CPU), in µs. */
+  readonly microsPerSample: number;
+  readonly lastCheckpoint: { readonly at: string; readonly saved: number; readonly ms: number } | null;
+  readonly lastError: string | null;
+}
+
+const SAVE_CHUNK = 1000;
+/** Rows of history one load statement may return, to bound a batch's memory. */
+const HISTORY_ROWS_PER_BATCH = 200_000;
+
+/**
+ * The streaming detection stage as an engine component: feeds the manager every accepted
+ * snapshot, saves detector states every `checkpointSeconds` and at stop, and loads each new
+ * series' saved state and history from the database.
+ */
+export class DetectionStage implements Component {
+  readonly name = 'detection';
+  readonly manager: DetectionManager;
+  #timer: NodeJS.Timeout | null = null;
+  #saving: Promise<void> | null = null;
+  #busyMs = 0;
+  #lastCheckpoint: DetectionStatus['lastCheckpoint'] = null;
+  #lastError: string | null = null;
+  readonly #stateBytes = createSeriesDetector().snapshot().byteLength;
+  #enabled: boolean;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly log: Logger,
+    private readonly settings: () => DetectionSettings,
+  ) {
+    const s = settings();
+    this.#enabled = s.enabled;
+    this.manager = new DetectionManager(
+      { maxSeries: s.maxSeries, anomalyScore: s.anomalyScore, loadBatch: loadBatch(s.warmupSamples) },
+      (requests) => loadSeries(this.db, requests, this.settings().warmupSamples),
+      (err, what) => {
+        this.#lastError = `${what}: ${String(err)}`;
+        this.log.warn({ err }, what);
+      },
+    );
+  }
+
+  /** What consumers (alerting, diagnosis) subscribe to. */
+  get events(): DetectionEvents {
+    return this.manager;
+  }
+
+  /** The snapshot listener: every accepted snapshot, in arrival order. */
+  ingest(snapshots: readonly MetricSnapshot[]): void {
+    if (!this.#enabled) return;
+    const t0 = performance.now();
+    this.manager.ingest(snapshots);
+    this.#busyMs += performance.now() - t0;
+  }
+
+  async start(): Promise<void> {
+    const removed = await deleteStatesBefore(this.db, Date.now() - (this.settings().retentionDays + 1) * 86_400_000).catch((err: unknown) => {
+      this.log.warn({ err }, 'could not remove old detector states');
+      return 0;
+    });
+    if (removed > 0) this.log.info({ removed }, 'removed detector states of series gone longer than the retention');
+    this.#schedule();
+  }
+
+  /** Applies changed settings (live configuration) when `changed` touches the stage's keys. */
+  applyConfig(changed: readonly string[]): void {
+    if (changed.some((k) => LIVE.includes(k))) this.reconfigure();
+  }
+
+  /** Re-reads every setting. */
+  reconfigure(): void {
+    const s = this.settings();
+    this.#enabled = s.enabled;
+    this.manager.setOptions({ maxSeries: s.maxSeries, anomalyScore: s.anomalyScore, loadBatch: loadBatch(s.warmupSamples) });
+    if (this.#timer) this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = setInterval(() => void this.checkpoint(), this.settings().checkpointSeconds * 1000);
+    this.#timer.unref();
+  }
+
+  /** Saves every state updated since the last save, in chunks; one run at a time. */
+  checkpoint(): Promise<void> {
+    this.#saving ??= this.#save().finally(() => {
+      this.#saving = null;
+    });
+    return this.#saving;
+  }
+
+  async #save(): Promise<void> {
+    const t0 = performance.now();
+    let saved = 0;
+    let chunk = [];
+    try {
+      for (const s of this.manager.dirtyStates()) {
+        chunk.push(s);
+        if (chunk.length >= SAVE_CHUNK) {
+          await saveStates(this.db, chunk);
+          saved += chunk.length;
+          chunk = [];
+        }
+      }
+      await saveStates(this.db, chunk);
+      saved += chunk.length;
+      this.#lastCheckpoint = { at: new Date().toISOString(), saved, ms: Math.round(performance.now() - t0) };
+      this.log.debug(this.#lastCheckpoint, 'detector states saved');
+    } catch (err) {
+      this.#lastError = `saving detector states: ${String(err)}`;
+      this.log.error({ err, saved }, 'saving detector states failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await Promise.race([this.manager.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await this.checkpoint();
+  }
+
+  status(): DetectionStatus {
+    const m = this.manager.stats();
+    return {
+      ...m,
+      stateBytesPerSeries: this.#stateBytes,
+      microsPerSample: m.samples > 0 ? (this.#busyMs * 1000) / m.samples : 0,
+      lastCheckpoint: this.#lastCheckpoint,
+      lastError: this.#lastError,
+    };
+  }
+}
+
+function loadBatch(warmupSamples: number): number {
+  return Math.max(1, Math.min(500, Math.floor(HISTORY_ROWS_PER_BATCH / Math.max(1, warmupSamples))));
+}

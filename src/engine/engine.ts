@@ -1,0 +1,172 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { BaseAgent, type BusSource } from '../agent/base-agent.js';
+import type { Bus } from '../bus/bus.js';
+import { natsAuth } from '../bus/nats-settings.js';
+import type { Collector } from '../collect/collector.js';
+import { maskValue, type ConfigStore } from '../config/config-store.js';
+import { CONFIG_KEYS } from '../config/schema.js';
+import { buildApi, type EnginePhase } from '../api/build-api.js';
+import type { DetectionEvents } from '../detect/stream/detection-events.js';
+import type { DiagnosisStage } from '../diagnose/stage/diagnosis-stage.js';
+import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
+import { componentLogger } from '../lifecycle/logger.js';
+import { acquireLock } from '../store/data-dir-lock.js';
+import { migrate } from '../store/migrate.js';
+import { describeDb, openDb } from '../store/open-db.js';
+import { buildStages, type EngineStages } from './stages.js';
+
+export { engineHostName } from './stages.js';
+
+/** What the engine can be given instead of building it itself (tests, embedding). */
+export interface EngineOverrides {
+  /** An open bus to use instead of connecting. */
+  readonly bus?: Bus;
+  /** Collectors to run instead of the host and process collectors. */
+  readonly collectors?: readonly Collector[];
+  /** Address tried when no NATS URL is configured (tests point it at a closed port). */
+  readonly defaultNatsUrl?: string;
+}
+
+/** Builds the effective configuration report: value (secrets masked) and origin of every key. */
+export function describeConfig(store: ConfigStore): Record<string, { value: unknown; origin: string }> {
+  const cfg = store.current;
+  return Object.fromEntries(
+    CONFIG_KEYS.map((k) => [k, { value: maskValue(k, cfg[k]), origin: store.origins[k] }]),
+  );
+}
+
+/**
+ * The Performance Engine Agent: the composition root. Builds every stage, hands each its
+ * dependencies, starts them in pipeline order (store before ingest and collection) and stops
+ * them in reverse, so the writer flushes after the last sample has come in.
+ */
+export class PerformanceEngine {
+  readonly agent: BaseAgent;
+  readonly startedAt = new Date();
+  /** Every stage, built at once by `buildStages` when the connections are open; null before. */
+  #stages: EngineStages | null = null;
+  #lock: ReturnType<typeof acquireLock> | null = null;
+  #phase: EnginePhase = 'starting';
+
+  constructor(
+    readonly config: ConfigStore,
+    readonly log: Logger,
+    private readonly overrides: EngineOverrides = {},
+  ) {
+    const c = config.current;
+    const bus: BusSource = overrides.bus
+      ? { bus: overrides.bus }
+      : {
+          url: c.nats_url,
+          name: c.agent_id,
+          ...natsAuth(c),
+          ...(overrides.defaultNatsUrl ? { defaultUrl: overrides.defaultNatsUrl } : {}),
+        };
+    this.agent = new BaseAgent({
+      agentId: c.agent_id,
+      log,
+      bus,
+      openDb: () => openDb({ databaseUrl: c.database_url, schema: c.database_schema, dataDir: c.data_dir }),
+      http: { host: c.http_host, port: c.http_port, app: this.#api(log) },
+      subjectPrefix: c.nats_subject_prefix,
+    });
+  }
+
+  #api(log: Logger): FastifyInstance {
+    return buildApi({
+      phase: () => this.#phase,
+      db: () => this.agent.db,
+      status: () => this.status(),
+      config: () => describeConfig(this.config),
+      profiles: () => this.#stages?.profiling.service ?? null,
+      alerting: () => this.#stages?.alerting ?? null,
+      log: componentLogger(log, 'api'),
+    });
+  }
+
+  /** The diagnosis stage (open bottlenecks, flush); null before start. */
+  get diagnosis(): DiagnosisStage | null {
+    return this.#stages?.diagnosis ?? null;
+  }
+
+  /** The streaming detection stage's anomalies and followed series (for diagnosis); null before start. */
+  get detection(): DetectionEvents | null {
+    return this.#stages?.detection.events ?? null;
+  }
+
+  /** Opens connections, migrates, wires the stages and starts them. */
+  async start(): Promise<void> {
+    const c = this.config.current;
+    if (!c.database_url) this.#lock = acquireLock(c.data_dir);
+    this.log.info(
+      { agentId: c.agent_id, database: describeDb({ databaseUrl: c.database_url, schema: c.database_schema, dataDir: c.data_dir }) },
+      'starting performance engine',
+    );
+    try {
+      await this.agent.open();
+      this.#lock?.setHttp(this.agent.httpAddress());
+      const { db, bus } = this.agent;
+      const migrated = await migrate(db);
+      if (migrated.applied.length > 0) this.log.info({ applied: migrated.applied }, 'migrations applied');
+      const stages = buildStages({ db, bus, config: this.config, log: this.log, logger: (name) => this.agent.logger(name), collectors: this.overrides.collectors });
+      for (const component of stages.components) this.agent.use(component);
+      this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
+      this.#stages = stages;
+      await this.agent.startComponents();
+      this.#phase = 'running';
+      this.log.info(
+        { http: this.agent.httpAddress(), bus: bus.status(), intervalSeconds: c.monitoring_interval_seconds },
+        'performance engine started',
+      );
+    } catch (err) {
+      this.#lock?.release();
+      throw err;
+    }
+  }
+
+  /**
+   * Tells the engine a bottleneck was detected (the diagnosis stage calls this): with
+   * `enable_auto_profiling`, the affected source is profiled, within the auto-profiling budget.
+   */
+  onBottleneck(e: BottleneckEvent): AutoDecision {
+    return this.#stages?.profiling.onBottleneck(e) ?? { started: false, reason: 'starting' };
+  }
+
+  /** Everything `perf-engine status` shows. */
+  async status(): Promise<Record<string, unknown>> {
+    const readiness = await this.agent.readiness();
+    return {
+      agent_id: this.config.current.agent_id,
+      pid: process.pid,
+      started_at: this.startedAt.toISOString(),
+      ready: readiness.ready,
+      bus: readiness.bus,
+      database: readiness.database,
+      ...stageStatus(this.#stages),
+    };
+  }
+
+  /** Stops every stage in reverse order, flushing the writer, then closes connections. */
+  async stop(): Promise<void> {
+    this.#phase = 'stopping';
+    await this.agent.stop();
+    this.#lock?.release();
+  }
+}
+
+/** The status of every stage, null for each before the stages are built. */
+function stageStatus(s: EngineStages | null): Record<string, unknown> {
+  return {
+    monitor: s?.monitor.status() ?? null,
+    ingest: s?.ingest.stats() ?? null,
+    writer: s?.writer.stats() ?? null,
+    invalid_messages: s ? { total: s.invalid.total, by_reason: s.invalid.counts() } : null,
+    config_updates: s?.liveConfig.stats() ?? null,
+    retention: s?.retention.status() ?? null,
+    profiling: s?.profiling.status() ?? null,
+    detection: s?.detection.status() ?? null,
+    alerting: s?.alerting.status() ?? null,
+    diagnosis: s?.diagnosis.status() ?? null,
+  };
+}

@@ -1,0 +1,177 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import { InvalidMessageReporter } from '../bus/invalid-messages.js';
+import type { Collector } from '../collect/collector.js';
+import { createHostCollector } from '../collect/host-collector.js';
+import { MonitorLoop } from '../collect/monitor-loop.js';
+import { createProcessCollector } from '../collect/process-collector.js';
+import type { ConfigStore } from '../config/config-store.js';
+import type { Config } from '../config/schema.js';
+import type { NotificationSink } from '../alert/notification-queue.js';
+import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
+import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
+import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
+import { RealtimeIngest } from '../ingest/realtime-ingest.js';
+import type { Component } from '../lifecycle/component.js';
+import type { MetricSnapshot } from '../model/snapshot.js';
+import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
+import { Profiling } from '../profile/service/profiling.js';
+import type { Db } from '../store/db.js';
+import { MetricWriter } from '../store/metric-writer.js';
+import { RetentionJob } from '../store/retention-job.js';
+import { encodeJson } from '../wire/json.js';
+import { snapshotToWire } from '../wire/realtime-metrics.js';
+import { SUBJECTS } from '../wire/subjects.js';
+import { LiveConfigUpdates } from './live-config-updates.js';
+
+/** What the stages are built from: open connections, the live configuration, loggers. */
+export interface StageDeps {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly config: ConfigStore;
+  readonly log: Logger;
+  readonly logger: (component: string) => Logger;
+  /** Collectors to run instead of the host and process collectors (tests). */
+  readonly collectors?: readonly Collector[];
+}
+
+/** Every stage of the engine, built and wired, in pipeline order. */
+export interface EngineStages {
+  readonly writer: MetricWriter;
+  readonly invalid: InvalidMessageReporter;
+  readonly ingest: RealtimeIngest;
+  readonly monitor: MonitorLoop;
+  readonly retention: RetentionJob;
+  readonly liveConfig: LiveConfigUpdates;
+  readonly profiling: Profiling;
+  readonly detection: DetectionStage;
+  readonly alerting: AlertingStage;
+  readonly diagnosis: DiagnosisStage;
+  /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
+  readonly components: readonly Component[];
+}
+
+/** The host name used as the host snapshot's source. */
+export function engineHostName(config: Config): string {
+  return config.host_name ?? hostname();
+}
+
+/**
+ * Builds every stage of the engine and wires the pipeline: ingest and the engine's own collection
+ * feed the writer and, through one fan-out, detection, alerting and diagnosis; diagnosis asks
+ * profiling for automatic profiles. Live configuration changes reach each stage.
+ */
+export function buildStages(deps: StageDeps): EngineStages {
+  const { db, bus, config, logger } = deps;
+  const c = config.current;
+  const settings = () => config.current;
+  const writer = new MetricWriter(db, logger('store'), {
+    flushIntervalMs: c.store_flush_interval_ms,
+    batchMaxSamples: c.store_batch_max_samples,
+    maxPendingSamples: c.store_max_pending_samples,
+  });
+  const invalid = new InvalidMessageReporter(bus, logger('invalid'));
+  const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c));
+  const sink = busSink(bus);
+  const detection = new DetectionStage(db, logger('detect'), () => detectionSettings(settings()));
+  const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
+  const profiling = new Profiling({ bus, db, config, invalid, logger });
+  const autoProfile = (e: BottleneckEvent): AutoDecision => profiling.onBottleneck(e);
+  const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile);
+  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)]);
+  ingest.onSnapshots(fanOut);
+  const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
+  const onTick = (snapshots: readonly MetricSnapshot[]) => {
+    for (const s of snapshots) bus.publish(SUBJECTS.metrics, encodeJson(snapshotToWire(s)));
+    if (!writer.append(snapshots)) deps.log.warn({ snapshots: snapshots.length }, 'writer full: tick not stored');
+    fanOut(snapshots);
+  };
+  const monitor = new MonitorLoop(collectors(), onTick, c.monitoring_interval_seconds, logger('monitor'));
+  const retention = new RetentionJob(
+    db,
+    [writer.partitions],
+    () => ({ retentionDays: settings().data_retention_days, intervalSeconds: settings().retention_check_interval_seconds }),
+    logger('retention'),
+  );
+  const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
+  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
+  config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
+  const components: Component[] = [
+    { name: 'writer', stop: () => writer.stop() },
+    retention,
+    detection,
+    alerting,
+    diagnosis,
+    { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
+    monitor,
+    profiling,
+    liveConfig,
+  ];
+  return { ...stages, components };
+}
+
+function ingestLimits(c: Config) {
+  return {
+    maxFutureSkewMs: c.ingest_max_future_skew_seconds * 1000,
+    maxBatchSnapshots: c.ingest_max_batch_snapshots,
+    maxBytes: 64 * 1024 * 1024,
+  };
+}
+
+function defaultCollectors(c: Config, log: Logger): Collector[] {
+  const hostName = engineHostName(c);
+  return [
+    createHostCollector({ hostName }),
+    createProcessCollector({
+      hostName,
+      patterns: c.watch_processes,
+      selfPid: process.pid,
+      minAgeSeconds: c.watch_min_age_seconds,
+      maxProcesses: c.watch_max_processes,
+      log,
+    }),
+  ];
+}
+
+/** Keys whose change rebuilds the process collector. */
+const WATCH_KEYS = ['watch_processes', 'watch_min_age_seconds', 'watch_max_processes'];
+
+/** Hands a live configuration change to every stage it concerns. */
+function applyConfig(
+  s: Omit<EngineStages, 'components'>,
+  log: Logger,
+  c: Config,
+  changed: readonly string[],
+  collectors: () => Collector[],
+): void {
+  if (changed.includes('monitoring_interval_seconds')) s.monitor.setInterval(c.monitoring_interval_seconds);
+  if (WATCH_KEYS.some((k) => changed.includes(k))) s.monitor.setCollectors(collectors());
+  if (changed.includes('retention_check_interval_seconds')) s.retention.reschedule();
+  if (changed.includes('ingest_max_future_skew_seconds') || changed.includes('ingest_max_batch_snapshots')) {
+    s.ingest.setLimits(ingestLimits(c));
+  }
+  if (changed.includes('log_level')) log.level = c.log_level;
+  s.profiling.applyConfig(changed);
+  s.detection.applyConfig(changed);
+  s.alerting.applyConfig(changed);
+  s.diagnosis.applyConfig(changed);
+}
+
+/** Passes every accepted snapshot batch to each listener; one failing listener does not stop the others. */
+function snapshotFanOut(log: Logger, listeners: readonly ((s: readonly MetricSnapshot[]) => void)[]) {
+  return (snapshots: readonly MetricSnapshot[]): void => {
+    for (const l of listeners) {
+      try {
+        l(snapshots);
+      } catch (err) {
+        log.error({ err }, 'snapshot listener failed');
+      }
+    }
+  };
+}
+
+/** The notification queues' view of the bus. */
+function busSink(bus: Pick<Bus, 'publish' | 'status'>): NotificationSink {
+  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected };
+}

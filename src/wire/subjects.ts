@@ -1,0 +1,35 @@
+/** NATS subjects of the platform's wire contract (docs/subjects.md), plus the project's own. */
+export const SUBJECTS = {
+  realtimeMetrics: 'monitoring.realtime_metrics',
+  configUpdated: 'config.performance_engine_agent.updated',
+  profileRequest: 'orchestrator.profile_request',
+  metrics: 'performance.metrics',
+  profileReport: 'performance.profile_report',
+  bottleneckDetected: 'performance.bottleneck_detected',
+  /** Escalations, new evidence and resolution of a published bottleneck (project extension). */
+  bottleneckUpdated: 'performance.bottleneck_updated',
+  /** Life of an optimization; declared, not yet published (planned, issue 12). */
+  optimizationStatus: 'performance.optimization_status',
+  /** Per-source digest for the intelligence engine (planned, issue 12). */
+  insights: 'performance.insights',
+  /** A change the optimizing engine has applied (planned, issue 12). */
+  optimizationApplied: 'optimizing.optimization_applied',
+  /** The optimizing engine has undone a change (planned, issue 12). */
+  optimizationRolledBack: 'optimizing.optimization_rolled_back',
+  alert: 'performance.alert',
+  /** Escalations, de-escalations and re-notifications of a firing alert (project extension). */
+  alertUpdate: 'performance.alert_update',
+  invalidMessage: 'performance.invalid_message',
+  /** Announces a rejected live configuration update (project extension). */
+  configRejected: 'performance.config_rejected',
+  /** Announces an applied live configuration update (project extension). */
+  configApplied: 'performance.config_applied',
+} as const;
+
+/** Subject on which an SDK agent answers profile requests. */
+export function agentProfileSubject(agentId: string): string {
+  return `agent.${agentId}.profile`;
+}
+
+/** Queue group shared by engine instances, so each inbound sample is handled once. */
+export const ENGINE_QUEUE = 'performance_engine';
