@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeProfileBytes } from '../src/profile/analysis/analyze-profile.js';
-import { ExportError, ProfileExportPool, type ProfileExporter } from '../src/profile/export/export-pool.js';
+import { ExportError, ProfileExportPool, type ProfileExporter } from '../src/profile/service/export-pool.js';
 import { EXPORT_FORMATS, exportProfile, type ExportFormat } from '../src/profile/export/export-profile.js';
 import { insertProfile, type ProfileRow } from '../src/profile/service/profile-repository.js';
 import type { ActiveProfile, ProfileJob, StartResult } from '../src/profile/service/profile-service.js';

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type onRequestHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ProfileExportPool, type ProfileExporter } from '../profile/export/export-pool.js';
+import { ProfileExportPool, type ProfileExporter } from '../profile/service/export-pool.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { ApiError, installErrorHandling, type ErrorLog } from './api-errors.js';
 import { finiteNumbers } from './api-schemas.js';

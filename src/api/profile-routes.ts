@@ -6,7 +6,7 @@ import { ProfileRequestMessage } from '../wire/inbound.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { PROFILE_KINDS, type ProfileKind } from '../model/profile.js';
 import type { RawFormat } from '../profile/capture/capture-types.js';
-import { ExportError, type ProfileExporter } from '../profile/export/export-pool.js';
+import { ExportError, type ProfileExporter } from '../profile/service/export-pool.js';
 import { canExport, EXPORT_FORMATS, type ExportFormat } from '../profile/export/export-profile.js';
 import { getProfile, getRawProfile, listProfiles, PROFILE_TRIGGERS, type StoredProfile } from '../profile/service/profile-repository.js';
 import { jobFromRequest } from '../profile/service/profile-request-handler.js';

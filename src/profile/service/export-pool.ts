@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { ProfileKind } from '../../model/profile.js';
-import type { ExportFormat } from './export-profile.js';
+import type { ExportFormat } from '../export/export-profile.js';
 
 /** Why an export did not happen: stable codes the API maps to HTTP statuses. */
 export const EXPORT_ERROR_CODES = ['bad_format', 'bad_profile', 'too_large', 'busy', 'timeout', 'failed', 'closed'] as const;

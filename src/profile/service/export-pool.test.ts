@@ -5,7 +5,7 @@ import { finished } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeProfileBytes } from '../analysis/analyze-profile.js';
 import { ExportError, ProfileExportPool } from './export-pool.js';
-import { exportProfile } from './export-profile.js';
+import { exportProfile } from '../export/export-profile.js';
 
 const FIXTURES = new URL('../../../test/fixtures/profile/', import.meta.url);
 const cpuRaw = readFileSync(new URL('workload-before.cpuprofile', FIXTURES));

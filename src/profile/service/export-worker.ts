@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { analyzeProfileBytes } from '../analysis/analyze-profile.js';
 import { ProfileFormatError } from '../analysis/profile-format-error.js';
 import type { ExportErrorCode, FromWorker, ToWorker } from './export-pool.js';
-import { canExport, exportProfile, type ExportOutput } from './export-profile.js';
+import { canExport, exportProfile, type ExportOutput } from '../export/export-profile.js';
 
 /** The body of ProfileExportPool's worker thread: one job at a time, chunks sent as the pool asks. */
 
