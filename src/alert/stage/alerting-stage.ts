@@ -93,7 +93,10 @@ export class AlertingStage implements Component {
       detection,
       newId: randomUUID,
       now: this.now,
-      emit: (t) => this.#onTransition(t),
+      emit: (t) => {
+        this.#logTransition(t);
+        this.#onTransition(t);
+      },
     });
   }
 
@@ -165,6 +168,26 @@ export class AlertingStage implements Component {
   acknowledged(alertId: string, by: string): void {
     const n = this.#notices.get(alertId);
     if (n) n.acknowledgedBy = by;
+  }
+
+  /** One info line per firing, severity change and resolution, so the log alone tells what alerted (silenced or not). */
+  #logTransition(t: AlertTransition): void {
+    if (t.kind !== 'fired' && t.kind !== 'escalated' && t.kind !== 'deescalated' && t.kind !== 'resolved') return;
+    const e = t.episode;
+    const silence = t.kind === 'resolved' ? null : findSilence(this.#silences, { source: t.source, metric: t.metric, severity: e.severity }, this.now());
+    this.log.info(
+      {
+        alert_id: e.alertId,
+        source: t.source,
+        metric: t.metric,
+        rule: t.rule,
+        severity: e.severity,
+        ...(t.previousSeverity ? { previous_severity: t.previousSeverity } : {}),
+        ...(t.kind === 'resolved' ? { resolve_reason: t.reason ?? 'cleared' } : {}),
+        ...(silence ? { silenced_by: silence.id } : {}),
+      },
+      `alert ${t.kind}: ${describeAlert(t)}`,
+    );
   }
 
   #onTransition(t: AlertTransition): void {
