@@ -17,7 +17,8 @@ export function parseTimeArg(text: string, now: number): number {
   const d = parseDuration(t);
   if (!Number.isNaN(d)) return now - d;
   if (/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$/.test(t)) return Date.parse(t);
-  if (/^\d{10,16}$/.test(t)) return Number(t);
+  // Any count of milliseconds, 0 (the epoch: "everything") included, as the help promises.
+  if (/^\d{1,16}$/.test(t)) return Number(t);
   return NaN;
 }
 
