@@ -28,6 +28,8 @@ describe('parseTimeArg limits', () => {
   });
 
   it('refuses what is none of those', () => {
-    for (const bad of ['yesterday', '-1', '1.5', '15 m', '12345678901234567', '']) expect(parseTimeArg(bad, NOW), bad).toBeNaN();
+    for (const bad of ['yesterday', '-1', '1.5', '15 m', '12345678901234567', '', '2026-02-30T00:00:00Z', '2026-11-22T24:00Z']) {
+      expect(parseTimeArg(bad, NOW), bad).toBeNaN();
+    }
   });
 });
