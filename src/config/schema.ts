@@ -122,7 +122,7 @@ export const ConfigSchema = Type.Object(
     data_retention_days: Type.Integer({
       minimum: 1,
       maximum: 36500,
-      description: 'Days of data kept in every table; older data is removed by the retention job.',
+      description: 'Days of data kept in every table; older data is removed by the retention job, and older snapshots are refused at ingest.',
     }),
     ...PROFILING_KEYS,
     database_url: nullableString(

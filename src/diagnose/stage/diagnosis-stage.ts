@@ -120,6 +120,7 @@ export class DiagnosisStage implements Component {
 
   #onTransition(t: BottleneckTransition): void {
     const r = t.record;
+    this.#logTransition(t);
     if (t.type === 'opened') {
       this.#write(() => this.#writer.opened(r));
       return;
@@ -128,6 +129,25 @@ export class DiagnosisStage implements Component {
     const message = t.type === 'updated' ? updateMessage(r, t.update!, t.previousSeverity) : t.type === 'resolved' ? updateMessage(r, 'resolved') : null;
     const out = message ? [{ subject: SUBJECTS.bottleneckUpdated, payload: encodeJson(message) }] : [];
     this.#write(() => this.#writer.changed(r, out));
+  }
+
+  /** One info line per opening, escalation and resolution, so the log alone tells what was diagnosed. */
+  #logTransition(t: BottleneckTransition): void {
+    const r = t.record;
+    const what = t.type === 'opened' ? 'opened' : t.type === 'resolved' ? 'resolved' : t.update === 'escalated' ? 'escalated' : null;
+    if (what === null) return;
+    this.log.info(
+      {
+        bottleneck_id: r.id,
+        source: r.source,
+        kind: r.kind,
+        metric: r.metric,
+        severity: r.severity,
+        ...(what === 'escalated' && t.previousSeverity ? { previous_severity: t.previousSeverity } : {}),
+        ...(what === 'resolved' ? { resolve_reason: r.resolveReason } : {}),
+      },
+      `bottleneck ${what}: ${r.summary}`,
+    );
   }
 
   /** An automatic profile of an agent whose bottleneck was just stored; the evidence that records it. */
