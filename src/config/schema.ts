@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
+import { DELIVERY_DEFAULTS, DELIVERY_KEYS } from './delivery-schema.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 
@@ -247,6 +248,7 @@ export const ConfigSchema = Type.Object(
     }),
     alert_degradation: DegradationSchema,
     ...DIAGNOSIS_KEYS,
+    ...DELIVERY_KEYS,
   },
   { additionalProperties: false },
 );
@@ -302,6 +304,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   alert_queue_max: 10000,
   alert_degradation: { ...DEGRADATION_DEFAULTS },
   ...DIAGNOSIS_DEFAULTS,
+  ...DELIVERY_DEFAULTS,
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
