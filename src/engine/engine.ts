@@ -168,5 +168,6 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     detection: s?.detection.status() ?? null,
     alerting: s?.alerting.status() ?? null,
     diagnosis: s?.diagnosis.status() ?? null,
+    delivery: s?.delivery.status() ?? null,
   };
 }

@@ -12,6 +12,7 @@ import type { NotificationSink } from '../alert/notification-queue.js';
 import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
 import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
+import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
 import { RealtimeIngest } from '../ingest/realtime-ingest.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
@@ -48,6 +49,7 @@ export interface EngineStages {
   readonly detection: DetectionStage;
   readonly alerting: AlertingStage;
   readonly diagnosis: DiagnosisStage;
+  readonly delivery: DeliveryStage;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
 }
@@ -60,7 +62,8 @@ export function engineHostName(config: Config): string {
 /**
  * Builds every stage of the engine and wires the pipeline: ingest and the engine's own collection
  * feed the writer and, through one fan-out, detection, alerting and diagnosis; diagnosis asks
- * profiling for automatic profiles. Live configuration changes reach each stage.
+ * profiling for automatic profiles; what alerting and diagnosis notify also goes to delivery.
+ * Live configuration changes reach each stage.
  */
 export function buildStages(deps: StageDeps): EngineStages {
   const { db, bus, config, logger } = deps;
@@ -73,7 +76,8 @@ export function buildStages(deps: StageDeps): EngineStages {
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
   const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c));
-  const sink = busSink(bus);
+  const delivery = new DeliveryStage({ db, log: logger('delivery'), settings: deliverySettings(c) });
+  const sink = busSink(bus, delivery);
   const detection = new DetectionStage(db, logger('detect'), () => detectionSettings(settings()));
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
   const profiling = new Profiling({ bus, db, config, invalid, logger });
@@ -95,11 +99,13 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
+  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'writer', stop: () => writer.stop() },
     retention,
+    // Before the stages that notify, so it stops after them and still takes their last notices.
+    delivery,
     detection,
     alerting,
     diagnosis,
@@ -172,7 +178,7 @@ function snapshotFanOut(log: Logger, listeners: readonly ((s: readonly MetricSna
   };
 }
 
-/** The notification queues' view of the bus. */
-function busSink(bus: Pick<Bus, 'publish' | 'status'>): NotificationSink {
-  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected };
+/** The notification queues' view of the bus; delivery beyond NATS sees every notification as it is queued. */
+function busSink(bus: Pick<Bus, 'publish' | 'status'>, delivery: Pick<DeliveryStage, 'offer'>): NotificationSink {
+  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected, offer: (n) => delivery.offer(n) };
 }
