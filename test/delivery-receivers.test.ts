@@ -206,6 +206,20 @@ describe('the delivery journal across restarts', () => {
     expect(stats(third, 'restart-hook')).toMatchObject({ duplicates: 2, sent: 1 });
   });
 
+  it('stops without waiting for a hanging request, and keeps its notices for the next start', async () => {
+    const url = await silentReceiver();
+    const stage = new DeliveryStage({ db: database.db, log: quietLogger(), settings: settings([{ name: 'hang', type: 'webhook', url, group_wait_seconds: 0 }], { timeoutMs: 120_000 }) });
+    await stage.start();
+    const id = newId();
+    stage.offer(alert(id, 'firing'));
+    await waitFor(() => stats(stage, 'hang').requests === 1);
+    // The request would time out after 120 s; the stop ends it, and the last attempt gets at most 5 s.
+    await Promise.race([stage.stop(), new Promise((_, reject) => setTimeout(() => reject(new Error('stop waited for the request')), 30_000))]);
+    const rows = await database.db.query<{ status: string }>('SELECT status FROM delivery_log WHERE finding_id = $1', [id]);
+    expect(rows.rows).toEqual([{ status: 'pending' }]);
+    expect(stats(stage, 'hang')).toMatchObject({ dead_letters: 0, failed_attempts: 0 });
+  });
+
   it('re-posts firing alerts to Alertmanager every resend interval, after a restart too, until their resolution', async () => {
     const am = await receiver();
     const conf: ReceiverConfig[] = [{ name: 'am-resend', type: 'alertmanager', url: am.url.replace(/\/hook$/, '') }];

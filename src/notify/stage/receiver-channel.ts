@@ -185,8 +185,12 @@ export class ReceiverChannel {
     let attempts = 0;
     while (attempts < maxAttempts) {
       attempts++;
-      outcome = await this.#attempt(req.path, body);
+      outcome = await this.#attempt(req.path, body, this.settings.timeoutMs, this.#abort.signal);
       if (outcome.ok) return this.#delivered(b.notices);
+      if (this.#stopped) {
+        this.#leftover.push(b);
+        return;
+      }
       this.#c.failed++;
       this.#noteError(outcome.error);
       if (!outcome.retryable || attempts >= maxAttempts) break;
@@ -198,10 +202,10 @@ export class ReceiverChannel {
     if (!outcome.ok) await this.#deadLetters(b.notices, outcome.error, attempts);
   }
 
-  async #attempt(path: string, body: string, timeoutMs = this.settings.timeoutMs): Promise<AttemptOutcome> {
+  async #attempt(path: string, body: string, timeoutMs = this.settings.timeoutMs, signal?: AbortSignal): Promise<AttemptOutcome> {
     this.#c.requests++;
     try {
-      const res = await this.post({ url: `${this.plan.url}${path}`, headers: this.plan.headers, body, timeoutMs });
+      const res = await this.post({ url: `${this.plan.url}${path}`, headers: this.plan.headers, body, timeoutMs, signal });
       return classifyResponse(res.status, res.bodyHead, parseRetryAfter(res.retryAfter, this.now()));
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
@@ -233,9 +237,9 @@ export class ReceiverChannel {
     const open = [...this.#open.values()];
     if (open.length === 0) return;
     const req = this.plan.format.encode(open, this.#context({ key: 'resend', notices: open }));
-    const outcome = await this.#attempt(req.path, JSON.stringify(req.body));
+    const outcome = await this.#attempt(req.path, JSON.stringify(req.body), this.settings.timeoutMs, this.#abort.signal);
     if (outcome.ok) this.#c.resent += open.length;
-    else {
+    else if (!this.#stopped) {
       this.#c.failed++;
       this.#fail(`re-posting ${open.length} firing alert(s) failed: ${outcome.error}`);
     }
@@ -258,8 +262,8 @@ export class ReceiverChannel {
   }
 
   /**
-   * Stops: ends a backoff wait, lets a request under way finish, then gives what is still queued
-   * one attempt within a short budget; what fails is journaled as pending for the next start.
+   * Stops: ends a backoff wait or a request under way, then gives what is still queued one attempt
+   * within a short budget; what fails is journaled as pending for the next start.
    */
   async stop(): Promise<void> {
     this.#stopped = true;
