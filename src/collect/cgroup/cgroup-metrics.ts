@@ -20,6 +20,9 @@ export function cgroupMetrics(
   put(out, 'cgroup_memory_max_bytes', cur.memoryLimitBytes);
   put(out, 'cgroup_memory_usage', pct(cur.memoryCurrentBytes, cur.memoryLimitBytes));
   put(out, 'cgroup_memory_peak_bytes', cur.memoryPeakBytes);
+  if (cur.memoryCurrentBytes !== undefined && cur.memoryInactiveFileBytes !== undefined) {
+    put(out, 'cgroup_memory_working_set_bytes', Math.max(0, cur.memoryCurrentBytes - cur.memoryInactiveFileBytes));
+  }
   put(out, 'cgroup_cpu_limit_cores', cur.cpuLimitCores);
   if (prev === undefined || prev.version !== cur.version) return;
   const elapsedUs = elapsedMs * 1000;

@@ -11,6 +11,8 @@ export interface CgroupReading {
   readonly memoryLimitBytes?: number;
   /** Highest memory use the kernel recorded for the cgroup (v2 `memory.peak`, v1 `memory.max_usage_in_bytes`). */
   readonly memoryPeakBytes?: number;
+  /** Page cache the kernel may reclaim first (`inactive_file` of memory.stat; v1 `total_inactive_file`). */
+  readonly memoryInactiveFileBytes?: number;
   /** Cumulative count of processes the OOM killer ended in the cgroup (`oom_kill` of memory.events / memory.oom_control). */
   readonly oomKills?: number;
   /** Cumulative CPU time of the cgroup's tasks, µs. */
@@ -41,6 +43,7 @@ export function readCgroup(reader: ProcReader, dirs: CgroupDirs): CgroupReading 
       memoryCurrentBytes: single(file(dirs.memory, 'memory.current')),
       memoryLimitBytes: tightest(reader, dirs.memory, 'memory.max', parseByteLimit),
       memoryPeakBytes: single(file(dirs.memory, 'memory.peak')),
+      memoryInactiveFileBytes: keyed(file(dirs.memory, 'memory.stat'), 'inactive_file'),
       oomKills: keyed(file(dirs.memory, 'memory.events'), 'oom_kill'),
       cpuUsageUs: cpuStat.get('usage_usec'),
       cpuLimitCores: tightest(reader, dirs.cpu, 'cpu.max', parseCpuMax),
@@ -57,6 +60,7 @@ export function readCgroup(reader: ProcReader, dirs: CgroupDirs): CgroupReading 
     memoryCurrentBytes: single(file(dirs.memory, 'memory.usage_in_bytes')),
     memoryLimitBytes: tightest(reader, dirs.memory, 'memory.limit_in_bytes', parseByteLimit),
     memoryPeakBytes: single(file(dirs.memory, 'memory.max_usage_in_bytes')),
+    memoryInactiveFileBytes: keyed(file(dirs.memory, 'memory.stat'), 'total_inactive_file'),
     oomKills: keyed(file(dirs.memory, 'memory.oom_control'), 'oom_kill'),
     cpuUsageUs: usageNs === undefined ? undefined : usageNs / 1000,
     cpuLimitCores: v1CpuLimit(reader, dirs.cpu),
