@@ -7,12 +7,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
 import { adviseTarget } from '../src/optimize/stage/db/advise-target.js';
+import { DbAdvisorStage } from '../src/optimize/stage/db/db-advisor-stage.js';
+import type { OptimizationProposal } from '../src/optimize/proposal.js';
 import type { DbAdvisorSettings } from '../src/optimize/stage/db/db-advisor.js';
 import { IndexApplier } from '../src/optimize/stage/db/index-applier.js';
 import { StatementSeriesReader } from '../src/optimize/stage/db/statement-series-reader.js';
 import type { DbFindings } from '../src/optimize/db/db-findings.js';
 import { openPgSession } from '../src/store/pg-session.js';
-import { PG_URL } from './helpers/services.js';
+import { PG_URL, quietLogger } from './helpers/services.js';
 
 const SETTINGS: DbAdvisorSettings = { minGain: 0.5, writeHeavyFactor: 2, maxStatements: 10, unusedMinDays: 0 };
 const LOOKUP = 'SELECT id, status, amount FROM adv.orders WHERE customer_id = $1';
@@ -138,6 +140,28 @@ describe.skipIf(skipReason !== null)('database advisor on PostgreSQL with pg_sta
     const r = cli(['advise', 'db'], {});
     expect(r.code).toBe(1);
     expect(r.out).toContain('missing postgresql: the engine stores into its embedded PGlite database, which has no pg_stat_statements');
+  });
+
+  it('runs as a stage: hands its proposals to the sink once per key and follows the statements they are for', async () => {
+    const taken: OptimizationProposal[] = [];
+    const stage = new DbAdvisorStage({
+      open,
+      settings: () => ({ databases: [url], engineUrl: null, intervalSeconds: 300, seriesIntervalSeconds: 15, advisor: SETTINGS }),
+      log: quietLogger(),
+      proposals: async (p) => {
+        taken.push(p);
+        return { optimizationId: `opt-${taken.length}`, created: true };
+      },
+      append: () => undefined,
+    });
+    const [f] = await stage.runPass();
+    await stage.stop();
+    expect(f!.database).toBe(name);
+    expect(taken.map((p) => p.key)).toContain(`create_index:${name}.adv.orders(customer_id)`);
+    const queryid = f!.statements.find((s) => s.query === LOOKUP)!.queryid;
+    expect(stage.series.tracked().get(name)).toEqual([queryid]);
+    expect(await stage.directory.urlOf(name)).toBe(url);
+    expect(stage.latest()).toEqual([f]);
   });
 
   it('applies the index concurrently and idempotently; its statement mean time drops and the index is used', async () => {

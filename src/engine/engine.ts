@@ -74,6 +74,7 @@ export class PerformanceEngine {
       config: () => describeConfig(this.config),
       profiles: () => this.#stages?.profiling.service ?? null,
       alerting: () => this.#stages?.alerting ?? null,
+      dbAdvisor: () => this.#stages?.dbAdvisor ?? null,
     });
   }
 

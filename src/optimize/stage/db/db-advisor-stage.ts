@@ -87,7 +87,7 @@ export class DbAdvisorStage {
   }
 
   start(): void {
-    for (const m of this.#resolved.missing) this.deps.log.warn({ fix: m.fix }, `database advisor: ${m.detail}`);
+    for (const m of this.#resolved.missing) this.deps.log.info({ fix: m.fix }, `database advisor off: ${m.detail}`);
     this.#schedulePass();
     this.#scheduleSeries();
   }
