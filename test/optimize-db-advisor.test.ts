@@ -85,7 +85,7 @@ describe.skipIf(skipReason !== null)('database advisor on PostgreSQL with pg_sta
     });
     await lookups(url, 60);
     first = (await adviseTarget(open, url, { settings: SETTINGS, memory: null, windowMs: null })).findings;
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await admin(PG_URL, async (c) => {
@@ -134,7 +134,7 @@ describe.skipIf(skipReason !== null)('database advisor on PostgreSQL with pg_sta
     for (const part of ['statements by time consumed', LOOKUP, 'proposed indexes:', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_customer_id_pe_idx"', 'drop candidates:', 'orders_amount_idx', 'lock waits:', 'cache hit ratio', 'advisor cost:']) {
       expect(text.out).toContain(part);
     }
-  });
+  }, 120_000);
 
   it('says PGlite has no pg_stat_statements when the engine has no PostgreSQL and none is named', () => {
     const r = cli(['advise', 'db'], {});
