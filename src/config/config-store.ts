@@ -92,6 +92,7 @@ export function maskValue(key: ConfigKey, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   if (key === 'database_url' || key === 'nats_url') return maskUrl(String(value));
   if (key === 'delivery_receivers') return maskReceivers(value);
+  if (key === 'optimize_databases' && Array.isArray(value)) return value.map((v) => maskUrl(String(v)));
   if (SECRET_KEYS.includes(key)) return '***';
   return value;
 }

@@ -14,12 +14,14 @@ import { DetectionStage, detectionSettings } from '../detect/stage/detection-sta
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
 import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
 import { RealtimeIngest } from '../ingest/realtime-ingest.js';
+import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { Profiling } from '../profile/service/profiling.js';
 import type { Db } from '../store/db.js';
 import { MetricWriter } from '../store/metric-writer.js';
+import { openPgSession } from '../store/pg-session.js';
 import { RetentionJob } from '../store/retention-job.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
@@ -50,6 +52,7 @@ export interface EngineStages {
   readonly alerting: AlertingStage;
   readonly diagnosis: DiagnosisStage;
   readonly delivery: DeliveryStage;
+  readonly dbAdvisor: DbAdvisorStage;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
 }
@@ -99,7 +102,13 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery };
+  const dbAdvisor = new DbAdvisorStage({
+    open: (url) => openPgSession(url, { applicationName: `${c.agent_id} db-advisor` }),
+    settings: () => dbAdvisorSettings(settings()),
+    log: logger('db-advisor'),
+    append: (s) => void writer.append(s),
+  });
+  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'writer', stop: () => writer.stop() },
@@ -109,6 +118,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     detection,
     alerting,
     diagnosis,
+    dbAdvisor,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
     monitor,
     profiling,
@@ -163,6 +173,7 @@ function applyConfig(
   s.detection.applyConfig(changed);
   s.alerting.applyConfig(changed);
   s.diagnosis.applyConfig(changed);
+  s.dbAdvisor.applyConfig(changed);
 }
 
 /** Passes every accepted snapshot batch to each listener; one failing listener does not stop the others. */
