@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
+import { DURABILITY_DEFAULTS, DURABILITY_KEYS } from './durability-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 
 const nullableString = (description: string) =>
@@ -195,6 +196,7 @@ export const ConfigSchema = Type.Object(
       maximum: 100000000,
       description: 'Samples waiting for the database beyond which new messages are refused (back-pressure).',
     }),
+    ...DURABILITY_KEYS,
     retention_check_interval_seconds: Type.Integer({
       minimum: 10,
       maximum: 86400,
@@ -282,6 +284,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   store_flush_interval_ms: 20,
   store_batch_max_samples: 100000,
   store_max_pending_samples: 2000000,
+  ...DURABILITY_DEFAULTS,
   retention_check_interval_seconds: 3600,
   detect_enabled: true,
   detect_max_series: 100000,

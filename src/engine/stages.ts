@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { InvalidMessageReporter } from '../bus/invalid-messages.js';
+import { streamNameFor } from '../bus/ingest-stream.js';
+import { JetStreamSource, natsConnectionOf } from '../bus/jetstream-source.js';
+import { OutboxBus } from '../bus/outbox-bus.js';
 import type { Collector } from '../collect/collector.js';
 import { createHostCollector } from '../collect/host-collector.js';
 import { MonitorLoop } from '../collect/monitor-loop.js';
@@ -12,7 +15,7 @@ import type { NotificationSink } from '../alert/notification-queue.js';
 import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
 import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
-import { RealtimeIngest } from '../ingest/realtime-ingest.js';
+import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-ingest.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
@@ -38,6 +41,8 @@ export interface StageDeps {
 
 /** Every stage of the engine, built and wired, in pipeline order. */
 export interface EngineStages {
+  /** The bus every stage publishes through: holds publications while NATS is down. */
+  readonly outbox: OutboxBus;
   readonly writer: MetricWriter;
   readonly invalid: InvalidMessageReporter;
   readonly ingest: RealtimeIngest;
@@ -63,8 +68,10 @@ export function engineHostName(config: Config): string {
  * profiling for automatic profiles. Live configuration changes reach each stage.
  */
 export function buildStages(deps: StageDeps): EngineStages {
-  const { db, bus, config, logger } = deps;
+  const { db, config, logger } = deps;
   const c = config.current;
+  const outbox = new OutboxBus(deps.bus, c.nats_outbox_max_messages, logger('outbox'));
+  const bus: Bus = outbox;
   const settings = () => config.current;
   const writer = new MetricWriter(db, logger('store'), {
     flushIntervalMs: c.store_flush_interval_ms,
@@ -72,7 +79,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     maxPendingSamples: c.store_max_pending_samples,
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
-  const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c));
+  const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c), durableIngest(deps.bus, c, logger('ingest')));
   const sink = busSink(bus);
   const detection = new DetectionStage(db, logger('detect'), () => detectionSettings(settings()));
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
@@ -95,15 +102,16 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
+  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
+    { name: 'outbox', stop: () => outbox.stop() },
     { name: 'writer', stop: () => writer.stop() },
     retention,
     detection,
     alerting,
     diagnosis,
-    { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
+    { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop(), health: () => ingest.health() },
     monitor,
     profiling,
     liveConfig,
@@ -116,6 +124,38 @@ function ingestLimits(c: Config) {
     maxFutureSkewMs: c.ingest_max_future_skew_seconds * 1000,
     maxBatchSnapshots: c.ingest_max_batch_snapshots,
     maxBytes: 64 * 1024 * 1024,
+  };
+}
+
+/** Share of the writer's bound that messages from other agents leave to the engine's own collection. */
+const OWN_COLLECTION_RESERVE = 0.1;
+
+/**
+ * How ingest takes messages (`ingest_jetstream`): from the ingest stream when the bus is NATS and
+ * the setting is not `off`, else from the subscription alone.
+ */
+function durableIngest(bus: Bus, c: Config, log: Logger): DurableIngestOptions {
+  const nats = c.ingest_jetstream === 'off' ? null : natsConnectionOf(bus);
+  const source = nats
+    ? new JetStreamSource(
+        nats.nc,
+        {
+          subject: `${nats.prefix}${SUBJECTS.realtimeMetrics}`,
+          stream: streamNameFor(nats.prefix, c.ingest_stream),
+          consumer: c.ingest_consumer,
+          maxAgeSeconds: c.ingest_stream_max_age_seconds,
+          maxBytes: c.ingest_stream_max_bytes,
+          replicas: c.ingest_stream_replicas,
+          ackWaitSeconds: c.ingest_ack_wait_seconds,
+          maxUnacked: c.ingest_max_unacked,
+        },
+        log,
+      )
+    : null;
+  return {
+    source,
+    required: c.ingest_jetstream === 'require',
+    reserveSamples: Math.floor(c.store_max_pending_samples * OWN_COLLECTION_RESERVE),
   };
 }
 

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { streamNameFor } from '../../src/bus/ingest-stream.js';
 import { ConfigStore } from '../../src/config/config-store.js';
 import { loadConfig } from '../../src/config/load.js';
 import { PerformanceEngine, type EngineOverrides } from '../../src/engine/engine.js';
@@ -49,10 +51,21 @@ export async function startTestEngine(env: Record<string, string> = {}, override
     dataDir,
     http: engine.agent.httpAddress()!,
     async stop() {
-      await nc.close();
       await engine.stop();
+      await deleteIngestStream(nc, prefix);
+      await nc.close();
       await dropSchema(schema);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Removes the JetStream stream an engine created for a subject prefix (tests share the server). */
+export async function deleteIngestStream(nc: NatsConnection, prefix: string, name = 'PERF_ENGINE_INGEST'): Promise<void> {
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(streamNameFor(prefix, name));
+  } catch {
+    // No JetStream, or no stream: nothing to remove.
+  }
 }
