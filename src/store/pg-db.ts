@@ -36,6 +36,28 @@ function wrapClient(client: pg.PoolClient): Queryable {
   };
 }
 
+/**
+ * Checks a client out of the pool with an error listener for as long as it is out: pg emits
+ * 'error' on a client whose connection drops (server restart, outage), and a checked-out client has
+ * no listener, so that would be an uncaught exception that kills the process. The statement under
+ * way fails with the error anyway; the client is then destroyed instead of returned.
+ */
+async function checkOut(pool: pg.Pool): Promise<{ client: pg.PoolClient; release(broken: boolean): void }> {
+  const client = await pool.connect();
+  let lost = false;
+  const onError = () => {
+    lost = true;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    release(broken: boolean) {
+      client.off('error', onError);
+      client.release(broken || lost);
+    },
+  };
+}
+
 /** Opens a pool on PostgreSQL, creating the schema when missing. */
 export async function openPgDb(o: PgDbOptions): Promise<Db> {
   const bootstrap = new pg.Client({ connectionString: o.url, application_name: o.applicationName ?? 'perf-engine' });
@@ -66,15 +88,19 @@ export async function openPgDb(o: PgDbOptions): Promise<Db> {
       await pool.query(sql);
     },
     async copyBinary(copySql: string, payload: Buffer): Promise<void> {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
+      let broken = false;
       try {
         await copyOver(client)(copySql, payload);
+      } catch (err) {
+        broken = true;
+        throw err;
       } finally {
-        client.release();
+        release(broken);
       }
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const { client, release } = await checkOut(pool);
       let broken = false;
       try {
         await client.query('BEGIN');
@@ -89,7 +115,7 @@ export async function openPgDb(o: PgDbOptions): Promise<Db> {
         }
         throw err;
       } finally {
-        client.release(broken);
+        release(broken);
       }
     },
     async ping(): Promise<void> {
