@@ -24,6 +24,8 @@ export interface StreamIngestDeps {
 /** Counters of the stream path. */
 export interface StreamIngestStats {
   readonly messages: number;
+  /** Messages delivered before (to a killed engine, or whose acknowledgement was lost). */
+  readonly redelivered: number;
   readonly snapshots: number;
   readonly samples: number;
   readonly rejected: number;
@@ -55,13 +57,14 @@ const HAND_BACK_DELAY_MS = 1000;
 export class StreamIngest {
   readonly #held: Taken[] = [];
   #timer: NodeJS.Timeout | null = null;
-  #stats = { messages: 0, snapshots: 0, samples: 0, rejected: 0, duplicates: 0, acked: 0, handedBack: 0 };
+  #stats = { messages: 0, redelivered: 0, snapshots: 0, samples: 0, rejected: 0, duplicates: 0, acked: 0, handedBack: 0 };
 
   constructor(private readonly deps: StreamIngestDeps) {}
 
   /** Handles one delivered message. */
   handle(m: DurableMessage): void {
     this.#stats.messages++;
+    if (m.redelivered) this.#stats.redelivered++;
     const { recent, decode, invalid, subject } = this.deps;
     const key = messageKey(m.data, m.msgId);
     if (recent.join(key, (_n, err) => this.#finish(m, err))) {
