@@ -84,6 +84,19 @@ describe('ingest through JetStream', () => {
     expect([await storedSnapshots('js-same'), await storedSnapshots('js-retried'), await storedSnapshots('js-id')]).toEqual([1, 1, 1]);
   });
 
+  it('answers an invalid request with the reason and announces it once, though the stream has a copy', async () => {
+    const notices: string[] = [];
+    const sub = t.nc.subscribe(`${t.prefix}performance.invalid_message`, { callback: (_e, m) => notices.push(m.string()) });
+    const reply = await t.nc.request(subject(), enc({ source: 'js-bad-request', timestamp: Date.now(), metrics: { v: null } }), { timeout: 10_000 });
+    expect(reply.json()).toMatchObject({ ok: false, error: { code: 'bad_shape' } });
+    await allAcknowledged();
+    await t.nc.flush();
+    await waitFor(() => notices.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    sub.unsubscribe();
+    expect(notices.filter((n) => n.includes('js-bad-request'))).toHaveLength(1);
+  });
+
   it('rejects an invalid message from the stream once, without storing it or leaving it in the stream', async () => {
     t.nc.publish(subject(), enc({ source: 'js-bad', timestamp: Date.now(), metrics: { v: 'high' } }));
     await t.nc.flush();

@@ -26,12 +26,16 @@ export interface DurableIngestOptions {
 export interface IngestStats {
   /** `jetstream`: messages come from the ingest stream, requests also from the subscription; `core`: all from the subscription. */
   readonly mode: 'jetstream' | 'core';
+  /** Messages received (with JetStream: from the stream, where every message passes). */
   readonly messages: number;
+  /** Requests taken from the subscription (with JetStream; their copies in the stream are joined). */
+  readonly requests: number;
   readonly snapshots: number;
   readonly samples: number;
   readonly rejected: number;
+  /** Requests answered `overloaded` (the writer was full). */
   readonly refused: number;
-  /** Requests already stored or being stored, answered from the first one's commit. */
+  /** Messages not queued again because the same message was being or had been stored (a request's copy in the stream included). */
   readonly duplicates: number;
   readonly stream: (StreamIngestStats & DurableSourceStatus) | null;
 }
@@ -122,7 +126,8 @@ export class RealtimeIngest {
     const result = this.#decode(msg.data);
     if (!result.ok) {
       this.#stats.rejected++;
-      this.invalid.report(msg.subject, result.rejection.code, result.rejection.message, msg.data);
+      // With JetStream the stream path reports it: it sees the request's copy too.
+      if (!this.#stream) this.invalid.report(msg.subject, result.rejection.code, result.rejection.message, msg.data);
       replyJson(this.bus, msg, { ok: false, error: { code: result.rejection.code, message: result.rejection.message } });
       return;
     }
@@ -162,11 +167,19 @@ export class RealtimeIngest {
   }
 
   stats(): IngestStats {
+    const core = this.#stats;
     const source = this.durable.source;
+    const st = this.#stream && source ? { ...this.#stream.stats(), ...source.status() } : null;
     return {
-      mode: this.#stream ? 'jetstream' : 'core',
-      ...this.#stats,
-      stream: this.#stream && source ? { ...this.#stream.stats(), ...source.status() } : null,
+      mode: st ? 'jetstream' : 'core',
+      messages: st ? st.messages : core.messages,
+      requests: st ? core.messages : 0,
+      snapshots: core.snapshots + (st?.snapshots ?? 0),
+      samples: core.samples + (st?.samples ?? 0),
+      rejected: st ? st.rejected : core.rejected,
+      refused: core.refused,
+      duplicates: core.duplicates + (st?.duplicates ?? 0),
+      stream: st,
     };
   }
 
