@@ -87,9 +87,12 @@ describe.skipIf(!NATS_SERVER)('an engine killed with SIGKILL under load', () => 
     engine.kill('SIGKILL');
     await exited(engine);
     const atKill = load.counts();
+    const killedAt = Date.now();
     await sleep(2000);
     engine = spawnEngine(env, output);
     await ready(port);
+    const atRestart = load.counts();
+    const downMs = Date.now() - killedAt;
     await sleep(2000);
     const sent = await load.stop();
 
@@ -105,7 +108,8 @@ describe.skipIf(!NATS_SERVER)('an engine killed with SIGKILL under load', () => 
     console.log(
       `kill -9 under load: published ${published} snapshots (${sent.fired} fire-and-forget, ${sent.repeated} messages sent twice, ` +
         `${sent.requested} in requests, ${sent.retries} retried requests), ${sent.acknowledged} acknowledged, ` +
-        `${atKill.fired + atKill.requested} published before the kill; stored ${stored.rows} rows, ${stored.distinct} distinct; ` +
+        `${atKill.fired + atKill.requested} before the kill, ${atRestart.fired - atKill.fired} fire-and-forget while the engine was down ` +
+        `(${(downMs / 1000).toFixed(1)} s); stored ${stored.rows} rows, ${stored.distinct} distinct; ` +
         `the restarted engine was delivered ${redelivered} messages again and joined ${duplicates} repeats`,
     );
     expect(stored.rows, output.join('')).toBe(published);
