@@ -86,7 +86,11 @@ describe('ingest through JetStream', () => {
 
   it('answers an invalid request with the reason and announces it once, though the stream has a copy', async () => {
     const notices: string[] = [];
-    const sub = t.nc.subscribe(`${t.prefix}performance.invalid_message`, { callback: (_e, m) => notices.push(m.string()) });
+    const sub = t.nc.subscribe(`${t.prefix}performance.invalid_message`, {
+      callback: (_e, m) => {
+        notices.push(m.string());
+      },
+    });
     const reply = await t.nc.request(subject(), enc({ source: 'js-bad-request', timestamp: Date.now(), metrics: { v: null } }), { timeout: 10_000 });
     expect(reply.json()).toMatchObject({ ok: false, error: { code: 'bad_shape' } });
     await allAcknowledged();
