@@ -106,7 +106,7 @@ export class JetStreamSource {
         for await (const m of this.#batch) {
           this.#delivered++;
           this.#unacked.set(m, Date.now());
-          handler(this.#wrap(m));
+          this.#deliver(handler, m);
         }
         this.#failures = 0;
       } catch (err) {
@@ -116,6 +116,17 @@ export class JetStreamSource {
       } finally {
         this.#batch = null;
       }
+    }
+  }
+
+  /** Hands a message over; one that makes the handler throw goes back to JetStream, delayed. */
+  #deliver(handler: (m: DurableMessage) => void, m: JsMsg): void {
+    const wrapped = this.#wrap(m);
+    try {
+      handler(wrapped);
+    } catch (err) {
+      this.log.error({ err, stream: this.settings.stream, seq: m.seq }, 'ingest handler failed; message handed back');
+      wrapped.nak(this.settings.ackWaitSeconds * 1000);
     }
   }
 

@@ -97,9 +97,11 @@ export class RealtimeIngest {
       onAccepted: (s) => this.#notify(s),
     });
     try {
-      await source.start(
-        (m) => stream.handle(m),
-        () => stream.canTake(),
+      await startWithRetries(() =>
+        source.start(
+          (m) => stream.handle(m),
+          () => stream.canTake(),
+        ),
       );
       this.#stream = stream;
       this.log.info({ stream: source.settings.stream, consumer: source.settings.consumer }, 'ingesting through JetStream');
@@ -195,5 +197,20 @@ export class RealtimeIngest {
     this.#unsubscribe = null;
     await this.durable.source?.stop();
     this.#stream?.stop();
+  }
+}
+
+/** Attempts before the ingest stream is given up on at start (JetStream may still be starting). */
+const START_ATTEMPTS = 3;
+
+/** Runs `start`, trying again a second later, unless the server says it has no JetStream at all. */
+async function startWithRetries(start: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || (err as Error).name === 'JetStreamNotEnabled') throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 }

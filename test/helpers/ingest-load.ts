@@ -29,7 +29,7 @@ export interface LoadOptions {
   readonly repeatEvery: number;
 }
 
-const T0 = Date.now() - 3_600_000;
+const T0 = Date.now() - 600_000;
 const enc = new TextEncoder();
 
 /**
