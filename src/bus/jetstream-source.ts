@@ -171,6 +171,7 @@ export class JetStreamSource {
     }
   }
 
+  /** The consumer's state as this engine sees it. */
   status(): DurableSourceStatus {
     return {
       stream: this.settings.stream,

@@ -77,6 +77,7 @@ export class OutboxBus implements Bus {
     return this.#held.length - this.#head;
   }
 
+  /** Held, sent after an outage, and dropped publications. */
   stats(): OutboxStats {
     return { held: this.size, sent: this.#sent, dropped: this.#dropped };
   }

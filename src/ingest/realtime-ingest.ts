@@ -168,6 +168,7 @@ export class RealtimeIngest {
     }
   }
 
+  /** Counters of both paths, each message counted once. */
   stats(): IngestStats {
     const core = this.#stats;
     const source = this.durable.source;

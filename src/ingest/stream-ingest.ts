@@ -129,6 +129,7 @@ export class StreamIngest {
     }
   }
 
+  /** Counters of the stream path. */
   stats(): StreamIngestStats {
     return { ...this.#stats, held: this.#held.length };
   }
