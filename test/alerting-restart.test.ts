@@ -9,6 +9,7 @@ import { PerformanceEngine } from '../src/engine/engine.js';
 import { listAlerts } from '../src/alert/stage/alert-repo.js';
 import { NATS_URL, PG_URL, dropSchema, quietLogger, uniqueSchema, waitFor } from './helpers/services.js';
 import { collectAlerts, evenly, replay, type SeenAlert } from './helpers/alert-stream.js';
+import { deleteIngestStream } from './helpers/engine.js';
 
 const schema = uniqueSchema('ar');
 const prefix = `${schema}.`;
@@ -42,6 +43,7 @@ beforeAll(async () => {
   seen = collectAlerts(nc, prefix);
 });
 afterAll(async () => {
+  if (nc) await deleteIngestStream(nc, prefix);
   await nc?.close();
   await dropSchema(schema);
   rmSync(dataDir, { recursive: true, force: true });

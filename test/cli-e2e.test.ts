@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteIngestStream } from './helpers/engine.js';
 import { NATS_URL, PG_URL, dropSchema, uniqueSchema, waitFor } from './helpers/services.js';
 
 const CLI = resolve('dist/cli/main.js');
@@ -62,8 +63,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (engine && engine.exitCode === null) {
+    const exited = new Promise((r) => engine.once('exit', r));
+    engine.kill('SIGKILL');
+    await exited;
+  }
+  if (nc) await deleteIngestStream(nc, prefix);
   await nc?.close();
-  if (engine && engine.exitCode === null) engine.kill('SIGKILL');
   await dropSchema(schema);
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -13,6 +13,7 @@ const agentId = 'sdk-instr-agent';
 let nc: NatsConnection;
 let agent: Agent;
 const snapshots: AgentSnapshotWire[] = [];
+const msgIds: string[] = [];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -26,6 +27,7 @@ beforeAll(async () => {
   nc.subscribe(`${prefix}monitoring.realtime_metrics`, {
     callback: (_err, m) => {
       snapshots.push(JSON.parse(decoder.decode(m.data)) as AgentSnapshotWire);
+      msgIds.push(m.headers?.get('Nats-Msg-Id') ?? '');
     },
   });
   await nc.flush();
@@ -115,5 +117,11 @@ describe('SDK instrumentation', () => {
     expect(max('error_rate')).toBeGreaterThan(5);
     expect(max('queue_depth')).toBeGreaterThan(0.2);
     expect(max('event_loop_delay_p99_ms')).toBeGreaterThan(150);
+  });
+
+  it('gives every snapshot its own message id, so that a copy of it is never stored twice', () => {
+    expect(msgIds.length).toBeGreaterThanOrEqual(2);
+    expect(msgIds.every((id) => id.length > 0)).toBe(true);
+    expect(new Set(msgIds).size).toBe(msgIds.length);
   });
 });

@@ -3,7 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
+import { streamNameFor } from '../../src/bus/ingest-stream.js';
 
 /** PostgreSQL and NATS used by benchmarks (the same local services as the tests). */
 export const BENCH_PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -60,6 +63,20 @@ export interface EngineProcess {
   stop(): Promise<number | null>;
 }
 
+/** Deletes the JetStream stream an engine made for its subject prefix (benchmarks share the server). */
+async function removeIngestStream(prefix: string): Promise<void> {
+  try {
+    const nc = await connect({ servers: BENCH_NATS_URL });
+    try {
+      await (await jetstreamManager(nc)).streams.delete(streamNameFor(prefix, 'PERF_ENGINE_INGEST'));
+    } finally {
+      await nc.close();
+    }
+  } catch {
+    // No JetStream or no stream: nothing to remove.
+  }
+}
+
 /** Starts the built CLI (`dist/cli/main.js start`) and waits until `/readyz` answers 200. */
 export async function startEngineProcess(env: Record<string, string> = {}): Promise<EngineProcess> {
   const schema = uniqueName('bench');
@@ -101,12 +118,15 @@ export async function startEngineProcess(env: Record<string, string> = {}): Prom
     schema,
     prefix,
     http,
-    stop: () =>
-      new Promise((res) => {
+    stop: async () => {
+      const code = await new Promise<number | null>((res) => {
         if (child.exitCode !== null) return res(child.exitCode);
-        child.once('exit', (code) => res(code));
+        child.once('exit', (c) => res(c));
         child.kill('SIGTERM');
-      }),
+      });
+      await removeIngestStream(prefix);
+      return code;
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { wireAjv } from '../wire/wire-ajv.js';
@@ -76,7 +77,8 @@ export class Agent extends BaseAgent {
         hasDb: openDb !== undefined,
         pool: () => opened?.pool,
         labels: () => this.#labels,
-        publish: (s) => this.bus.publish(SUBJECTS.realtimeMetrics, encodeJson(s)),
+        // A message id per snapshot: JetStream and the engine recognise it if it ever comes twice.
+        publish: (s) => this.bus.publish(SUBJECTS.realtimeMetrics, encodeJson(s), { msgId: randomUUID() }),
         log: this.logger('instrumentation'),
       });
       this.use(instrumentation);

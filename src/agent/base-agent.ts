@@ -27,9 +27,14 @@ export interface BaseAgentOptions {
   readonly stopTimeoutMs?: number;
 }
 
-/** Readiness as `/readyz` reports it. */
+/**
+ * Readiness as `/readyz` reports it. `status`: `ready`; `degraded` when running with the bus or the
+ * database down or a component not ready (the process keeps working on what it can: collecting,
+ * buffering within its bounds); `unavailable` while starting or stopping.
+ */
 export interface Readiness {
   readonly ready: boolean;
+  readonly status: 'ready' | 'degraded' | 'unavailable';
   readonly agent_id: string;
   readonly bus: unknown;
   readonly database: unknown;
@@ -148,8 +153,11 @@ export class BaseAgent {
         : bus;
     const database = await this.#databaseHealth();
     const { ready: componentsReady, components } = this.#lifecycle.componentHealth();
+    const running = this.#lifecycle.running;
+    const ready = running && bus.connected && database.ok && componentsReady;
     return {
-      ready: this.#lifecycle.running && bus.connected && database.ok && componentsReady,
+      ready,
+      status: ready ? 'ready' : running ? 'degraded' : 'unavailable',
       agent_id: this.opts.agentId,
       bus: busDetail,
       database,

@@ -5,6 +5,15 @@ export interface BusMessage {
   readonly data: Uint8Array;
   /** Reply subject, when the publisher waits for an answer. */
   readonly reply?: string;
+  /** The publisher's message id (NATS header `Nats-Msg-Id`), when it set one. */
+  readonly msgId?: string;
+}
+
+/** Options of a publication. */
+export interface PublishOptions {
+  readonly reply?: string;
+  /** Sent as the `Nats-Msg-Id` header: a retry with the same id is recognised as the same message. */
+  readonly msgId?: string;
 }
 
 /** Handler of delivered messages. Must not throw; errors are the handler's to count and log. */
@@ -32,7 +41,7 @@ export interface SubscribeOptions {
  */
 export interface Bus {
   readonly kind: 'nats' | 'memory';
-  publish(subject: string, data: Uint8Array | string, opts?: { reply?: string }): void;
+  publish(subject: string, data: Uint8Array | string, opts?: PublishOptions): void;
   subscribe(subject: string, handler: MessageHandler, opts?: SubscribeOptions): () => void;
   /** Sends a request and waits for the first reply; rejects with `BusTimeoutError` after `timeoutMs`. */
   request(subject: string, data: Uint8Array | string, timeoutMs: number): Promise<BusMessage>;

@@ -6,6 +6,7 @@ import {
   type BusMessage,
   type BusStatus,
   type MessageHandler,
+  type PublishOptions,
   type SubscribeOptions,
 } from './bus.js';
 import { subjectMatches } from './subject-match.js';
@@ -29,12 +30,13 @@ export class MemoryBus implements Bus {
   readonly #queueTurn = new Map<string, number>();
   #closed = false;
 
-  publish(subject: string, data: Uint8Array | string, opts?: { reply?: string }): void {
+  publish(subject: string, data: Uint8Array | string, opts?: PublishOptions): void {
     if (this.#closed) return;
     const msg: BusMessage = {
       subject,
       data: typeof data === 'string' ? encoder.encode(data) : data,
       ...(opts?.reply ? { reply: opts.reply } : {}),
+      ...(opts?.msgId ? { msgId: opts.msgId } : {}),
     };
     for (const sub of this.#targets(subject)) queueMicrotask(() => sub.handler(msg));
   }

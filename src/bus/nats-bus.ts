@@ -3,7 +3,9 @@ import {
   connect,
   credsAuthenticator,
   errors as natsErrors,
+  headers as natsHeaders,
   type ConnectionOptions,
+  type MsgHdrs,
   type NatsConnection,
 } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -14,8 +16,12 @@ import {
   type BusMessage,
   type BusStatus,
   type MessageHandler,
+  type PublishOptions,
   type SubscribeOptions,
 } from './bus.js';
+
+/** Header of the publisher's message id (JetStream deduplicates on it). */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /** How to reach and authenticate to NATS. */
 export interface NatsOptions {
@@ -80,6 +86,18 @@ export async function connectNats(o: NatsOptions, backoff?: ReconnectBackoff): P
   return connect(toConnectionOptions(o, backoff));
 }
 
+/** nats.js options of a publication: the reply subject and the message id as a header. */
+function natsPublishOptions(opts?: PublishOptions): { reply?: string; headers?: MsgHdrs } | undefined {
+  if (!opts?.reply && !opts?.msgId) return undefined;
+  const o: { reply?: string; headers?: MsgHdrs } = {};
+  if (opts.reply) o.reply = opts.reply;
+  if (opts.msgId) {
+    o.headers = natsHeaders();
+    o.headers.set(MSG_ID_HEADER, opts.msgId);
+  }
+  return o;
+}
+
 /** The bus over a NATS connection; nats.js reconnects with our backoff, forever. */
 export class NatsBus implements Bus {
   readonly kind = 'nats' as const;
@@ -118,9 +136,9 @@ export class NatsBus implements Bus {
     }
   }
 
-  publish(subject: string, data: Uint8Array | string, opts?: { reply?: string }): void {
+  publish(subject: string, data: Uint8Array | string, opts?: PublishOptions): void {
     try {
-      this.nc.publish(subject, data, opts?.reply ? { reply: opts.reply } : undefined);
+      this.nc.publish(subject, data, natsPublishOptions(opts));
     } catch (err) {
       this.#lastError = String(err);
       this.log.warn({ err, subject }, 'publish failed');
@@ -135,7 +153,13 @@ export class NatsBus implements Bus {
           this.log.error({ err, subject }, 'subscription error');
           return;
         }
-        const msg: BusMessage = m.reply ? { subject: m.subject, data: m.data, reply: m.reply } : { subject: m.subject, data: m.data };
+        const msgId = m.headers?.get(MSG_ID_HEADER);
+        const msg: BusMessage = {
+          subject: m.subject,
+          data: m.data,
+          ...(m.reply ? { reply: m.reply } : {}),
+          ...(msgId ? { msgId } : {}),
+        };
         handler(msg);
       },
     });

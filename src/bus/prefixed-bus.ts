@@ -1,4 +1,4 @@
-import type { Bus, BusMessage, MessageHandler, SubscribeOptions } from './bus.js';
+import type { Bus, BusMessage, MessageHandler, PublishOptions, SubscribeOptions } from './bus.js';
 
 /** Reply inboxes are addressed as they are: they belong to the requester, not to the platform. */
 function isInbox(subject: string): boolean {
@@ -11,7 +11,8 @@ function isInbox(subject: string): boolean {
  */
 export class PrefixedBus implements Bus {
   constructor(
-    private readonly inner: Bus,
+    /** The bus underneath, whose subjects carry the prefix. */
+    readonly inner: Bus,
     readonly prefix: string,
   ) {}
 
@@ -28,7 +29,7 @@ export class PrefixedBus implements Bus {
     return { ...msg, subject: msg.subject.slice(this.prefix.length) };
   }
 
-  publish(subject: string, data: Uint8Array | string, opts?: { reply?: string }): void {
+  publish(subject: string, data: Uint8Array | string, opts?: PublishOptions): void {
     this.inner.publish(this.#full(subject), data, opts);
   }
 

@@ -86,11 +86,13 @@ function printHuman(
   if (engine.running) {
     const bus = engine.bus as { kind: string; connected: boolean; server: string };
     const monitor = engine.monitor as { lastTickAt: string | null; intervalSeconds: number; ticks: number } | null;
-    const ingest = engine.ingest as { messages: number; samples: number; rejected: number } | null;
+    const ingest = engine.ingest as { mode: string; messages: number; samples: number; rejected: number; duplicates: number } | null;
     println(`engine:    running (pid ${String(engine.pid)}, since ${String(engine.started_at)}) at ${String(engine.url)}; ready: ${String(engine.ready)}`);
     println(`bus:       ${bus.kind} ${bus.server} ${bus.connected ? 'connected' : 'DISCONNECTED'}`);
     if (monitor) println(`monitor:   every ${monitor.intervalSeconds} s, ${monitor.ticks} ticks, last at ${monitor.lastTickAt ?? 'never'}`);
-    if (ingest) println(`ingest:    ${ingest.messages} messages, ${ingest.samples} samples accepted, ${ingest.rejected} rejected`);
+    if (ingest) {
+      println(`ingest:    ${ingest.messages} messages (${ingest.mode}), ${ingest.samples} samples accepted, ${ingest.rejected} rejected, ${ingest.duplicates} seen again`);
+    }
     const writer = engine.writer as { committedSamples: number; pendingSamples: number; lastCommitAt: number | null; retries: number } | null;
     if (writer) {
       const last = writer.lastCommitAt === null ? 'never' : new Date(writer.lastCommitAt).toISOString();

@@ -3,6 +3,7 @@ import { NAME_PATTERN } from '../model/metric-names.js';
 import { DELIVERY_DEFAULTS, DELIVERY_KEYS } from './delivery-schema.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
 import { OPTIMIZE_DB_DEFAULTS, OPTIMIZE_DB_KEYS, OPTIMIZE_DB_LIVE_KEYS } from './optimize-db-schema.js';
+import { DURABILITY_DEFAULTS, DURABILITY_KEYS } from './durability-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 
 const nullableString = (description: string) =>
@@ -204,6 +205,7 @@ export const ConfigSchema = Type.Object(
       maximum: 100000000,
       description: 'Samples waiting for the database beyond which new messages are refused (back-pressure).',
     }),
+    ...DURABILITY_KEYS,
     retention_check_interval_seconds: Type.Integer({
       minimum: 10,
       maximum: 86400,
@@ -295,6 +297,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   store_flush_interval_ms: 20,
   store_batch_max_samples: 100000,
   store_max_pending_samples: 2000000,
+  ...DURABILITY_DEFAULTS,
   retention_check_interval_seconds: 3600,
   detect_enabled: true,
   detect_max_series: 100000,

@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { InvalidMessageReporter } from '../bus/invalid-messages.js';
+import { streamNameFor } from '../bus/ingest-stream.js';
+import { JetStreamSource, natsConnectionOf } from '../bus/jetstream-source.js';
+import { OutboxBus } from '../bus/outbox-bus.js';
 import type { Collector } from '../collect/collector.js';
 import { createHostCollector } from '../collect/host-collector.js';
 import { MonitorLoop } from '../collect/monitor-loop.js';
@@ -13,7 +16,7 @@ import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.j
 import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
 import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
-import { RealtimeIngest } from '../ingest/realtime-ingest.js';
+import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-ingest.js';
 import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
@@ -41,6 +44,8 @@ export interface StageDeps {
 
 /** Every stage of the engine, built and wired, in pipeline order. */
 export interface EngineStages {
+  /** The bus every stage publishes through: holds publications while NATS is down. */
+  readonly outbox: OutboxBus;
   readonly writer: MetricWriter;
   readonly invalid: InvalidMessageReporter;
   readonly ingest: RealtimeIngest;
@@ -69,8 +74,10 @@ export function engineHostName(config: Config): string {
  * Live configuration changes reach each stage.
  */
 export function buildStages(deps: StageDeps): EngineStages {
-  const { db, bus, config, logger } = deps;
+  const { db, config, logger } = deps;
   const c = config.current;
+  const outbox = new OutboxBus(deps.bus, c.nats_outbox_max_messages, logger('outbox'));
+  const bus: Bus = outbox;
   const settings = () => config.current;
   const writer = new MetricWriter(db, logger('store'), {
     flushIntervalMs: c.store_flush_interval_ms,
@@ -78,7 +85,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     maxPendingSamples: c.store_max_pending_samples,
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
-  const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c));
+  const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c), durableIngest(deps.bus, c, logger('ingest')));
   const delivery = new DeliveryStage({ db, log: logger('delivery'), settings: deliverySettings(c) });
   const sink = busSink(bus, delivery);
   const detection = new DetectionStage(db, logger('detect'), () => detectionSettings(settings()));
@@ -108,9 +115,10 @@ export function buildStages(deps: StageDeps): EngineStages {
     log: logger('db-advisor'),
     append: (s) => void writer.append(s),
   });
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor };
+  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
+    { name: 'outbox', stop: () => outbox.stop() },
     { name: 'writer', stop: () => writer.stop() },
     retention,
     // Before the stages that notify, so it stops after them and still takes their last notices.
@@ -119,7 +127,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     alerting,
     diagnosis,
     dbAdvisor,
-    { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
+    { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop(), health: () => ingest.health() },
     monitor,
     profiling,
     liveConfig,
@@ -133,6 +141,38 @@ function ingestLimits(c: Config) {
     maxAgeMs: c.data_retention_days * 86_400_000,
     maxBatchSnapshots: c.ingest_max_batch_snapshots,
     maxBytes: 64 * 1024 * 1024,
+  };
+}
+
+/** Share of the writer's bound that messages from other agents leave to the engine's own collection. */
+const OWN_COLLECTION_RESERVE = 0.1;
+
+/**
+ * How ingest takes messages (`ingest_jetstream`): from the ingest stream when the bus is NATS and
+ * the setting is not `off`, else from the subscription alone.
+ */
+function durableIngest(bus: Bus, c: Config, log: Logger): DurableIngestOptions {
+  const nats = c.ingest_jetstream === 'off' ? null : natsConnectionOf(bus);
+  const source = nats
+    ? new JetStreamSource(
+        nats.nc,
+        {
+          subject: `${nats.prefix}${SUBJECTS.realtimeMetrics}`,
+          stream: streamNameFor(nats.prefix, c.ingest_stream),
+          consumer: c.ingest_consumer,
+          maxAgeSeconds: c.ingest_stream_max_age_seconds,
+          maxBytes: c.ingest_stream_max_bytes,
+          replicas: c.ingest_stream_replicas,
+          ackWaitSeconds: c.ingest_ack_wait_seconds,
+          maxUnacked: c.ingest_max_unacked,
+        },
+        log,
+      )
+    : null;
+  return {
+    source,
+    required: c.ingest_jetstream === 'require',
+    reserveSamples: Math.floor(c.store_max_pending_samples * OWN_COLLECTION_RESERVE),
   };
 }
 

@@ -9,6 +9,8 @@ export interface SnapshotRow {
   readonly enc: Buffer;
   /** Raw values at their positions, NULL elsewhere; null when there are none. */
   readonly f8: readonly (number | null)[] | null;
+  /** `snapshot_key`: 8 bytes, a big-endian int64 (src/store/snapshot-key.ts). */
+  readonly key: Buffer;
 }
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -18,7 +20,7 @@ const FLOAT8_OID = 701;
 const TWO_32 = 4_294_967_296;
 
 /** Column list matching the rows `encodeSnapshotRows` writes. */
-export const SNAPSHOT_COPY_COLUMNS = '(ts, stream_id, set_id, health, enc, f8)';
+export const SNAPSHOT_COPY_COLUMNS = '(ts, stream_id, set_id, health, enc, f8, snapshot_key)';
 
 function f8Size(f8: readonly (number | null)[] | null): number {
   if (f8 === null) return 4;
@@ -29,12 +31,12 @@ function f8Size(f8: readonly (number | null)[] | null): number {
 
 function rowSize(r: SnapshotRow): number {
   const health = r.health === null ? 0 : Buffer.byteLength(r.health);
-  return 2 + (4 + 8) + (4 + 4) * 2 + (4 + health) + (4 + r.enc.length) + f8Size(r.f8);
+  return 2 + (4 + 8) + (4 + 4) * 2 + (4 + health) + (4 + r.enc.length) + f8Size(r.f8) + (4 + 8);
 }
 
 /**
  * Encodes rows in PostgreSQL's binary COPY format (header, tuples, trailer), for
- * `COPY metric_snapshots (ts, stream_id, set_id, health, enc, f8) FROM STDIN (FORMAT binary)`.
+ * `COPY metric_snapshots (ts, stream_id, set_id, health, enc, f8, snapshot_key) FROM STDIN (FORMAT binary)`.
  * Binary avoids formatting values as text, which would dominate a text COPY's cost.
  */
 export function encodeSnapshotRows(rows: readonly SnapshotRow[]): Buffer {
@@ -45,7 +47,7 @@ export function encodeSnapshotRows(rows: readonly SnapshotRow[]): Buffer {
   o = buf.writeInt32BE(0, o);
   o = buf.writeInt32BE(0, o);
   for (const r of rows) {
-    o = buf.writeInt16BE(6, o);
+    o = buf.writeInt16BE(7, o);
     const us = (r.ts - PG_EPOCH_MS) * 1000;
     const hi = Math.floor(us / TWO_32);
     o = buf.writeInt32BE(8, o);
@@ -64,6 +66,8 @@ export function encodeSnapshotRows(rows: readonly SnapshotRow[]): Buffer {
     o = buf.writeInt32BE(r.enc.length, o);
     o += r.enc.copy(buf, o);
     o = writeF8Array(buf, o, r.f8);
+    o = buf.writeInt32BE(8, o);
+    o += r.key.copy(buf, o, 0, 8);
   }
   buf.writeInt16BE(-1, o);
   return buf;

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { countSamples } from '../model/snapshot.js';
-import type { Db, Queryable } from './db.js';
-import { SNAPSHOT_COPY_COLUMNS, encodeSnapshotRows, type SnapshotRow } from './copy-binary.js';
+import type { Db } from './db.js';
 import { DailyPartitions, dayOf } from './partitions.js';
+import { insertSnapshotRows, snapshotRows } from './snapshot-insert.js';
 import { StreamRegistry } from './stream-registry.js';
-import { encodeValues } from './value-codec.js';
 
 /** Called once the snapshots of an `append` are committed (no error) or given up on (error). */
 export type CommitCallback = (err?: Error) => void;
@@ -23,11 +22,25 @@ export interface MetricWriterOptions {
   readonly maxInFlight?: number;
 }
 
+/** How an `append` is keyed and admitted. */
+export interface AppendOptions {
+  /** The publisher's message id (`Nats-Msg-Id`): the snapshots are keyed by it and their position. */
+  readonly msgId?: string;
+  /** The snapshots may be stored already (a redelivery): their batch is checked before the COPY. */
+  readonly maybeStored?: boolean;
+  /** Refuse unless this many samples of room would be left (kept for the engine's own collection). */
+  readonly reserveSamples?: number;
+}
+
 /** Counters exposed by `status`. */
 export interface WriterStats {
   readonly pendingSamples: number;
+  /** Snapshots inserted. */
   readonly committedSnapshots: number;
+  /** Samples of the appends committed, counting snapshots found already stored. */
   readonly committedSamples: number;
+  /** Snapshots not inserted because the same one (stream, time, key) was already stored. */
+  readonly duplicateSnapshots: number;
   readonly batches: number;
   readonly retries: number;
   readonly refusedSamples: number;
@@ -41,6 +54,8 @@ interface Entry {
   readonly snapshots: readonly MetricSnapshot[];
   readonly samples: number;
   readonly onCommit: CommitCallback | undefined;
+  readonly msgId: string | undefined;
+  readonly maybeStored: boolean;
 }
 
 interface Pending {
@@ -49,7 +64,10 @@ interface Pending {
   samples: number;
 }
 
-const INSERT_CHUNK_ROWS = 5000;
+/** After a batch met a snapshot already stored, batches are checked before the COPY this long. */
+const CHECKED_WINDOW_MS = 10_000;
+/** Conflicts in a row on one batch (another engine writing the same snapshots) before giving up. */
+const MAX_CONFLICTS = 10;
 
 function emptyPending(): Pending {
   return { entries: [], snapshots: 0, samples: 0 };
@@ -70,7 +88,8 @@ export function isTransient(err: unknown): boolean {
  * Batches snapshots and writes them to `metric_snapshots`: binary COPY on PostgreSQL, multi-row
  * INSERT on PGlite. Up to two batches are in flight while the next fills (group commit). Each
  * batch carries an id recorded in `ingest_batches` in the same transaction, so a retry after an
- * unknown commit outcome never writes a sample twice.
+ * unknown commit outcome never writes a sample twice; and each snapshot a key (migration 004), so
+ * a snapshot already stored (a redelivered or repeated message) is never stored again.
  */
 export class MetricWriter {
   readonly #registry = new StreamRegistry();
@@ -82,9 +101,11 @@ export class MetricWriter {
   #resolving: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
+  #checkedUntil = 0;
   #stats = {
     committedSnapshots: 0,
     committedSamples: 0,
+    duplicateSnapshots: 0,
     batches: 0,
     retries: 0,
     refusedSamples: 0,
@@ -110,12 +131,18 @@ export class MetricWriter {
    * Queues snapshots. Returns false, without queuing, when the queue is full or the writer is
    * stopping (back-pressure: the caller refuses the message). `onCommit` runs after the commit.
    */
-  append(snapshots: readonly MetricSnapshot[], onCommit?: CommitCallback, samples = countSamples(snapshots)): boolean {
-    if (this.#stopping || this.#pending.samples + this.#inFlightSamples + samples > this.opts.maxPendingSamples) {
+  append(
+    snapshots: readonly MetricSnapshot[],
+    onCommit?: CommitCallback,
+    samples = countSamples(snapshots),
+    opts: AppendOptions = {},
+  ): boolean {
+    const limit = this.opts.maxPendingSamples - (opts.reserveSamples ?? 0);
+    if (this.#stopping || this.pendingSamples + samples > limit) {
       this.#stats.refusedSamples += samples;
       return false;
     }
-    this.#pending.entries.push({ snapshots, samples, onCommit });
+    this.#pending.entries.push({ snapshots, samples, onCommit, msgId: opts.msgId, maybeStored: opts.maybeStored === true });
     this.#pending.snapshots += snapshots.length;
     this.#pending.samples += samples;
     if (this.#pending.samples >= this.opts.batchMaxSamples) this.#kick();
@@ -124,6 +151,11 @@ export class MetricWriter {
       this.#timer.unref();
     }
     return true;
+  }
+
+  /** Samples queued or being written. */
+  get pendingSamples(): number {
+    return this.#pending.samples + this.#inFlightSamples;
   }
 
   /** Appends and resolves once committed; rejects when refused or failed. */
@@ -164,24 +196,34 @@ export class MetricWriter {
    */
   async #writeEntries(entries: readonly Entry[]): Promise<void> {
     const batchId = randomUUID();
-    const snapshots = entries.flatMap((e) => e.snapshots);
+    const snapshots = entries.reduce((n, e) => n + e.snapshots.length, 0);
     const samples = entries.reduce((n, e) => n + e.samples, 0);
+    let checked = Date.now() < this.#checkedUntil || entries.some((e) => e.maybeStored);
+    let conflicts = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#writeOnce(snapshots, samples, batchId, attempt > 0);
+        const inserted = await this.#writeOnce(entries, samples, batchId, attempt > 0, checked);
         this.#stats.batches++;
-        this.#stats.committedSnapshots += snapshots.length;
+        this.#stats.committedSnapshots += inserted;
+        this.#stats.duplicateSnapshots += snapshots - inserted;
         this.#stats.committedSamples += samples;
         this.#stats.lastCommitAt = Date.now();
         for (const e of entries) e.onCommit?.();
         return;
       } catch (err) {
+        if ((err as { code?: string }).code === '23505' && conflicts < MAX_CONFLICTS) {
+          // A snapshot of the batch is stored already: write the batch again without it.
+          if (conflicts++ > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** conflicts)));
+          checked = true;
+          this.#checkedUntil = Date.now() + CHECKED_WINDOW_MS;
+          continue;
+        }
         this.#stats.lastError = String(err);
         if ((err as { code?: string }).code === '23514') this.#partitions.invalidate();
         const transient = isTransient(err);
         const giveUp = !transient || (this.#stopping && attempt >= 2);
         this.log.error(
-          { err: attempt === 0 ? err : String(err), attempt: attempt + 1, snapshots: snapshots.length, samples, transient },
+          { err: attempt === 0 ? err : String(err), attempt: attempt + 1, snapshots, samples, transient },
           giveUp ? 'metric batch write failed' : 'metric batch write failed; retrying',
         );
         if (!giveUp) {
@@ -203,35 +245,27 @@ export class MetricWriter {
     }
   }
 
-  async #writeOnce(snapshots: readonly MetricSnapshot[], samples: number, batchId: string, isRetry: boolean): Promise<void> {
+  /** Writes the entries in one transaction; returns the snapshots inserted (not found already stored). */
+  async #writeOnce(entries: readonly Entry[], samples: number, batchId: string, isRetry: boolean, checked: boolean): Promise<number> {
+    const snapshots = entries.flatMap((e) => e.snapshots);
     const resolved = this.#resolving.then(() => this.#registry.resolve(this.db, snapshots));
     this.#resolving = resolved.then(
       () => undefined,
       () => undefined,
     );
     const { streamIds, setIds } = await resolved;
-    const rows: SnapshotRow[] = new Array(snapshots.length);
+    const rows = snapshotRows(entries, streamIds, setIds);
     const days = new Set<number>();
-    for (let i = 0; i < snapshots.length; i++) {
-      const s = snapshots[i]!;
-      days.add(dayOf(s.timestamp));
-      rows[i] = {
-        ts: s.timestamp,
-        streamId: streamIds[i]!,
-        setId: setIds[i]!,
-        health: s.health ?? null,
-        ...encodeValues(Object.values(s.metrics)),
-      };
-    }
+    for (const r of rows) days.add(dayOf(r.ts));
     await this.#partitions.ensure(days);
     const now = Date.now();
     const lastSeen = this.#registry.dueLastSeen(rows, now);
-    await this.db.transaction(async (tx) => {
+    const inserted = await this.db.transaction(async (tx) => {
       if (isRetry) {
         const seen = await tx.query('SELECT 1 FROM ingest_batches WHERE batch_id = $1', [batchId]);
-        if (seen.rows.length > 0) return;
+        if (seen.rows.length > 0) return rows.length;
       }
-      await insertRows(tx, rows);
+      const n = await insertSnapshotRows(tx, rows, checked);
       await tx.query('INSERT INTO ingest_batches (batch_id, snapshots, samples) VALUES ($1, $2, $3)', [
         batchId,
         rows.length,
@@ -245,13 +279,15 @@ export class MetricWriter {
           [[...lastSeen.keys()], [...lastSeen.values()]],
         );
       }
+      return n;
     });
     this.#registry.markLastSeen(lastSeen.keys(), now);
+    return inserted;
   }
 
   /** Counters for status reports. */
   stats(): WriterStats {
-    return { ...this.#stats, pendingSamples: this.#pending.samples + this.#inFlightSamples };
+    return { ...this.#stats, pendingSamples: this.pendingSamples };
   }
 
   /** Writes everything queued now and waits for it. */
@@ -267,26 +303,4 @@ export class MetricWriter {
     this.#stopping = true;
     await this.flush();
   }
-}
-
-async function insertRows(tx: Queryable, rows: readonly SnapshotRow[]): Promise<void> {
-  if (tx.copyBinary) {
-    await tx.copyBinary(`COPY metric_snapshots ${SNAPSHOT_COPY_COLUMNS} FROM STDIN (FORMAT binary)`, encodeSnapshotRows(rows));
-    return;
-  }
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
-    const params: unknown[] = [];
-    const tuples = chunk.map((r) => {
-      const b = params.length;
-      params.push(new Date(r.ts), r.streamId, r.setId, r.health, r.enc, r.f8 && float8ArrayLiteral(r.f8));
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::bytea, $${b + 6}::float8[])`;
-    });
-    await tx.query(`INSERT INTO metric_snapshots ${SNAPSHOT_COPY_COLUMNS} VALUES ${tuples.join(',')}`, params);
-  }
-}
-
-/** A float8[] literal that keeps -0 (a driver's String(-0) would turn it into 0). */
-function float8ArrayLiteral(values: readonly (number | null)[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : Object.is(v, -0) ? '-0' : String(v))).join(',')}}`;
 }

@@ -57,6 +57,14 @@ function countedPool(pool: pg.Pool): CountedPool {
       const t1 = performance.now();
       acquired++;
       waitMs += t1 - t0;
+      // pg emits 'error' on a client whose connection drops (server restart, outage); a checked-out
+      // client has no listener of its own, so without this one that is an uncaught exception that
+      // kills the process. The statement under way fails anyway; the client is then destroyed.
+      let lost = false;
+      const onError = () => {
+        lost = true;
+      };
+      client.on('error', onError);
       let close = false;
       try {
         return await fn(client);
@@ -65,8 +73,9 @@ function countedPool(pool: pg.Pool): CountedPool {
         throw err;
       } finally {
         holdMs += performance.now() - t1;
+        client.off('error', onError);
         // A pool shrunk by `resize` also closes connections as they come back, until it fits.
-        client.release(close || pool.totalCount > pool.options.max);
+        client.release(close || lost || pool.totalCount > pool.options.max);
       }
     },
     stats: () => ({ max: pool.options.max, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, acquired, waitMs, holdMs }),

@@ -1,11 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { streamNameFor } from '../../src/bus/ingest-stream.js';
 import { ConfigStore } from '../../src/config/config-store.js';
 import { loadConfig } from '../../src/config/load.js';
 import { PerformanceEngine, type EngineOverrides } from '../../src/engine/engine.js';
 import { NATS_URL, PG_URL, dropSchema, quietLogger, uniqueSchema } from './services.js';
+
+/** Engines started and not yet stopped, by subject prefix. */
+const running = new Map<string, number>();
 
 /** A running engine on the real PostgreSQL (own schema) and NATS (own subject prefix). */
 export interface TestEngine {
@@ -40,6 +45,9 @@ export async function startTestEngine(env: Record<string, string> = {}, override
   });
   const engine = new PerformanceEngine(new ConfigStore(loaded), quietLogger(), overrides);
   await engine.start();
+  // The prefix in effect (a test may set its own): the ingest stream is named after it.
+  const streamPrefix = engine.config.current.nats_subject_prefix;
+  running.set(streamPrefix, (running.get(streamPrefix) ?? 0) + 1);
   const nc = await connect({ servers: NATS_URL });
   return {
     engine,
@@ -49,10 +57,27 @@ export async function startTestEngine(env: Record<string, string> = {}, override
     dataDir,
     http: engine.agent.httpAddress()!,
     async stop() {
+      try {
+        await engine.stop();
+      } finally {
+        const left = (running.get(streamPrefix) ?? 1) - 1;
+        running.set(streamPrefix, left);
+        // The stream is shared by the engines of a prefix (a restart test runs two): the last one removes it.
+        if (left === 0) await deleteIngestStream(nc, streamPrefix);
+      }
       await nc.close();
-      await engine.stop();
       await dropSchema(schema);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Removes the JetStream stream an engine created for a subject prefix (tests share the server). */
+export async function deleteIngestStream(nc: NatsConnection, prefix: string, name = 'PERF_ENGINE_INGEST'): Promise<void> {
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(streamNameFor(prefix, name));
+  } catch {
+    // No JetStream, or no stream: nothing to remove.
+  }
 }
