@@ -5,6 +5,7 @@ import type { MetricSnapshot } from '../model/snapshot.js';
 import type { MetricWriter } from '../store/metric-writer.js';
 import { createSnapshotDecoder, type DecodeLimits } from './decode-snapshots.js';
 import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
+import { INBOUND_LIMITS } from '../wire/inbound-limits.js';
 
 /** Receives every accepted snapshot (after validation, before commit), e.g. for detection. */
 export type SnapshotListener = (snapshots: readonly MetricSnapshot[]) => void;
@@ -49,7 +50,19 @@ export class RealtimeIngest {
   }
 
   start(): void {
-    this.#unsubscribe = this.bus.subscribe(SUBJECTS.realtimeMetrics, (m) => this.handle(m), { queue: ENGINE_QUEUE });
+    this.#unsubscribe = this.bus.subscribe(SUBJECTS.realtimeMetrics, (m) => this.handle(m), {
+      queue: ENGINE_QUEUE,
+      limits: INBOUND_LIMITS.realtimeMetrics,
+      onRefused: (m, code, reason) => this.#refuse(m, code, reason),
+    });
+  }
+
+  /** A message the bus edge refused (over a size, depth or key limit): rejected like any invalid one. */
+  #refuse(msg: BusMessage, code: string, reason: string): void {
+    this.#stats.messages++;
+    this.#stats.rejected++;
+    this.invalid.report(msg.subject, code, reason, msg.data);
+    replyJson(this.bus, msg, { ok: false, error: { code, message: reason } });
   }
 
   /** Handles one inbound message (public for tests and the local collector). */

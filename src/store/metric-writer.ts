@@ -7,6 +7,7 @@ import { SNAPSHOT_COPY_COLUMNS, encodeSnapshotRows, type SnapshotRow } from './c
 import { DailyPartitions, dayOf } from './partitions.js';
 import { StreamRegistry } from './stream-registry.js';
 import { encodeValues } from './value-codec.js';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 
 /** Called once the snapshots of an `append` are committed (no error) or given up on (error). */
 export type CommitCallback = (err?: Error) => void;
@@ -82,6 +83,8 @@ export class MetricWriter {
   #resolving: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
+  /** A write the database refuses can be provoked by whoever sends data: its log line is rate-limited. */
+  readonly #limited: RateLimitedLog;
   #stats = {
     committedSnapshots: 0,
     committedSamples: 0,
@@ -99,6 +102,7 @@ export class MetricWriter {
     private readonly opts: MetricWriterOptions,
   ) {
     this.#partitions = new DailyPartitions(db, 'metric_snapshots');
+    this.#limited = new RateLimitedLog(log);
   }
 
   /** The partition manager of `metric_snapshots` (shared with retention). */
@@ -180,8 +184,9 @@ export class MetricWriter {
         if ((err as { code?: string }).code === '23514') this.#partitions.invalidate();
         const transient = isTransient(err);
         const giveUp = !transient || (this.#stopping && attempt >= 2);
-        this.log.error(
-          { err: attempt === 0 ? err : String(err), attempt: attempt + 1, snapshots: snapshots.length, samples, transient },
+        this.#limited.error(
+          giveUp ? 'write failed' : 'write retrying',
+          () => ({ err: attempt === 0 ? err : String(err), attempt: attempt + 1, snapshots: snapshots.length, samples, transient }),
           giveUp ? 'metric batch write failed' : 'metric batch write failed; retrying',
         );
         if (!giveUp) {
