@@ -8,14 +8,16 @@ import { formatProblem, type ConfigProblem } from '../config/validate.js';
 import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 import { INBOUND_LIMITS } from '../wire/inbound-limits.js';
 
-/** Problems spelt out in a rejection; the rest are counted, so a reply stays a sentence or two. */
+/** Problems spelt out in a rejection, and its longest text: a reply stays a few sentences however bad the update. */
 const MAX_LISTED_PROBLEMS = 5;
+const MAX_REASON_LENGTH = 2000;
 
 /** The problems of a rejected update in one line, the first few in full. */
 function describeProblems(problems: readonly ConfigProblem[]): string {
   const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map(formatProblem).join('; ');
-  const more = problems.length - MAX_LISTED_PROBLEMS;
-  return more > 0 ? `${listed}; and ${more} more` : listed;
+  const more = problems.length > MAX_LISTED_PROBLEMS ? `; ${problems.length} problems in all` : '';
+  const text = `${listed}${more}`;
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 40)}... (${problems.length} problems in all)` : text;
 }
 
 /**
