@@ -12,7 +12,7 @@ const LAYERS = [
   ['lifecycle', '^src/lifecycle/'],
   ['detect', '^src/detect/(?!stage/)'],
   ['alert', '^src/alert/(?!stage/)'],
-  ['optimize', '^src/optimize/'],
+  ['optimize', '^src/optimize/(?!stage/)'],
   ['diagnose', '^src/diagnose/(?!stage/)'],
   ['profile/analysis', '^src/profile/analysis/'],
   ['profile/render', '^src/profile/render/'],
@@ -26,6 +26,7 @@ const LAYERS = [
   ['profile/capture', '^src/profile/capture/'],
   ['profile/service', '^src/profile/service/'],
   ['diagnose/stage', '^src/diagnose/stage/'],
+  ['optimize/stage', '^src/optimize/stage/'],
   ['agent', '^src/agent/'],
   ['api', '^src/api/'],
   ['engine', '^src/engine/'],
@@ -36,7 +37,7 @@ const LAYERS = [
 
 const PURE = ['model', 'wire', 'detect', 'alert', 'optimize', 'diagnose', 'profile/analysis', 'profile/render', 'profile/export'];
 const ADAPTERS = ['bus', 'store', 'collect', 'ingest', 'profile/capture', 'profile/service', 'agent', 'api', 'engine', 'tools', 'cli'];
-const IO_LIBRARIES = '^(pg|pg-copy-streams|@nats-io/.+|fastify|@fastify/.+|@electric-sql/.+|ws|pino)$|^node:(fs|net|http|https|child_process|inspector|worker_threads|dgram)$';
+const IO_LIBRARIES = '^(pg|pg-copy-streams|@nats-io/.+|fastify|@fastify/.+|@electric-sql/.+|ws|pino)$|^(node:)?(fs|net|http|https|child_process|inspector|worker_threads|dgram)$';
 
 const pathOf = (name) => LAYERS.find(([n]) => n === name)[1];
 const anyOf = (names) => names.map(pathOf).join('|');

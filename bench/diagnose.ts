@@ -6,10 +6,10 @@ import { replay, settle, startBenchEngine } from './lib/diagnosis-runs.js';
 import { naiveDiagnosis } from './lib/naive-diagnosis.js';
 import { loadConfig } from '../src/config/load.js';
 import { DIAGNOSIS_DEFAULTS } from '../src/config/diagnosis-schema.js';
-import { parseScenarioSpec, type ScenarioSpec } from '../src/simulate/scenario-spec.js';
-import { SCENARIO_NAMES } from '../src/simulate/scenario-catalog.js';
-import { runSimulation } from '../src/simulate/simulation.js';
-import { syntheticStream, type SyntheticOptions } from '../src/simulate/synthetic/synthetic-stream.js';
+import { parseScenarioSpec, type ScenarioSpec } from '../src/tools/simulate/scenario-spec.js';
+import { SCENARIO_NAMES } from '../src/tools/simulate/scenario-catalog.js';
+import { runSimulation } from '../src/tools/simulate/simulation.js';
+import { syntheticStream, type SyntheticOptions } from '../src/tools/simulate/synthetic/synthetic-stream.js';
 import { BENCH_NATS_URL, BENCH_PG_URL, uniqueName } from './lib/services.js';
 
 interface Args {

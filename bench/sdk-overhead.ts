@@ -10,7 +10,7 @@ import { WorkStats } from '../src/agent/instrumentation/work-stats.js';
 import { type Bus, type BusMessage } from '../src/bus/bus.js';
 import { encodeJson } from '../src/wire/json.js';
 import type { Db, QueryResult } from '../src/store/db.js';
-import { OrderRequest, priceOrder } from '../src/simulate/order-workload.js';
+import { OrderRequest, priceOrder } from '../src/tools/simulate/order-workload.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
 
@@ -115,7 +115,7 @@ function startAgent(id: string, prefix: string, instrumented: boolean): Promise<
     env: {
       ...process.env,
       SDK_BENCH_AGENT_URL: pathToFileURL(resolve('dist/agent/index.js')).href,
-      SDK_BENCH_WORKLOAD_URL: pathToFileURL(resolve('dist/simulate/order-workload.js')).href,
+      SDK_BENCH_WORKLOAD_URL: pathToFileURL(resolve('dist/tools/simulate/order-workload.js')).href,
       SDK_BENCH_CONFIG: JSON.stringify({ id, prefix, nats: BENCH_NATS_URL, instrumented }),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

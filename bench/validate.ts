@@ -34,7 +34,7 @@ const bench: Benchmark = {
     const dec = new TextDecoder();
     const messages = snaps.map((s) => enc.encode(JSON.stringify({ ...s, timestamp: new Date(s.timestamp).toISOString() })));
     const ajvFull = new Ajv({ strict: false }).compile(SnapshotWire);
-    const engine = createSnapshotDecoder({ maxFutureSkewMs: 300_000, maxBatchSnapshots: 10_000, maxBytes: 64 << 20 });
+    const engine = createSnapshotDecoder({ maxFutureSkewMs: 300_000, maxAgeMs: 90 * 86_400_000, maxBatchSnapshots: 10_000, maxBytes: 64 << 20 });
     const rounds = 20;
     ctx.log(`${messages.length} messages x ${rounds} rounds`);
     const parse = timePerCall(messages, (m) => JSON.parse(dec.decode(m)), rounds);

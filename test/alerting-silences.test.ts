@@ -121,12 +121,14 @@ describe('perf-engine alerts against a running embedded engine (through its HTTP
   });
 
   it('lists, acknowledges, silences and unsilences', async () => {
-    engine.agent.bus.publish('monitoring.realtime_metrics', encodeJson({ source: 'cli-1', timestamp: Date.now() - 1000, metrics: { cpu_usage: 97 } }));
+    engine.agent.bus.publish('monitoring.realtime_metrics', encodeJson({ source: 'cli-1', timestamp: Date.now() - 1000, metrics: { cpu_usage: 97.123456 } }));
     await waitFor(async () => (await listAlerts(engine.agent.db, { state: 'firing' })).length === 1);
     const listed = await cli('--state', 'firing', '--json');
     expect(listed.err).toBe('');
     const alerts = JSON.parse(listed.out) as { alert_id: string; source: string }[];
     expect(alerts.map((a) => a.source)).toEqual(['cli-1']);
+    // The table is for people: the value rounded, in the metric's unit (the JSON keeps it exact).
+    expect((await cli('--state', 'firing')).out).toMatch(/cli-1\s+cpu_usage\s+97\.12%\s/);
     expect(await cli('ack', alerts[0]!.alert_id, '--by', 'tester')).toMatchObject({ code: 0 });
     expect(JSON.parse((await cli('--json')).out)[0]).toMatchObject({ acknowledged_by: 'tester' });
     const silenced = await cli('silence', '--source', 'cli-*', '--severity', 'critical', '--for', '2h', '--comment', 'maintenance', '--json');

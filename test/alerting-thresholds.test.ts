@@ -46,6 +46,9 @@ describe('threshold alerts over NATS, in event time', () => {
     expect(escalated).toMatchObject({ previous_severity: 'warning', threshold: 90, value: 95 });
     // With keep_firing_seconds 0 the de-escalation holds 0 s: at the first sample below the critical level.
     expect(deescalated).toMatchObject({ previous_severity: 'critical', threshold: 75, value: 72 });
+    // The value is back inside the warning level but the alert holds until the clear level: the message says so.
+    expect(firing!.message).toBe('order-agent-1 cpu_usage at 80% above the warning level 75% for 30 s');
+    expect(deescalated!.message).toBe('order-agent-1 cpu_usage at 72%, no longer above the warning level 75% but not yet below the clear level 70%, for 2 min');
     expect(resolved).toMatchObject({ resolved_at: new Date(start + 250_000).toISOString(), max_severity: 'critical', resolve_reason: 'cleared', value: 60 });
     for (const a of mine) expect(ajv.validate(a.subject === 'alert' ? 'performance.alert' : 'performance.alert_update', a.body), JSON.stringify(ajv.errors)).toBe(true);
     await waitFor(async () => (await listAlerts(t.engine.agent.db, {})).some((a) => a.source === 'order-agent-1' && a.state === 'resolved'));

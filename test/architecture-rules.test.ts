@@ -35,7 +35,7 @@ describe('architecture rules of npm run lint', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('fail on a folder cycle, a pure folder importing an adapter, and a module cycle', () => {
+  it('fail on a folder cycle, a pure folder importing an adapter or an I/O library, and a module cycle', () => {
     const root = mkdtempSync(join(tmpdir(), 'arch-'));
     dirs.push(root);
     copyFileSync(join(REPO, '.dependency-cruiser.cjs'), join(root, '.dependency-cruiser.cjs'));
@@ -45,11 +45,13 @@ describe('architecture rules of npm run lint', () => {
       'src/config/limits.ts': "import { unit } from '../model/units.js';\nexport const limit = 1;\nexport const both = unit;\n",
       'src/bus/bus.ts': 'export const publish = (s: string) => s;\n',
       'src/alert/rule.ts': "import { publish } from '../bus/bus.js';\nexport const fire = () => publish('x');\n",
+      'src/detect/reader.ts': "import { readFileSync } from 'node:fs';\nexport const read = () => readFileSync('x');\n",
     });
     const names = new Set(violationsIn(root).map((v) => v.rule.name));
     expect(names).toContain('layer-model');
     expect(names).toContain('no-circular');
     expect(names).toContain('pure-imports-no-adapter');
+    expect(names).toContain('pure-imports-no-io-library');
   });
 
   it('pass on the project itself', () => {

@@ -105,14 +105,66 @@ describe('perf-engine CLI end to end', () => {
     expect(s.database.counts.samples).toBeGreaterThan(0);
   });
 
-  it('prints the configuration with origins and secrets masked', () => {
-    const r = cli(['config', '--json'], { DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:5432/test', PERF_ENGINE_NATS_PASSWORD: 'pw' });
+  it('exits 1 from status when the database is unreachable, naming it', async () => {
+    const closed = String(await freePort());
+    const r = cli(['status'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test`, PERF_ENGINE_HTTP_PORT: closed });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('engine:    not running');
+    expect(r.stderr).toMatch(/^perf-engine: down: database \(.*ECONNREFUSED.*\)\n$/);
+    const j = cli(['status', '--json'], { DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test`, PERF_ENGINE_HTTP_PORT: closed });
+    expect(j.code).toBe(1);
+    expect((JSON.parse(j.stdout) as { down: string[] }).down).toEqual([expect.stringMatching(/^database \(/)]);
+    expect(cli(['status']).code).toBe(0);
+  });
+
+  it('says when `metrics` is asked for an unknown source or metric (close names listed, exit 1), and takes --since 0', () => {
+    const all = cli(['metrics', '--source', 'e2e-agent', '--metric', 'handler_latency_p95_ms', '--since', '0', '--json']);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toHaveLength(5);
+    const source = cli(['metrics', '--source', 'e2e-agnt', '--metric', 'handler_latency_p95_ms', '--since', '0']);
+    expect(source.code).toBe(1);
+    expect(source.stdout).toBe('');
+    expect(source.stderr).toMatch(/^perf-engine: unknown source "e2e-agnt": no samples were ever stored for it; close names: e2e-agent \(see perf-engine sources\)\n$/);
+    const metric = cli(['metrics', '--source', 'e2e-agent', '--metric', 'handler_latency_p59_ms', '--json']);
+    expect(metric.code).toBe(1);
+    expect(metric.stderr).toBe('perf-engine: source "e2e-agent" has no metric "handler_latency_p59_ms"; close names: handler_latency_p95_ms\n');
+    const quiet = cli(['metrics', '--source', 'e2e-agent', '--metric', 'handler_latency_p95_ms', '--since', '2000-01-01T00:00:00Z', '--until', '2000-01-02T00:00:00Z']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toMatch(/^no samples of e2e-agent handler_latency_p95_ms between/);
+  });
+
+  it("prints the running engine's configuration, live updates included, and says so on the first line", async () => {
+    const reply = await nc.request(`${prefix}config.performance_engine_agent.updated`, JSON.stringify({ monitoring_interval_seconds: 5 }), { timeout: 10_000 });
+    expect(reply.json()).toMatchObject({ ok: true, changed: ['monitoring_interval_seconds'] });
+    const r = cli(['config']);
     expect(r.code).toBe(0);
-    expect(r.stdout).not.toContain('hunter2');
-    const c = JSON.parse(r.stdout) as Record<string, { value: unknown; origin: string }>;
-    expect(c.database_url).toEqual({ value: 'postgres://u:***@127.0.0.1:5432/test', origin: 'env:DATABASE_URL' });
-    expect(c.nats_password!.value).toBe('***');
-    expect(c.monitoring_interval_seconds).toEqual({ value: 1, origin: 'env:PERF_ENGINE_MONITORING_INTERVAL_SECONDS' });
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`configuration of the running engine at http://127.0.0.1:${port}`);
+    expect(lines.find((l) => l.startsWith('monitoring_interval_seconds '))).toMatch(/^monitoring_interval_seconds\s+5\s+live$/);
+    const j = cli(['config', '--json']);
+    expect(j.stderr).toBe(`configuration of the running engine at http://127.0.0.1:${port}\n`);
+    const c = JSON.parse(j.stdout) as Record<string, { value: unknown; origin: string }>;
+    expect(c.monitoring_interval_seconds).toEqual({ value: 5, origin: 'live' });
+  });
+
+  it('prints the local configuration with origins and secrets masked when no engine answers, or with --local', async () => {
+    const secrets = { DATABASE_URL: 'postgres://u:hunter2@127.0.0.1:5432/test', PERF_ENGINE_NATS_PASSWORD: 'pw' };
+    const closed = String(await freePort());
+    for (const [args, extra, header] of [
+      [['config', '--json'], { ...secrets, PERF_ENGINE_HTTP_PORT: closed }, `local configuration: no engine answered at http://127.0.0.1:${closed}`],
+      [['config', '--json', '--local'], secrets, 'local configuration (--local: the engine was not asked)'],
+    ] as const) {
+      const r = cli([...args], extra);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(`${header}\n`);
+      expect(r.stdout).not.toContain('hunter2');
+      const c = JSON.parse(r.stdout) as Record<string, { value: unknown; origin: string }>;
+      expect(c.database_url).toEqual({ value: 'postgres://u:***@127.0.0.1:5432/test', origin: 'env:DATABASE_URL' });
+      expect(c.nats_password!.value).toBe('***');
+      expect(c.monitoring_interval_seconds).toEqual({ value: 1, origin: 'env:PERF_ENGINE_MONITORING_INTERVAL_SECONDS' });
+    }
+    const text = cli(['config'], { PERF_ENGINE_HTTP_PORT: closed });
+    expect(text.stdout.split('\n')[0]).toBe(`local configuration: no engine answered at http://127.0.0.1:${closed}`);
   });
 
   it('exits 2 with a one-line reason on bad arguments and bad configuration', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
-import { syntheticStream, type SyntheticOptions } from '../src/simulate/synthetic/synthetic-stream.js';
+import { syntheticStream, type SyntheticOptions } from '../src/tools/simulate/synthetic/synthetic-stream.js';
 import { collectBottlenecks, normalisedBottlenecks, renamed, replaySnapshots, type SeenBottleneck } from './helpers/bottleneck-stream.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { PG_URL, waitFor } from './helpers/services.js';

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { syntheticStream } from '../src/simulate/synthetic/synthetic-stream.js';
+import { syntheticStream } from '../src/tools/simulate/synthetic/synthetic-stream.js';
 import { collectBottlenecks, replaySnapshots } from './helpers/bottleneck-stream.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { dropSchema, NATS_URL, PG_URL, uniqueSchema, waitFor } from './helpers/services.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { parseScenarioSpec } from '../src/simulate/scenario-spec.js';
-import { runSimulation } from '../src/simulate/simulation.js';
+import { parseScenarioSpec } from '../src/tools/simulate/scenario-spec.js';
+import { runSimulation } from '../src/tools/simulate/simulation.js';
 import { collectBottlenecks, type SeenBottleneck } from './helpers/bottleneck-stream.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { NATS_URL, uniqueSchema, waitFor } from './helpers/services.js';

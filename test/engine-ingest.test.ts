@@ -76,6 +76,37 @@ describe('ingestion from other agents over NATS', () => {
     expect(Number.isNaN(Date.parse(String(last.received_at)))).toBe(false);
   });
 
+  it('rejects a snapshot older than the retention window (live) or with an impossible date: reason with the window, counted, announced, nothing stored', async () => {
+    const subject = `${t.prefix}monitoring.realtime_metrics`;
+    const notices = collect(t.nc, `${t.prefix}performance.invalid_message`);
+    const y2k = await request(t.nc, subject, [
+      { source: 'too-old', timestamp: Date.now() - 1000, metrics: { a: 1 } },
+      { source: 'too-old', timestamp: '2000-01-01T00:00:00Z', metrics: { a: 2 } },
+    ]);
+    expect(y2k).toMatchObject({ ok: false, error: { code: 'old_timestamp' } });
+    const message = (y2k.error as { message: string }).message;
+    expect(message).toMatch(/^snapshot\[1\]\.timestamp: 2000-01-01T00:00:00\.000Z is older than the retention window of 90 days \(data_retention_days\); accepted from \S+ to \S+$/);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const hour24 = await request(t.nc, subject, { source: 'too-old', timestamp: `${yesterday}T24:00:00Z`, metrics: { a: 3 } });
+    expect(hour24).toMatchObject({ ok: false, error: { code: 'bad_timestamp' } });
+    // data_retention_days is live: the window follows it (a live update may widen it, never narrow it below the local value).
+    const hundredDaysAgo = { source: 'kept-late', timestamp: Date.now() - 100 * 86_400_000, metrics: { a: 4 } };
+    expect(await request(t.nc, subject, hundredDaysAgo)).toMatchObject({ ok: false, error: { code: 'old_timestamp' } });
+    expect(await request(t.nc, `${t.prefix}config.performance_engine_agent.updated`, { data_retention_days: 120 })).toMatchObject({ ok: true });
+    try {
+      expect(await request(t.nc, subject, hundredDaysAgo)).toEqual({ ok: true, samples: 1 });
+    } finally {
+      await request(t.nc, `${t.prefix}config.performance_engine_agent.updated`, { data_retention_days: 90 });
+    }
+    expect(await querySeries(t.engine.agent.db, 'too-old', 'a', 0, Date.now())).toEqual([]);
+    expect(await querySeries(t.engine.agent.db, 'kept-late', 'a', 0, Date.now())).toEqual([{ timestamp: hundredDaysAgo.timestamp, value: 4 }]);
+    await waitFor(() => notices.length >= 3);
+    expect(notices.map((n) => n.json<{ code: string }>().code)).toEqual(['old_timestamp', 'bad_timestamp', 'old_timestamp']);
+    expect(notices[0]!.json<{ reason: string }>().reason).toBe(message);
+    const status = (await t.engine.status()) as { invalid_messages: { by_reason: Record<string, number> } };
+    expect(status.invalid_messages.by_reason['monitoring.realtime_metrics old_timestamp']).toBe(2);
+  });
+
   it('stores every valid message around invalid ones published without replies', async () => {
     const ts = Date.now() - 2000;
     const subject = `${t.prefix}monitoring.realtime_metrics`;
@@ -96,7 +127,7 @@ describe("the engine's own monitoring", () => {
   it('publishes each tick on performance.metrics in the realtime_metrics shape and stores it', async () => {
     const seen = collect(t.nc, `${t.prefix}performance.metrics`);
     await waitFor(() => seen.length >= 2, 5000);
-    const decode = createSnapshotDecoder({ maxFutureSkewMs: 60_000, maxBatchSnapshots: 1, maxBytes: 1e6 });
+    const decode = createSnapshotDecoder({ maxFutureSkewMs: 60_000, maxAgeMs: 86_400_000, maxBatchSnapshots: 1, maxBytes: 1e6 });
     const decoded = seen.map((m) => decode(m.data));
     expect(decoded.every((d) => d.ok)).toBe(true);
     const host = decoded.map((d) => (d.ok ? d.snapshots[0]! : null)).find((s) => s?.source === hostname());

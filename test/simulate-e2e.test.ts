@@ -7,7 +7,7 @@ import { requestAgentProfile } from '../src/bus/agent-profile-client.js';
 import { NatsBus } from '../src/bus/nats-bus.js';
 import { PrefixedBus } from '../src/bus/prefixed-bus.js';
 import { analyzeProfileBytes } from '../src/profile/analysis/analyze-profile.js';
-import { dropSimSchema } from '../src/simulate/sim-database.js';
+import { dropSimSchema } from '../src/tools/simulate/sim-database.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { NATS_URL, PG_URL, quietLogger, uniqueSchema, waitFor } from './helpers/services.js';
 
@@ -142,11 +142,17 @@ describe('perf-engine simulate with the engine', () => {
     expect(existsSync(workDir)).toBe(false);
   });
 
-  it('leaves no orphan when the simulator itself is killed', async () => {
-    const run = simulate(['--agents', '2', '--duration', '120', '--rate', '10']);
+  it('has its agents report every 2 s by default, whatever the engine interval, and leaves no orphan when the simulator itself is killed', async () => {
+    const run = simulate(['--agents', '2', '--duration', '120', '--rate', '10'], { PERF_ENGINE_MONITORING_INTERVAL_SECONDS: '15' });
     await waitFor(() => /agents ready/.test(run.stderr) || run.child.exitCode !== null, 30_000);
     const { schema, workDir } = created(run);
     expect(agentProcesses(run.prefix)).toHaveLength(2);
+    const snapshotTimes = async () =>
+      (await te.engine.agent.db.query<{ ts: Date }>(`SELECT ts FROM system_metrics WHERE source = $1 AND metric = 'cpu_usage' ORDER BY ts`, [`${run.prefix}-0`])).rows.map((r) => new Date(r.ts).getTime());
+    await waitFor(async () => (await snapshotTimes()).length >= 3, 15_000, 250);
+    const times = await snapshotTimes();
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(gaps.every((gap) => gap > 1500 && gap < 2500), `snapshot gaps ${gaps.join(', ')} ms`).toBe(true);
     run.child.kill('SIGKILL');
     await run.exit;
     await waitFor(() => agentProcesses(run.prefix).length === 0, 15_000);

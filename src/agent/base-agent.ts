@@ -19,8 +19,8 @@ export interface BaseAgentOptions {
   readonly bus: BusSource;
   /** Opens the database; omitted for agents without one. */
   readonly openDb?: () => Promise<Db>;
-  /** Health server address; omitted for none. */
-  readonly http?: { readonly host: string; readonly port: number };
+  /** Health server address, and the app to add the health routes to (a bare one by default); omitted for none. */
+  readonly http?: { readonly host: string; readonly port: number; readonly app?: FastifyInstance };
   /** Prefix of every subject (isolated platforms on one server); none by default. */
   readonly subjectPrefix?: string;
   /** Longest a component may take to stop before it is abandoned. */
@@ -54,7 +54,7 @@ export class BaseAgent {
   constructor(readonly opts: BaseAgentOptions) {
     this.log = opts.log;
     this.#lifecycle = new Lifecycle(opts.log, opts.stopTimeoutMs);
-    this.http = opts.http ? createHealthServer(opts.agentId, () => this.readiness()) : null;
+    this.http = opts.http ? createHealthServer(opts.agentId, () => this.readiness(), opts.http.app) : null;
   }
 
   /** The bus; throws before `start` opened it. */

@@ -1,47 +1,62 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { getBottleneck, listBottlenecks } from '../diagnose/stage/bottleneck-repo.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
-import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
+import { TIME_ARG_HELP } from '../model/time.js';
 import type { Queryable } from '../store/db.js';
+import { ERROR_RESPONSES, notFound } from './api-errors.js';
+import { IdParams, limitParam, nullable, timeArg, timeParam } from './api-schemas.js';
 
-/** What the bottleneck routes need from the running engine. */
+/** What the bottleneck routes need: the store. */
 export interface BottleneckRouteDeps {
-  db(): Queryable | null;
+  db(): Queryable;
 }
 
-const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const Str = Type.String();
+const NStr = nullable(Type.String());
+const NNum = nullable(Type.Number());
+const Bottleneck = Type.Object({
+  bottleneck_id: Str,
+  source: Str,
+  kind: Str,
+  severity: Str,
+  metric: NStr,
+  status: Str,
+  started_at: Str,
+  detected_at: Str,
+  updated_at: Str,
+  resolved_at: NStr,
+  resolve_reason: NStr,
+  summary: Str,
+  evidence: Type.Record(Type.String(), Type.Unknown()),
+  recommendations: Type.Array(Type.Object({ action: Str, params: Type.Record(Type.String(), Type.Unknown()), rationale: Str })),
+  related_sources: Type.Array(Type.Object({ source: Str, relation: Str, kind: Str, metric: Str, value: NNum, baseline: NNum, ratio: NNum })),
+  host: NStr,
+});
 
 const ListQuery = Type.Object(
   {
     active: Type.Optional(Type.Boolean({ description: 'only active bottlenecks' })),
     source: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
-    since: Type.Optional(Type.String({ minLength: 1, description: `detected at or after: ${TIME_ARG_HELP}` })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    since: timeArg(`detected at or after: ${TIME_ARG_HELP}`),
+    limit: limitParam(10_000, 'most bottlenecks returned, 1-10000 (default 100)'),
   },
   { additionalProperties: false },
 );
-const IdParams = Type.Object({ id: Type.String({ pattern: UUID }) });
 
-function fail(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).send({ error: { code, message } });
-}
+/** Bottlenecks: the list (newest first, filtered) and one by id. */
+export function bottleneckRoutes(deps: BottleneckRouteDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/bottlenecks', { schema: { querystring: ListQuery, response: { 200: Type.Object({ bottlenecks: Type.Array(Bottleneck) }), ...ERROR_RESPONSES } } }, async (req) => {
+      const q = req.query;
+      const since = q.since === undefined ? undefined : timeParam('since', q.since, Date.now());
+      return { bottlenecks: await listBottlenecks(deps.db(), { active: q.active, source: q.source, since, limit: q.limit }) };
+    });
 
-/** Bottlenecks under `/api/v1`: the list (newest first, filtered) and one by id. */
-export function registerBottleneckRoutes(app: FastifyInstance, deps: BottleneckRouteDeps): void {
-  app.get<{ Querystring: Static<typeof ListQuery> }>('/api/v1/bottlenecks', { schema: { querystring: ListQuery } }, async (req, reply) => {
-    const db = deps.db();
-    if (!db) return fail(reply, 503, 'starting', 'the engine is still starting');
-    const since = req.query.since === undefined ? undefined : parseTimeArg(req.query.since, Date.now());
-    if (since !== undefined && Number.isNaN(since)) return fail(reply, 400, 'bad_request', `since: expected ${TIME_ARG_HELP}`);
-    return { bottlenecks: await listBottlenecks(db, { active: req.query.active, source: req.query.source, since, limit: req.query.limit }) };
-  });
-
-  app.get<{ Params: Static<typeof IdParams> }>('/api/v1/bottlenecks/:id', { schema: { params: IdParams } }, async (req, reply) => {
-    const db = deps.db();
-    if (!db) return fail(reply, 503, 'starting', 'the engine is still starting');
-    const b = await getBottleneck(db, req.params.id);
-    if (!b) return fail(reply, 404, 'not_found', `no bottleneck ${req.params.id}`);
-    return { bottleneck: b };
-  });
+    app.get('/bottlenecks/:id', { schema: { params: IdParams, response: { 200: Type.Object({ bottleneck: Bottleneck }), ...ERROR_RESPONSES } } }, async (req) => {
+      const b = await getBottleneck(deps.db(), req.params.id);
+      if (!b) throw notFound(`no bottleneck ${req.params.id}`);
+      return { bottleneck: b };
+    });
+  };
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import { MemoryBus } from './memory-bus.js';
 import { NatsBus, ReconnectBackoff, connectNats, reconnectDelay, type NatsOptions } from './nats-bus.js';
+import { splitNatsUrl } from './nats-servers.js';
 
 /** The address tried when no NATS URL is configured. */
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -38,12 +39,12 @@ export async function openBus(opts: OpenBusOptions): Promise<Bus> {
       return new MemoryBus(log);
     }
   }
-  const servers = url.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const { servers, auth } = splitNatsUrl(url, rest);
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     try {
       const backoff = new ReconnectBackoff();
-      const nc = await connectNats({ ...rest, servers }, backoff);
+      const nc = await connectNats({ ...rest, ...auth, servers }, backoff);
       log.info({ servers }, 'connected to NATS');
       return new NatsBus(nc, log, backoff);
     } catch (err) {

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { addSilence, removeSilence, silenceProblem, silenceViews, UUID_PATTERN, type SilenceInput } from '../alert/stage/alert-commands.js';
+import { formatMetricValue } from '../alert/alert-message.js';
 import { acknowledgeAlert, listAlerts, type AlertView } from '../alert/stage/alert-repo.js';
 import { ALERT_STATES, type AlertState } from '../model/alert.js';
 import type { SilenceView } from '../alert/stage/silence-repo.js';
@@ -48,7 +49,7 @@ function printAlerts(alerts: readonly AlertView[]): void {
         a.rule,
         a.source,
         a.metric,
-        a.value === null ? '-' : String(a.value),
+        a.value === null ? '-' : formatMetricValue(a.metric, a.value),
         a.started_at,
         a.acknowledged_by ?? '-',
         a.message,

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { isValidName } from '../model/metric-names.js';
-import { SCENARIO_NAMES } from '../simulate/scenario-catalog.js';
-import { parseScenarioSpec, type ScenarioSpec } from '../simulate/scenario-spec.js';
-import { DEFAULT_ORDERS } from '../simulate/sim-database.js';
-import { runSimulation, SimulationError, type SimulationResult } from '../simulate/simulation.js';
+import { SCENARIO_NAMES } from '../tools/simulate/scenario-catalog.js';
+import { parseScenarioSpec, type ScenarioSpec } from '../tools/simulate/scenario-spec.js';
+import { DEFAULT_ORDERS } from '../tools/simulate/sim-database.js';
+import { DEFAULT_METRICS_INTERVAL_S, runSimulation, SimulationError, type SimulationResult } from '../tools/simulate/simulation.js';
 import { CliError, usageError } from './cli-error.js';
 import { loadCliConfig, println, withConfigOption } from './shared.js';
 
@@ -14,7 +14,7 @@ interface SimulateFlags {
   rate: string;
   scenario: string[];
   truth?: string;
-  metricsInterval?: string;
+  metricsInterval: string;
   agentPrefix: string;
   orders: string;
   agentLogs?: boolean;
@@ -50,6 +50,23 @@ function printResult(r: SimulationResult, truthFile: string | undefined): void {
   println(r.interrupted ? 'stopped early (Ctrl-C); every agent stopped and everything created removed' : 'done; every agent stopped and everything created removed');
 }
 
+/** What the agents' metric interval costs in detection latency (the figures follow the diagnosis defaults; docs/simulator.md). */
+const INTERVAL_HELP = `
+Metric interval (--metrics-interval, default ${DEFAULT_METRICS_INTERVAL_S} s, whatever monitoring_interval_seconds says):
+  the engine opens a bottleneck once its signature has shown in snapshots covering the hold
+  (diagnose_hold_seconds 30) and in at least diagnose_hold_samples (4) of them, so from an onset:
+    latency ~ (frames to show - 1) x interval + max(hold, hold samples x interval)
+  frames to show: 1 for CPU, event loop, GC, memory pressure and disk; 2 for query and handler
+  latency (a median of three frames); a leak dates its onset back to where growth began. Signatures also need 10 snapshots of normal references first
+  (a memory leak 40), so a scenario should start that long into the run.
+    interval   latency        references ready (leak)
+    1 s        30-31 s        10 s (40 s)
+    2 s        30-32 s        20 s (80 s)
+    5 s        30-35 s        50 s (200 s)
+    15 s       60-75 s        150 s (10 min)
+  An episode shorter than its latency is never diagnosed: at 15 s a 40 s cpu_hog is missed.
+`;
+
 /** `perf-engine simulate`: a platform of real SDK agents, with bottlenecks switched on by schedule. */
 export default function simulateCommand(): Command {
   return withConfigOption(new Command('simulate'))
@@ -64,10 +81,11 @@ export default function simulateCommand(): Command {
       [] as string[],
     )
     .option('--truth <file>', 'write the ground truth (episodes with kind, agent, RFC 3339 start and end) as JSON')
-    .option('--metrics-interval <s>', 'seconds between the agents\' metric snapshots (default monitoring_interval_seconds)')
+    .option('--metrics-interval <s>', 'seconds between the agents\' metric snapshots (see "Metric interval" below)', String(DEFAULT_METRICS_INTERVAL_S))
     .option('--agent-prefix <name>', 'agent ids are PREFIX-0, PREFIX-1, ...', 'sim-agent')
     .option('--orders <n>', 'rows of the generated orders table', String(DEFAULT_ORDERS))
     .option('--agent-logs', 'pass every log line of the agents through (default: warnings and errors)')
+    .addHelpText('after', INTERVAL_HELP)
     .action(async (flags: SimulateFlags) => {
       const agents = number('--agents', flags.agents, 1, 200, true);
       const durationS = number('--duration', flags.duration, 1, 7 * 86400, false);
@@ -76,7 +94,7 @@ export default function simulateCommand(): Command {
       if (!isValidName(`${flags.agentPrefix}-${agents - 1}`)) throw usageError(`--agent-prefix ${JSON.stringify(flags.agentPrefix)}: agent ids must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
       const loaded = loadCliConfig(flags.config);
       const config = loaded.config;
-      const intervalS = flags.metricsInterval === undefined ? config.monitoring_interval_seconds : number('--metrics-interval', flags.metricsInterval, 0.1, 86400, false);
+      const intervalS = number('--metrics-interval', flags.metricsInterval, 0.1, 86400, false);
       const stop = new AbortController();
       const force = new AbortController();
       const onSignal = () => {

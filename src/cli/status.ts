@@ -23,10 +23,32 @@ async function probeNats(config: Config): Promise<{ connected: boolean; server: 
     : { connected: true, server: s.server };
 }
 
-/** `perf-engine status`: the running engine's state, or the stores' state when none runs. */
+/**
+ * The parts that are down, each with its reason: the database (as the engine or this command sees
+ * it), the engine's bus and components, and NATS when `NATS_URL` is set (unset, the engine falls
+ * back to an in-process bus, so an absent server is not a fault).
+ */
+function downParts(
+  config: Config,
+  engine: Record<string, unknown> | null,
+  counts: StoreCounts | { error: string } | null,
+  nats: { connected: boolean; error?: string } | null,
+): string[] {
+  const down: string[] = [];
+  const db = engine?.database as { ok?: boolean; error?: string } | undefined;
+  if (db && db.ok === false) down.push(`database (${db.error ?? 'not answering'})`);
+  else if (counts && 'error' in counts) down.push(`database (${counts.error})`);
+  const bus = engine?.bus as { connected?: boolean; state?: string } | undefined;
+  if (bus && bus.connected === false) down.push(`bus (${bus.state ?? 'disconnected'})`);
+  if (engine && engine.ready === false && down.length === 0) down.push('engine (not ready: see /readyz)');
+  if (nats && !nats.connected && config.nats_url) down.push(`nats (${nats.error ?? 'not reachable'})`);
+  return down;
+}
+
+/** `perf-engine status`: the running engine's state, or the stores' state when none runs; exit code 1 when a part is down. */
 export default function statusCommand(): Command {
   return withConfigOption(new Command('status'))
-    .description('show connections, last collection tick and counts (from the running engine, or directly)')
+    .description('show connections, last collection tick and counts (from the running engine, or directly); exit code 1 when a part is down')
     .option('--json', 'print JSON')
     .action(async (opts: { config?: string; json?: boolean }) => {
       const { config } = loadCliConfig(opts.config);
@@ -39,16 +61,19 @@ export default function statusCommand(): Command {
         counts = { error: (err as Error).message };
       }
       const nats = engine ? null : await probeNats(config);
+      const down = downParts(config, engine, counts, nats);
       const report = {
         engine: engine ? { running: true, url: engineUrl(config), ...engine } : { running: false, url: engineUrl(config) },
         database: { where, counts },
         ...(nats ? { nats } : {}),
+        down,
       };
-      if (opts.json) {
-        println(JSON.stringify(report, null, 2));
-        return;
+      if (opts.json) println(JSON.stringify(report, null, 2));
+      else printHuman(report.engine as Record<string, unknown>, where, counts, nats);
+      if (down.length > 0) {
+        process.stderr.write(`perf-engine: down: ${down.join('; ')}\n`);
+        process.exitCode = 1;
       }
-      printHuman(report.engine as Record<string, unknown>, where, counts, nats);
     });
 }
 

@@ -1,5 +1,6 @@
 import { CONFIG_KEYS, LIVE_KEYS, SECRET_KEYS, type Config, type ConfigKey } from './schema.js';
 import type { LoadedConfig, Origins } from './load.js';
+import { liveBoundProblems } from './live-bounds.js';
 import { validateConfig, type ConfigProblem } from './validate.js';
 
 /** Called after a live update took effect, with the keys whose value changed. */
@@ -16,11 +17,14 @@ export type UpdateResult =
  */
 export class ConfigStore {
   #config: Config;
+  /** The configuration before any live update: the floor live updates are bounded by. */
+  readonly #local: Config;
   #origins: Record<ConfigKey, string>;
   readonly #listeners = new Set<ConfigListener>();
 
   constructor(loaded: LoadedConfig) {
     this.#config = loaded.config;
+    this.#local = loaded.config;
     this.#origins = { ...loaded.origins };
   }
 
@@ -70,6 +74,8 @@ export class ConfigStore {
     const candidate = { ...this.#config, ...partial };
     const result = validateConfig(candidate, (k) => (k in partial ? origin : (this.#origins[k as ConfigKey] ?? 'unknown')));
     if (!result.ok) return { ok: false, problems: result.problems };
+    const bounded = liveBoundProblems(this.#local, partial, origin);
+    if (bounded.length > 0) return { ok: false, problems: bounded };
     const changed = (Object.keys(partial) as ConfigKey[]).filter(
       (k) => JSON.stringify(this.#config[k]) !== JSON.stringify(result.config[k]),
     );
@@ -88,7 +94,23 @@ export function maskValue(key: ConfigKey, value: unknown): unknown {
   return value;
 }
 
-/** Replaces the password of every URL in a (comma-separated) URL string by `***`. */
+/**
+ * Masks every secret a connection string can carry, whatever its form: the password of each
+ * `scheme://user:password@host` (one URL or a comma-separated list; the password may hold `,`,
+ * `/` or `@`), query parameters such as `?password=` or `sslpassword=`, and libpq `key=value` words
+ * such as `password=secret`.
+ */
 export function maskUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@,]+:)[^@/,]*@/g, '$1***@');
+  const parts = url.split('://');
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]!;
+    const at = part.lastIndexOf('@');
+    if (at < 0) continue;
+    const colon = part.indexOf(':');
+    if (colon >= 0 && colon < at) parts[i] = `${part.slice(0, colon + 1)}***${part.slice(at)}`;
+  }
+  return parts
+    .join('://')
+    .replace(/([?&][^=&\s]*(?:pass|secret|token|key)[^=&\s]*=)[^&\s]*/gi, '$1***')
+    .replace(/(^|\s)((?:ssl)?password|passfile)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)/gi, '$1$2=***');
 }

@@ -138,6 +138,31 @@ describe('ConfigStore live updates', () => {
     expect(store.current.http_port).toBe(DEFAULTS.http_port);
   });
 
+  it('never lets a live update weaken what the local configuration set', () => {
+    const store = new ConfigStore(loadConfig({ env: { PERF_ENGINE_DATA_RETENTION_DAYS: '30', PERF_ENGINE_LOG_LEVEL: 'warn' } }));
+    const refused = (update: Record<string, unknown>) => {
+      const r = store.applyUpdate(update);
+      return r.ok ? [] : r.problems.map((p) => p.key);
+    };
+    expect(refused({ data_retention_days: 1 })).toEqual(['data_retention_days']);
+    expect(refused({ detect_enabled: false })).toEqual(['detect_enabled']);
+    expect(refused({ diagnose_enabled: false })).toEqual(['diagnose_enabled']);
+    expect(refused({ log_level: 'silent' })).toEqual(['log_level']);
+    expect(refused({ log_level: 'error' })).toEqual(['log_level']);
+    expect(store.current).toMatchObject({ data_retention_days: 30, detect_enabled: true, diagnose_enabled: true, log_level: 'warn' });
+    expect(store.applyUpdate({ data_retention_days: 60, log_level: 'debug' }).ok).toBe(true);
+    expect(store.applyUpdate({ data_retention_days: 30, log_level: 'warn' }).ok).toBe(true);
+  });
+
+  it('lets the local configuration open what live updates may change', () => {
+    const store = new ConfigStore(
+      loadConfig({ env: { PERF_ENGINE_LIVE_MIN_RETENTION_DAYS: '7', PERF_ENGINE_LIVE_MAY_DISABLE_ANALYSIS: 'true' } }),
+    );
+    expect(store.applyUpdate({ data_retention_days: 7, detect_enabled: false }).ok).toBe(true);
+    expect(store.applyUpdate({ data_retention_days: 6 }).ok).toBe(false);
+    expect(store.applyUpdate({ live_min_retention_days: 1 }).ok).toBe(false);
+  });
+
   it('does not notify when nothing changed', () => {
     const store = new ConfigStore(loadConfig({ env: {} }));
     let calls = 0;
@@ -152,5 +177,17 @@ describe('maskUrl', () => {
     expect(maskUrl('postgres://user:secret@host:5432/db')).toBe('postgres://user:***@host:5432/db');
     expect(maskUrl('nats://a:b@h1:4222,nats://c:d@h2:4222')).toBe('nats://a:***@h1:4222,nats://c:***@h2:4222');
     expect(maskUrl('nats://h:4222')).toBe('nats://h:4222');
+  });
+
+  it('hides passwords in every form a connection string takes', () => {
+    expect(maskUrl('postgres://u:pa,ss@h/db')).toBe('postgres://u:***@h/db');
+    expect(maskUrl('postgres://u:p@ss/w@h:5432/db')).toBe('postgres://u:***@h:5432/db');
+    expect(maskUrl('postgres://h/db?user=u&password=secret&sslmode=require')).toBe('postgres://h/db?user=u&password=***&sslmode=require');
+    expect(maskUrl('postgres://u@h/db?sslpassword=k')).toBe('postgres://u@h/db?sslpassword=***');
+    expect(maskUrl("host=h user=u password='se cret' dbname=d")).toBe('host=h user=u password=*** dbname=d');
+    expect(maskUrl('nats://h1:4222,nats://t0k3n@h2:4222')).toBe('nats://h1:4222,nats://t0k3n@h2:4222');
+    for (const secret of ['secret', 'pa,ss', 'p@ss/w', 'se cret']) {
+      expect(maskUrl(`postgres://u:${secret}@h/db?password=${secret}`)).not.toContain(secret);
+    }
   });
 });

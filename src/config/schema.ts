@@ -122,7 +122,7 @@ export const ConfigSchema = Type.Object(
     data_retention_days: Type.Integer({
       minimum: 1,
       maximum: 36500,
-      description: 'Days of data kept in every table; older data is removed by the retention job.',
+      description: 'Days of data kept in every table; older data is removed by the retention job, and older snapshots are refused at ingest.',
     }),
     ...PROFILING_KEYS,
     database_url: nullableString(
@@ -156,6 +156,13 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { description: 'Log level.' },
     ),
+    live_min_retention_days: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
+      description:
+        'Local only. Lowest data_retention_days a live update may set; null: the locally configured data_retention_days (a live update may raise retention, never cut it below the local value).',
+    }),
+    live_may_disable_analysis: Type.Boolean({
+      description: 'Local only. Whether a live update may switch detect_enabled or diagnose_enabled off; false: live updates may only switch them on.',
+    }),
     watch_processes: Type.Array(Type.String({ minLength: 1 }), {
       maxItems: 100,
       description: 'Regular expressions on process name or command line of processes to watch.',
@@ -274,6 +281,8 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   host_name: null,
   agent_id: 'performance_engine_agent',
   log_level: 'info',
+  live_min_retention_days: null,
+  live_may_disable_analysis: false,
   watch_processes: ['^node$'],
   watch_min_age_seconds: 45,
   watch_max_processes: 100,

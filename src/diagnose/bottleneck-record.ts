@@ -1,3 +1,4 @@
+import type { Resolution } from './resolution.js';
 import type { BottleneckKind } from '../model/bottleneck.js';
 import type { Severity } from '../model/severity.js';
 import { recommendationsFor, type Recommendation } from '../optimize/recommendations.js';
@@ -29,6 +30,8 @@ export interface EpisodeState {
   readonly refs: Readonly<Record<string, MetricRef>>;
   readonly latest: Finding;
   readonly peak: Finding;
+  /** Event time of the peak (absent in rows written before it was kept: the latest hit stands in). */
+  readonly peakAt?: number;
   readonly lastHit: number;
   readonly labelsAtStart: Readonly<Record<string, string>> | null;
 }
@@ -70,20 +73,29 @@ export interface RecordInput {
   readonly related: readonly RelatedSource[];
   readonly labelChanges: Readonly<Record<string, LabelChange>>;
   readonly state: EpisodeState;
-  readonly resolved: { readonly at: number; readonly reason: BottleneckResolveReason } | null;
+  readonly resolved: Resolution | null;
   /** Evidence added by the stage (an automatic profile), kept from version to version. */
   readonly extra: Readonly<Record<string, unknown>>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Builds the record (summary, evidence, recommendations) of one version of a bottleneck. */
+/** The resolution as evidence: when, why, and the main metric at the frame that resolved it. */
+function resolutionEvidence(r: Resolution, metric: string): Record<string, unknown> {
+  return { at: iso(r.at), reason: r.reason, ...(r.after ? { metric, ...r.after } : {}) };
+}
+
+/**
+ * Builds the record (summary, evidence, recommendations) of one version of a bottleneck. The
+ * summary, the main metric, the headline evidence and the recommendations describe the episode's
+ * worst frame (its peak), not its latest one: a bottleneck that is clearing, or has resolved, is
+ * still reported by what it was at its worst, and how it ended is a separate `resolution`.
+ */
 export function buildRecord(i: RecordInput): BottleneckRecord {
   const e = i.episode;
-  const f = e.latest;
+  const f = e.peak;
   const end = i.resolved?.at ?? i.at;
   const durationS = Math.max(0, (Math.max(end, e.detectedAt) - e.startedAt) / 1000);
-  const relatedNames = i.related.map((r) => r.source);
   const relation = i.related.some((r) => r.relation === 'affected') ? 'affects' : 'also seen on';
   const main = f.metrics[f.metric];
   const evidence: Record<string, unknown> = {
@@ -95,7 +107,7 @@ export function buildRecord(i: RecordInput): BottleneckRecord {
     host: i.host,
     metrics: f.metrics,
     ...f.facts,
-    peak: { metric: e.peak.metric, value: e.peak.metrics[e.peak.metric]?.value ?? null },
+    peak: { metric: f.metric, value: main?.value ?? null, baseline: main?.baseline ?? null, ratio: main?.ratio ?? null, at: iso(e.peakAt) },
   };
   if (i.frame) {
     const symptoms = i.frame.symptoms.map((s) => s.kind);
@@ -105,6 +117,7 @@ export function buildRecord(i: RecordInput): BottleneckRecord {
   }
   if (Object.keys(i.labelChanges).length > 0) evidence.labels_changed = i.labelChanges;
   if (i.related.length > 0) evidence.related_sources = i.related;
+  if (i.resolved) evidence.resolution = resolutionEvidence(i.resolved, f.metric);
   Object.assign(evidence, i.extra);
   return {
     id: e.id,
@@ -118,7 +131,7 @@ export function buildRecord(i: RecordInput): BottleneckRecord {
     updatedAt: Math.max(i.at, end),
     resolvedAt: i.resolved?.at ?? null,
     resolveReason: i.resolved?.reason ?? null,
-    summary: summarize(i.source, f, durationS, relatedNames, relation),
+    summary: summarize(i.source, f, durationS, { peakAt: e.peakAt, related: i.related.map((r) => r.source), relation, resolution: i.resolved }),
     evidence,
     recommendations: recommendationsFor(e.kind, {
       source: i.source,

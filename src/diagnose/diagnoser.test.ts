@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { BottleneckRecord } from './bottleneck-record.js';
-import { Diagnoser, type BottleneckTransition, type DiagnoserSettings } from './diagnoser.js';
+import { Diagnoser, type BottleneckTransition } from './diagnoser.js';
+import { type DiagnoserSettings } from './frame-context.js';
 
 const SETTINGS: DiagnoserSettings = { enabled: true, holdMs: 30_000, holdSamples: 3, clearMs: 60_000, staleMs: 300_000, updateIntervalMs: 300_000 };
 const T0 = Date.UTC(2026, 10, 23, 10);
@@ -59,7 +60,7 @@ describe('Diagnoser', () => {
     expect(p[0]).toMatchObject({ started: T0 + 59 * S, detected: T0 + 62 * S, resolved: null });
     // The open episode's lower bar reads a median of three frames, so its end shows one frame late.
     expect(p[1]).toMatchObject({ resolved: T0 + 81 * S });
-    expect(p[0]!.summary).toMatch(/^order-agent-1 event loop saturated \(utilisation 0\.9\d\) for 30 s; CPU 2\d(\.\d+)?% of all cores, 4(\.\d+)?x its baseline; handler p95/);
+    expect(p[0]!.summary).toMatch(/^order-agent-1 event loop saturated \(utilisation 0\.9\d\) for 30 s; CPU 2\d(\.\d+)?% of all cores, 4(\.\d+)?x its baseline; worst at \S+Z; handler p95/);
     expect(out[0]!.record.recommendations[0]).toMatchObject({ action: 'profile', params: { target: { agent_id: 'order-agent-1' }, kind: 'cpu' } });
   });
 
@@ -121,6 +122,44 @@ describe('Diagnoser', () => {
     expect(opened.map((r) => `${r.kind} ${r.source}`)).toEqual(['disk_io_saturation writer-1']);
     const related = out.filter((t) => t.type === 'updated' && t.update === 'related').map((t) => t.record.related.map((r) => `${r.source} ${r.relation}`));
     expect(related).toEqual([['node-7 host_resource']]);
+  });
+
+  it('keeps describing a recovered episode by its worst frame, with how it ended in a separate sentence and field', () => {
+    // Query p95 climbs to 60 ms (15x) at frame 63, stays at 40 ms, then drops at frame 76: that frame
+    // still matches (the signature reads a median of three) although its own value is back to normal.
+    const db = (i: number) => (i < 60 || i >= 76 ? 4 : i === 63 ? 60 : ([20, 30, 45][i - 60] ?? 40));
+    const out: BottleneckTransition[] = [];
+    diagnoser(out).onSnapshots(
+      Array.from({ length: 150 }, (_, i) => {
+        const s = agentAt('order-agent-1', i);
+        return { ...s, metrics: { ...s.metrics, db_query_p95_ms: db(i) + 0.3 * noise(i), handler_latency_p95_ms: s.metrics.handler_latency_p95_ms! + db(i) - 4 } };
+      }),
+    );
+    const resolved = out.find((t) => t.type === 'resolved')!.record;
+    expect(resolved).toMatchObject({ kind: 'slow_db_query', severity: 'critical', metric: 'db_query_p95_ms' });
+    const peakAt = new Date(T0 + 63 * S).toISOString();
+    expect(resolved.evidence).toMatchObject({ peak: { metric: 'db_query_p95_ms', value: expect.closeTo(60, 0), ratio: expect.closeTo(15, 0), at: peakAt }, metrics: { db_query_p95_ms: { value: expect.closeTo(60, 0) } } });
+    expect(resolved.evidence.resolution).toMatchObject({ reason: 'cleared', metric: 'db_query_p95_ms', value: expect.closeTo(4, 0), ratio: expect.closeTo(1, 0) });
+    const [worst, ending] = resolved.summary.split('. ');
+    expect(worst).toMatch(new RegExp(`^order-agent-1 query p95 at (59|60)(\\.\\d+)? ms for \\d+ (s|min), 1[45](\\.\\d+)?x its baseline; worst at ${peakAt.replace('.000Z', 'Z')}; handler p95`));
+    expect(ending).toMatch(/^Resolved \S+: query p95 [34](\.\d+)? ms, (0\.9|1(\.0)?)\d*x its baseline when it cleared$/);
+  });
+
+  it('names as affected by a host bottleneck only the agents on it still reporting and degraded, not one that stopped', () => {
+    const out: BottleneckTransition[] = [];
+    const d = diagnoser(out);
+    const slow = (s: MetricSnapshot): MetricSnapshot => ({ ...s, metrics: { ...s.metrics, handler_latency_p95_ms: 200 + 10 * noise(s.timestamp) } });
+    for (let i = 0; i < 80; i++) {
+      const host = hostAt(i, 4);
+      const batch = [agentAt('a', i, {}), { ...host, metrics: { ...host.metrics, cpu_usage: i >= 60 ? 97 + noise(i) : 30 + noise(i) } }];
+      if (i <= 57) batch.push(i >= 55 ? slow(agentAt('b', i)) : agentAt('b', i));
+      if (i >= 60) batch[0] = slow(batch[0]!);
+      d.onSnapshots(batch);
+    }
+    const opened = out.filter((t) => t.type === 'opened').map((t) => t.record);
+    expect(opened.map((r) => `${r.kind} ${r.source}`)).toEqual(['cpu_saturation node-7']);
+    expect(opened[0]!.related.map((r) => `${r.source} ${r.relation}`)).toEqual(['a affected']);
+    expect(opened[0]!.summary).toMatch(/; affects a$/);
   });
 
   it('stays quiet on a steady source with noise and a load step that the loop absorbs', () => {

@@ -1,27 +1,22 @@
+import type { DiagnoserSettings } from './frame-context.js';
 import type { Severity } from '../model/severity.js';
 import type { SeriesDetail } from '../detect/anomaly/index.js';
 import type { Anomaly } from '../detect/stream/detection-events.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { buildRecord, relatedOf, type BottleneckRecord, type EpisodeState, type RelatedSource } from './bottleneck-record.js';
-import { type BottleneckResolveReason } from '../model/bottleneck.js';
+import { relatedOf, type BottleneckRecord, type RelatedSource } from './bottleneck-record.js';
+import { type Resolution } from './resolution.js';
+import type { BottleneckResolveReason } from '../model/bottleneck.js';
 import { isDiagnosticMetric } from './diagnostic-metrics.js';
-import { openEpisode, stepFrame, type ActiveEpisode, type EpisodeParams, type Pending } from './episode-machine.js';
-import { magnitude } from './finding.js';
+import { openEpisode, stepFrame, type ActiveEpisode, type Pending } from './episode-machine.js';
+import { evidenceOf, magnitude } from './finding.js';
+import { buildVersion, type FrameContext, type InFrame } from './frame-context.js';
+import { groupMembers } from './group-members.js';
 import { affectedOnHost, groupDecision, strengthOf, type GroupMember } from './grouping.js';
 import { diagnoseFrame, type FrameDiagnosis } from './rank-findings.js';
 import { CONTINUES } from './signatures/continuation.js';
 import { atCapacity, LEAK_SENTINEL_EVERY, steadyGrowth } from './source-gate.js';
 import { newSourceInfo, SourceTracker } from './source-tracker.js';
 import { SourceWatch, type SourceInfo } from './source-watch.js';
-
-/** Settings of diagnosis, times in milliseconds. */
-export interface DiagnoserSettings extends EpisodeParams {
-  readonly enabled: boolean;
-  /** Wall time without a snapshot after which an open bottleneck resolves as stale. */
-  readonly staleMs: number;
-  /** Shortest event time between two evidence updates of one bottleneck. */
-  readonly updateIntervalMs: number;
-}
 
 /** A change of a bottleneck: opened (publish once), updated (publish as an update), saved (store only), resolved. */
 export interface BottleneckTransition {
@@ -116,57 +111,49 @@ export class Diagnoser {
 
   #frame(w: SourceWatch, s: MetricSnapshot, info: SourceInfo): void {
     this.#frames++;
-    const ts = s.timestamp;
-    const p = this.deps.settings();
     w.addFrame(s, info.levels);
     const view = w.view(info, s.labels);
-    const full = diagnoseFrame(view);
-    const d = this.#withoutAttached(w, full, ts, p);
-    const out = stepFrame(w.episodes, ts, info.intervalMs, d, p, (kind) => CONTINUES[kind](view));
-    if (out.resolved) this.#resolve(w, out.resolved.episode, out.resolved.at, 'cleared', info, ts);
+    const c: InFrame = { w, info, ts: s.timestamp, p: this.deps.settings(), frame: diagnoseFrame(view) };
+    const out = stepFrame(w.episodes, c.ts, info.intervalMs, this.#withoutAttached(c), c.p, (kind) => CONTINUES[kind](view));
+    if (out.resolved) this.#resolve(c, out.resolved.episode, { at: out.resolved.at, reason: 'cleared', after: evidenceOf(view, out.resolved.episode.peak.metric) });
     const a = w.episodes.active;
     if (a !== null && w.record !== null) {
-      if (out.escalated) this.#update(w, a, info, full, ts, 'escalated', 'warning');
-      else this.#maybeUpdate(w, a, info, full, ts, p);
+      if (out.escalated) this.#update(c, a, 'escalated', 'warning');
+      else this.#maybeUpdate(c, a);
     }
     if (w.episodes.active === null) {
-      for (const pending of out.mature) if (this.#tryOpen(w, pending, info, full, ts, p)) break;
+      for (const pending of out.mature) if (this.#tryOpen(c, pending)) break;
     }
     for (const kind of w.deferredSince.keys()) if (!w.episodes.pending.has(kind)) w.deferredSince.delete(kind);
     const linger = Math.max(LINGER_FRAMES * (info.intervalMs > 0 ? info.intervalMs : 0), LINGER_MS);
-    if (w.idle && ts - w.lastTrigger > linger) this.#watches.delete(w.source);
+    if (w.idle && c.ts - w.lastTrigger > linger) this.#watches.delete(w.source);
   }
 
-  /** Removes kinds attached to another bottleneck from the frame, refreshing the root's view of them; detaches gone ones. */
-  #withoutAttached(w: SourceWatch, d: FrameDiagnosis, ts: number, p: DiagnoserSettings): FrameDiagnosis {
+  /** The context of a version built outside a frame (a source joining, the sweep, diagnosis switched off), at event time `ts`. */
+  #outsideFrame(w: SourceWatch, ts: number): FrameContext {
+    const info = this.#info.get(w.source) ?? newSourceInfo(w.record?.host ?? null, w.record?.scope ?? 'agent', ts);
+    return { w, info, ts, p: this.deps.settings(), frame: null };
+  }
+
+  /** The frame's causes without kinds attached to another bottleneck, refreshing the root's view of them; detaches gone ones. */
+  #withoutAttached(c: InFrame): FrameDiagnosis {
+    const { w, frame: d } = c;
     if (w.attached.size === 0) return d;
     for (const [kind, att] of w.attached) {
-      const f = d.causes.find((c) => c.kind === kind) ?? d.symptoms.find((c) => c.kind === kind);
+      const f = d.causes.find((x) => x.kind === kind) ?? d.symptoms.find((x) => x.kind === kind);
       const root = this.#watches.get(att.root);
       if (!root || root.record?.id !== att.rootId) w.attached.delete(kind);
-      else if (f) att.lastSeen = ts;
-      else if (ts - att.lastSeen >= p.clearMs) w.attached.delete(kind);
+      else if (f) att.lastSeen = c.ts;
+      else if (c.ts - att.lastSeen >= c.p.clearMs) w.attached.delete(kind);
     }
-    return { causes: d.causes.filter((c) => !w.attached.has(c.kind)), symptoms: d.symptoms };
-  }
-
-  #members(except: string): GroupMember[] {
-    const out: GroupMember[] = [];
-    for (const w of this.#watches.values()) {
-      if (w.source === except) continue;
-      const info = this.#info.get(w.source);
-      const base = { source: w.source, scope: info?.scope ?? w.record?.scope ?? 'agent', host: info?.host ?? w.record?.host ?? null };
-      const a = w.episodes.active;
-      if (a) out.push({ ...base, kind: a.kind, strength: strengthOf(a.latest), since: a.startedAt, active: true });
-      for (const pe of w.episodes.pending.values()) out.push({ ...base, kind: pe.kind, strength: strengthOf(pe.latest), since: pe.since, active: false });
-    }
-    return out;
+    return { causes: d.causes.filter((x) => !w.attached.has(x.kind)), symptoms: d.symptoms };
   }
 
   /** Opens, defers or attaches a mature signature; true when the source's bottleneck opened. */
-  #tryOpen(w: SourceWatch, pending: Pending, info: SourceInfo, d: FrameDiagnosis, ts: number, p: DiagnoserSettings): boolean {
-    const self: GroupMember = { source: w.source, scope: info.scope, host: info.host, kind: pending.kind, strength: strengthOf(pending.latest), since: pending.since, active: false };
-    const others = this.#members(w.source);
+  #tryOpen(c: FrameContext, pending: Pending): boolean {
+    const { w, info, ts, p } = c;
+    const self: GroupMember = { source: w.source, scope: info.scope, host: info.host, kind: pending.kind, strength: strengthOf(pending.latest), since: pending.since, active: false, degraded: true };
+    const others = groupMembers(this.#watches.values(), (source) => this.#info.get(source), w.source, ts, p.holdMs);
     const deferred = w.deferredSince.get(pending.kind) ?? ts;
     const decision = groupDecision(self, others, ts - deferred, Math.max(p.holdMs, 3 * (info.intervalMs || 0)));
     if (decision.action === 'defer') {
@@ -191,7 +178,7 @@ export class Diagnoser {
       }
     }
     w.extra = {};
-    w.record = this.#build(w, episode, info, d, ts, null);
+    w.record = buildVersion(c, episode, null);
     w.lastUpdateAt = ts;
     w.lastSavedAt = ts;
     w.publishedPeak = magnitude(episode.peak);
@@ -207,57 +194,39 @@ export class Diagnoser {
     const known = root.related.has(r.source);
     root.related.set(r.source, r);
     if (known) return;
-    const info = this.#info.get(root.source) ?? newSourceInfo(root.record.host, root.record.scope, ts);
-    this.#update(root, a, info, null, Math.max(ts, root.record.updatedAt), 'related', a.severity);
+    this.#update(this.#outsideFrame(root, Math.max(ts, root.record.updatedAt)), a, 'related', a.severity);
   }
 
-  #maybeUpdate(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis, ts: number, p: DiagnoserSettings): void {
+  #maybeUpdate(c: FrameContext, a: ActiveEpisode): void {
+    const { w, ts, p } = c;
     const grew = magnitude(a.peak) >= 1.5 * w.publishedPeak && w.publishedPeak > 0;
     if (grew && ts - w.lastUpdateAt >= p.updateIntervalMs) {
-      this.#update(w, a, info, d, ts, 'evidence', a.severity);
+      this.#update(c, a, 'evidence', a.severity);
       return;
     }
     if (ts - w.lastSavedAt >= Math.min(60_000, p.updateIntervalMs || 60_000)) {
-      w.record = this.#build(w, a, info, d, ts, null);
+      w.record = buildVersion(c, a, null);
       w.lastSavedAt = ts;
       this.deps.emit({ type: 'saved', record: w.record });
     }
   }
 
-  #update(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, update: 'escalated' | 'related' | 'evidence', previousSeverity: Severity): void {
-    w.record = this.#build(w, a, info, d, ts, null);
-    w.lastUpdateAt = ts;
-    w.lastSavedAt = ts;
+  #update(c: FrameContext, a: ActiveEpisode, update: 'escalated' | 'related' | 'evidence', previousSeverity: Severity): void {
+    const w = c.w;
+    w.record = buildVersion(c, a, null);
+    w.lastUpdateAt = c.ts;
+    w.lastSavedAt = c.ts;
     w.publishedPeak = magnitude(a.peak);
     this.deps.emit({ type: 'updated', update, previousSeverity, record: w.record });
   }
 
-  /** Resolves `a` as of `at` (its first frame without the kind), decided at event time `now`. */
-  #resolve(w: SourceWatch, a: ActiveEpisode, at: number, reason: BottleneckResolveReason, info: SourceInfo | null, now = at): void {
-    const i = info ?? newSourceInfo(w.record?.host ?? null, w.record?.scope ?? 'agent', at);
-    const record = this.#build(w, a, i, null, now, { at, reason });
-    w.record = null;
-    w.related.clear();
+  /** Resolves `a` as `resolution` says, decided at the context's event time. */
+  #resolve(c: FrameContext, a: ActiveEpisode, resolution: Resolution): void {
+    const record = buildVersion(c, a, resolution);
+    c.w.record = null;
+    c.w.related.clear();
     this.#resolved++;
     this.deps.emit({ type: 'resolved', record });
-  }
-
-  #build(w: SourceWatch, a: ActiveEpisode, info: SourceInfo, d: FrameDiagnosis | null, ts: number, resolved: { at: number; reason: BottleneckResolveReason } | null): BottleneckRecord {
-    const state: EpisodeState = { refs: Object.fromEntries(w.window.refs()), latest: a.latest, peak: a.peak, lastHit: a.lastHit, labelsAtStart: w.labelsAtStart };
-    return buildRecord({
-      episode: a,
-      source: w.source,
-      host: info.host,
-      scope: info.scope,
-      at: ts,
-      intervalMs: info.intervalMs,
-      frame: d,
-      related: [...w.related.values()],
-      labelChanges: w.labelChanges(info.labels ?? undefined),
-      state,
-      resolved,
-      extra: w.extra,
-    });
   }
 
   /** Adds evidence to an open bottleneck (the stage's automatic profile); kept in later versions. */
@@ -284,7 +253,8 @@ export class Diagnoser {
       const a = w.episodes.active;
       if (a !== null) {
         w.episodes.active = null;
-        this.#resolve(w, a, Math.max(a.lastHit, w.window.size > 0 ? w.window.lastTs : a.lastHit), 'stale', this.#info.get(w.source) ?? null);
+        const at = Math.max(a.lastHit, w.window.size > 0 ? w.window.lastTs : a.lastHit);
+        this.#resolve(this.#outsideFrame(w, at), a, { at, reason: 'stale', after: null });
       }
       // Silent for the stale time: what was pending or attached is not evidence of anything any more.
       this.#watches.delete(w.source);
@@ -297,7 +267,8 @@ export class Diagnoser {
       const a = w.episodes.active;
       if (a === null) continue;
       w.episodes.active = null;
-      this.#resolve(w, a, w.window.size > 0 ? w.window.lastTs : a.lastHit, reason, this.#info.get(w.source) ?? null);
+      const at = w.window.size > 0 ? w.window.lastTs : a.lastHit;
+      this.#resolve(this.#outsideFrame(w, at), a, { at, reason, after: null });
     }
     this.#watches.clear();
     this.#flagged.clear();

@@ -1,6 +1,6 @@
 import type { BottleneckKind } from '../model/bottleneck.js';
 import type { Severity } from '../model/severity.js';
-import { magnitude, type Finding } from './finding.js';
+import { worseThan, type Finding } from './finding.js';
 import type { FrameDiagnosis } from './rank-findings.js';
 
 /** How long a signature must hold before it is published, and how long it must be gone to end. */
@@ -29,6 +29,9 @@ export interface Pending {
   /** The finding of its latest frame, and its most confident one. */
   latest: Finding;
   best: Finding;
+  /** The finding of its worst frame ({@link worseThan}), and that frame's event time. */
+  peak: Finding;
+  peakAt: number;
 }
 
 /** The open bottleneck of a source. */
@@ -42,8 +45,12 @@ export interface ActiveEpisode {
   /** First frame without the signature since its last hit, or null while it holds. */
   firstMissAt: number | null;
   latest: Finding;
-  /** The finding with the largest departure of the main metric so far. */
+  /**
+   * The finding of the episode's worst frame so far ({@link worseThan}) and its event time: what the
+   * summary and headline evidence describe, during the episode and after it resolved.
+   */
   peak: Finding;
+  peakAt: number;
   /** Consecutive frames whose finding was critical (escalation needs two). */
   criticalStreak: number;
 }
@@ -91,7 +98,10 @@ export function stepFrame(m: SourceEpisodes, ts: number, intervalMs: number, d: 
       a.lastHit = ts;
       a.firstMissAt = null;
       a.latest = f;
-      if (magnitude(f) >= magnitude(a.peak)) a.peak = f;
+      if (worseThan(f, a.peak)) {
+        a.peak = f;
+        a.peakAt = ts;
+      }
       a.criticalStreak = f.severity === 'critical' ? a.criticalStreak + 1 : 0;
       if (a.criticalStreak >= 2 && a.severity !== 'critical') {
         a.severity = 'critical';
@@ -116,7 +126,7 @@ export function stepFrame(m: SourceEpisodes, ts: number, intervalMs: number, d: 
       // A snapshot describes the interval before its timestamp: the first one to show a signature
       // dates its onset to the start of that interval.
       const since = back?.at ?? (intervalMs > 0 ? ts - intervalMs : ts);
-      m.pending.set(f.kind, { kind: f.kind, since, lastHit: ts, hits: back?.frames ?? 1, frames: back?.frames ?? 1, latest: f, best: f });
+      m.pending.set(f.kind, { kind: f.kind, since, lastHit: ts, hits: back?.frames ?? 1, frames: back?.frames ?? 1, latest: f, best: f, peak: f, peakAt: ts });
       continue;
     }
     pending.hits++;
@@ -124,6 +134,10 @@ export function stepFrame(m: SourceEpisodes, ts: number, intervalMs: number, d: 
     pending.lastHit = ts;
     pending.latest = f;
     if (f.confidence >= pending.best.confidence) pending.best = f;
+    if (worseThan(f, pending.peak)) {
+      pending.peak = f;
+      pending.peakAt = ts;
+    }
   }
   const maxGap = Math.max(1.5 * (intervalMs > 0 ? intervalMs : 0), p.holdMs / 2);
   const mature: Pending[] = [];
@@ -162,7 +176,8 @@ export function openEpisode(m: SourceEpisodes, pending: Pending, id: string, ts:
     lastHit: pending.lastHit,
     firstMissAt: null,
     latest: pending.latest,
-    peak: pending.best,
+    peak: pending.peak,
+    peakAt: pending.peakAt,
     criticalStreak: pending.latest.severity === 'critical' ? 1 : 0,
   };
   m.active = episode;

@@ -37,6 +37,28 @@ export function magnitude(f: Finding): number {
   return f.metrics[f.metric]?.value ?? 0;
 }
 
+/** Main metrics of which less is worse: memory still available. */
+const LESS_IS_WORSE: ReadonlySet<string> = new Set(['memory_available_bytes']);
+
+/** The main metric's departure from its baseline as a factor above 1 (1 when its baseline is unknown). */
+function departure(f: Finding): number {
+  const r = f.metrics[f.metric]?.ratio;
+  if (r === null || r === undefined || !(r > 0)) return 1;
+  return LESS_IS_WORSE.has(f.metric) ? 1 / r : r;
+}
+
+/**
+ * Whether `f` shows a worse state than `than` (two findings of one kind): a critical frame is worse
+ * than a warning one, whatever its numbers, so a critical bottleneck is summarised by a critical
+ * frame; then the main metric's value (less of it, for memory still available) when both name the
+ * same metric, else its departure from its baseline.
+ */
+export function worseThan(f: Finding, than: Finding): boolean {
+  if (f.severity !== than.severity) return f.severity === 'critical';
+  if (f.metric !== than.metric) return departure(f) > departure(than);
+  return LESS_IS_WORSE.has(f.metric) ? magnitude(f) < magnitude(than) : magnitude(f) > magnitude(than);
+}
+
 /** The evidence of `metric` in a view (value, reference, ratio), or null when the frame lacks it. */
 export function evidenceOf(v: SourceView, metric: string): MetricEvidence | null {
   const value = v.cur(metric);

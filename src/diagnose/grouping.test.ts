@@ -12,6 +12,7 @@ const member = (source: string, kind: BottleneckKind, over: Partial<GroupMember>
   strength: 5,
   since: 0,
   active: false,
+  degraded: true,
   ...over,
 });
 
@@ -42,6 +43,11 @@ describe('grouping across sources', () => {
     const writer = member('b', 'disk_io_saturation', { active: true });
     expect(groupDecision(member('a', 'latency_regression', { since: 60_000 }), [writer], 0, 30_000)).toEqual({ action: 'attach', root: 'b', relation: 'affected' });
     expect(affectedOnHost('node-7', [host, member('a', 'latency_regression', { strength: 2 }), member('b', 'gc_pressure', { strength: 3 }), member('c', 'anomaly', { host: 'x' })]).map((m) => m.source)).toEqual(['b', 'a']);
+  });
+
+  it('names as affected by a host bottleneck only the sources on it whose signature shows now', () => {
+    const recovered = member('b', 'latency_regression', { strength: 9, degraded: false });
+    expect(affectedOnHost('node-7', [member('a', 'latency_regression', { strength: 2 }), recovered]).map((m) => m.source)).toEqual(['a']);
   });
 });
 

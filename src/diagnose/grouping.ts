@@ -44,6 +44,11 @@ export interface GroupMember {
   readonly since: number;
   /** Whether its bottleneck is open (else pending). */
   readonly active: boolean;
+  /**
+   * Whether it shows now: its signature matched within its latest few intervals (a signature can
+   * outlive what it described, e.g. when its source stopped reporting, until a frame drops it).
+   */
+  readonly degraded: boolean;
 }
 
 /** How a source attached to another's bottleneck takes part in it. */
@@ -102,8 +107,8 @@ export function groupDecision(self: GroupMember, others: readonly GroupMember[],
 
 /**
  * Sources on a host affected while the host itself is the root cause: members on that host with
- * any pending or open signature, strongest first.
+ * a pending or open signature that shows now (degraded), strongest first.
  */
 export function affectedOnHost(hostSource: string, members: readonly GroupMember[]): GroupMember[] {
-  return members.filter((m) => m.source !== hostSource && m.host === hostSource).sort((a, b) => b.strength - a.strength);
+  return members.filter((m) => m.source !== hostSource && m.host === hostSource && m.degraded).sort((a, b) => b.strength - a.strength);
 }

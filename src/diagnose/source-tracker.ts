@@ -12,6 +12,18 @@ export function newSourceInfo(host: string | null, scope: SourceScope, lastTs = 
   return { host, scope, lastTs, intervalMs: Number.NaN, snapshots: 0, labels: null, levels: new SourceReferences(), departing: false };
 }
 
+/** Intervals a source may miss before it no longer counts as reporting. */
+const REPORTING_INTERVALS = 3;
+
+/**
+ * How long after its latest snapshot (event time) a source still counts as reporting: a few of its
+ * intervals, and at least half the hold, the gap a pending signature itself survives (so sources
+ * whose clocks or intervals differ a little are not taken for stopped ones).
+ */
+export function reportingWindow(info: SourceInfo, holdMs: number): number {
+  return Math.max(REPORTING_INTERVALS * (info.intervalMs > 0 ? info.intervalMs : 0), holdMs / 2);
+}
+
 /**
  * What diagnosis knows of every source from its snapshots alone, kept cheaply for all of them:
  * host, scope, sampling interval, labels, and the in-stream reference levels (whose update also

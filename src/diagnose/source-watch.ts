@@ -70,7 +70,7 @@ export class SourceWatch {
     const s = r.state;
     const w = new SourceWatch(r.source, s.labelsAtStart, s.lastHit, now);
     w.window.restoreRefs(s.refs);
-    w.episodes.active = { id: r.id, kind: r.kind, startedAt: r.startedAt, detectedAt: r.detectedAt, severity: r.severity, lastHit: s.lastHit, firstMissAt: null, latest: s.latest, peak: s.peak, criticalStreak: 0 };
+    w.episodes.active = { id: r.id, kind: r.kind, startedAt: r.startedAt, detectedAt: r.detectedAt, severity: r.severity, lastHit: s.lastHit, firstMissAt: null, latest: s.latest, peak: s.peak, peakAt: s.peakAt ?? s.lastHit, criticalStreak: 0 };
     w.record = r;
     for (const rel of r.related) w.related.set(rel.source, rel);
     const { auto_profile } = r.evidence as { auto_profile?: unknown };

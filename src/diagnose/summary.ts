@@ -1,5 +1,6 @@
 import { formatDuration, formatNumber } from '../model/time.js';
 import type { Finding, MetricEvidence } from './finding.js';
+import type { Resolution } from './resolution.js';
 
 const LABELS: Readonly<Record<string, string>> = {
   cpu_usage: 'CPU',
@@ -100,19 +101,46 @@ function lead(f: Finding, durationS: number): { text: string; used: string[] } {
   }
 }
 
+/** An instant as people and tools read it alike: RFC 3339 UTC to the second. */
+const instant = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** What a summary says besides the worst frame's finding. */
+export interface SummaryContext {
+  /** Event time of the worst frame. */
+  readonly peakAt?: number;
+  /** Other sources involved, and how ("also seen on", "affects"). */
+  readonly related?: readonly string[];
+  readonly relation?: string;
+  /** How the bottleneck ended, with the main metric at the frame that resolved it (null when none did). */
+  readonly resolution?: Resolution | null;
+}
+
+/** The closing sentence of a resolved bottleneck's summary, kept apart from the description of its worst state. */
+function resolutionSentence(metric: string, r: Resolution): string {
+  const at = `Resolved ${instant(r.at)}`;
+  if (r.reason === 'stale') return `${at}: the source stopped reporting`;
+  if (r.reason === 'disabled') return `${at}: diagnosis was switched off`;
+  return r.after ? `${at}: ${metricLabel(metric)} ${formatValue(metric, r.after.value)}${times(r.after)} when it cleared` : `${at}: cleared`;
+}
+
 /**
- * The plain-English summary of a bottleneck: the source, what is wrong with numbers and duration,
- * then up to three correlated metrics that moved with it, then the other sources involved.
- * ("order-agent-1 event loop saturated (utilisation 0.98) for 45 s; CPU 24% of all cores, 3.1x its
- * baseline; handler p95 420 ms (baseline 40 ms)").
+ * The plain-English summary of a bottleneck from its worst frame's finding: the source, what is
+ * wrong with numbers and duration, when it was worst, then up to three correlated metrics that
+ * moved with it, then the other sources involved; a resolved one ends with a separate sentence on
+ * how it ended. ("order-agent-1 event loop saturated (utilisation 0.98) for 45 s; CPU 24% of all
+ * cores, 3.1x its baseline; worst at 2026-11-25T18:25:03Z; handler p95 420 ms (baseline 40 ms)").
  */
-export function summarize(source: string, f: Finding, durationS: number, related: readonly string[] = [], relation = 'also seen on'): string {
+export function summarize(source: string, f: Finding, durationS: number, c: SummaryContext = {}): string {
   const { text, used } = lead(f, durationS);
   const moved = Object.entries(f.metrics)
     .filter(([metric, e]) => !used.includes(metric) && e.ratio !== null && (e.ratio >= 1.3 || e.ratio <= 0.7))
     .slice(0, 3)
     .map(([metric, e]) => describeMetric(metric, e));
-  const parts = [`${source} ${text}`, ...moved];
-  if (related.length > 0) parts.push(`${relation} ${related.slice(0, 5).join(', ')}${related.length > 5 ? ` and ${related.length - 5} more` : ''}`);
-  return parts.join('; ');
+  const parts = [`${source} ${text}`];
+  if (c.peakAt !== undefined) parts.push(`worst at ${instant(c.peakAt)}`);
+  parts.push(...moved);
+  const related = c.related ?? [];
+  if (related.length > 0) parts.push(`${c.relation ?? 'also seen on'} ${related.slice(0, 5).join(', ')}${related.length > 5 ? ` and ${related.length - 5} more` : ''}`);
+  const summary = parts.join('; ');
+  return c.resolution ? `${summary}. ${resolutionSentence(f.metric, c.resolution)}` : summary;
 }

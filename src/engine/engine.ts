@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { BaseAgent, type BusSource } from '../agent/base-agent.js';
 import type { Bus } from '../bus/bus.js';
@@ -5,10 +6,11 @@ import { natsAuth } from '../bus/nats-settings.js';
 import type { Collector } from '../collect/collector.js';
 import { maskValue, type ConfigStore } from '../config/config-store.js';
 import { CONFIG_KEYS } from '../config/schema.js';
-import { registerEngineApi } from '../api/engine-api.js';
+import { buildApi, type EnginePhase } from '../api/build-api.js';
 import type { DetectionEvents } from '../detect/stream/detection-events.js';
 import type { DiagnosisStage } from '../diagnose/stage/diagnosis-stage.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
+import { componentLogger } from '../lifecycle/logger.js';
 import { acquireLock } from '../store/data-dir-lock.js';
 import { migrate } from '../store/migrate.js';
 import { describeDb, openDb } from '../store/open-db.js';
@@ -45,6 +47,7 @@ export class PerformanceEngine {
   /** Every stage, built at once by `buildStages` when the connections are open; null before. */
   #stages: EngineStages | null = null;
   #lock: ReturnType<typeof acquireLock> | null = null;
+  #phase: EnginePhase = 'starting';
 
   constructor(
     readonly config: ConfigStore,
@@ -65,15 +68,20 @@ export class PerformanceEngine {
       log,
       bus,
       openDb: () => openDb({ databaseUrl: c.database_url, schema: c.database_schema, dataDir: c.data_dir }),
-      http: { host: c.http_host, port: c.http_port },
+      http: { host: c.http_host, port: c.http_port, app: this.#api(log) },
       subjectPrefix: c.nats_subject_prefix,
     });
-    registerEngineApi(this.agent.http!, {
-      db: () => (this.#stages ? this.agent.db : null),
+  }
+
+  #api(log: Logger): FastifyInstance {
+    return buildApi({
+      phase: () => this.#phase,
+      db: () => this.agent.db,
       status: () => this.status(),
       config: () => describeConfig(this.config),
       profiles: () => this.#stages?.profiling.service ?? null,
       alerting: () => this.#stages?.alerting ?? null,
+      log: componentLogger(log, 'api'),
     });
   }
 
@@ -106,6 +114,7 @@ export class PerformanceEngine {
       this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
       this.#stages = stages;
       await this.agent.startComponents();
+      this.#phase = 'running';
       this.log.info(
         { http: this.agent.httpAddress(), bus: bus.status(), intervalSeconds: c.monitoring_interval_seconds },
         'performance engine started',
@@ -140,6 +149,7 @@ export class PerformanceEngine {
 
   /** Stops every stage in reverse order, flushing the writer, then closes connections. */
   async stop(): Promise<void> {
+    this.#phase = 'stopping';
     await this.agent.stop();
     this.#lock?.release();
   }

@@ -3,7 +3,7 @@ import { replyJson, type Bus, type BusMessage } from '../bus/bus.js';
 import { decodeText, encodeJson } from '../wire/json.js';
 import { SUBJECTS } from '../wire/subjects.js';
 import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
-import type { ConfigStore } from '../config/config-store.js';
+import { maskValue, type ConfigStore } from '../config/config-store.js';
 import { formatProblem, type ConfigProblem } from '../config/validate.js';
 import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 import { INBOUND_LIMITS } from '../wire/inbound-limits.js';
@@ -57,13 +57,17 @@ export class LiveConfigUpdates {
       this.#reject(msg, 'bad_json', `not JSON: ${(err as Error).message}`);
       return;
     }
+    const before = this.store.current;
     const result = this.store.applyUpdate(update, 'live');
     if (!result.ok) {
       this.#reject(msg, 'invalid_config', describeProblems(result.problems));
       return;
     }
     this.#applied++;
-    this.log.info({ changed: result.changed }, 'live configuration update applied');
+    const changes = Object.fromEntries(
+      result.changed.map((k) => [k, { from: maskValue(k, before[k]), to: maskValue(k, this.store.current[k]) }]),
+    );
+    this.log.info({ origin: `live (${msg.subject})`, changes }, 'live configuration update applied');
     this.bus.publish(SUBJECTS.configApplied, encodeJson({ changed: result.changed, at: new Date().toISOString() }));
     replyJson(this.bus, msg, { ok: true, changed: result.changed });
   }

@@ -115,6 +115,7 @@ export function buildStages(deps: StageDeps): EngineStages {
 function ingestLimits(c: Config) {
   return {
     maxFutureSkewMs: c.ingest_max_future_skew_seconds * 1000,
+    maxAgeMs: c.data_retention_days * 86_400_000,
     maxBatchSnapshots: c.ingest_max_batch_snapshots,
     maxBytes: 64 * 1024 * 1024,
   };
@@ -149,7 +150,7 @@ function applyConfig(
   if (changed.includes('monitoring_interval_seconds')) s.monitor.setInterval(c.monitoring_interval_seconds);
   if (WATCH_KEYS.some((k) => changed.includes(k))) s.monitor.setCollectors(collectors());
   if (changed.includes('retention_check_interval_seconds')) s.retention.reschedule();
-  if (changed.includes('ingest_max_future_skew_seconds') || changed.includes('ingest_max_batch_snapshots')) {
+  if (['ingest_max_future_skew_seconds', 'ingest_max_batch_snapshots', 'data_retention_days'].some((k) => changed.includes(k))) {
     s.ingest.setLimits(ingestLimits(c));
   }
   if (changed.includes('log_level')) log.level = c.log_level;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createSnapshotDecoder } from './decode-snapshots.js';
 
 const NOW = Date.parse('2026-11-23T10:00:00.000Z');
-const decode = createSnapshotDecoder({ maxFutureSkewMs: 300_000, maxBatchSnapshots: 3, maxBytes: 100_000 }, () => NOW);
+const DAY = 86_400_000;
+const decode = createSnapshotDecoder({ maxFutureSkewMs: 300_000, maxAgeMs: 90 * DAY, maxBatchSnapshots: 3, maxBytes: 100_000 }, () => NOW);
 const bytes = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
 const good = {
   source: 'order-agent-1',
@@ -48,7 +49,7 @@ describe('snapshot decoder', () => {
 
   it('rejects non-finite values: NaN literal, 1e999, strings and null', () => {
     expect(rejection('{"source":"a","timestamp":0,"metrics":{"x":NaN}}').code).toBe('bad_json');
-    const inf = rejection('{"source":"a","timestamp":1700000000000,"metrics":{"x":1e999}}');
+    const inf = rejection(`{"source":"a","timestamp":${NOW},"metrics":{"x":1e999}}`);
     expect(inf.code).toBe('bad_shape');
     expect(inf.message).toContain('finite number');
     expect(rejection({ ...good, metrics: { x: '1' } }).code).toBe('bad_shape');
@@ -78,6 +79,29 @@ describe('snapshot decoder', () => {
     expect(rejection({ ...good, timestamp: 1.5 }).code).toBe('bad_shape');
     expect(rejection({ ...good, timestamp: NOW + 301_000 }).code).toBe('future_timestamp');
     expect(decode(bytes({ ...good, timestamp: NOW + 299_000 })).ok).toBe(true);
+  });
+
+  it('rejects a timestamp older than the retention window, naming it and the window, and accepts one just inside', () => {
+    const old = rejection({ ...good, timestamp: '2000-01-01T00:00:00Z' });
+    expect(old.code).toBe('old_timestamp');
+    expect(old.message).toBe(
+      'snapshot.timestamp: 2000-01-01T00:00:00.000Z is older than the retention window of 90 days (data_retention_days); ' +
+        'accepted from 2026-08-25T10:00:00.000Z to 2026-11-23T10:05:00.000Z',
+    );
+    expect(rejection({ ...good, timestamp: 0 }).code).toBe('old_timestamp');
+    expect(rejection([good, { ...good, timestamp: NOW - 90 * DAY - 1 }]).message).toMatch(/^snapshot\[1\]\.timestamp: 2026-08-25T09:59:59\.999Z is older/);
+    expect(decode(bytes({ ...good, timestamp: NOW - 90 * DAY })).ok).toBe(true);
+    expect(rejection({ ...good, timestamp: NOW + 301_000 }).message).toContain('in the future (ingest_max_future_skew_seconds); accepted from');
+  });
+
+  it('rejects impossible dates that Date.parse would roll over: February 30, hour 24, a bad offset', () => {
+    for (const ts of ['2026-02-30T10:00:00Z', '2026-11-31T10:00:00Z', '2026-11-22T24:00:00Z', '2026-11-23T09:60:00Z', '2026-11-23T10:00:00+24:00', '2026-11-23T09:59:60Z']) {
+      expect(rejection({ ...good, timestamp: ts }).code, ts).toBe('bad_timestamp');
+    }
+    const leap = decode(bytes({ ...good, timestamp: '2024-02-29T10:00:00Z' }));
+    expect(leap.ok ? null : leap.rejection.code).toBe('old_timestamp');
+    const r = decode(bytes([{ ...good, timestamp: '2026-11-23T11:30:00.123456789+01:30' }, { ...good, timestamp: '2026-11-22 23:59:59.5Z' }]));
+    expect(r.ok && r.snapshots.map((x) => x.timestamp)).toEqual([NOW + 123, NOW - 10 * 3_600_000 - 500]);
   });
 
   it('rejects a whole batch when one snapshot is bad, naming its index', () => {

@@ -10,7 +10,7 @@ import { unstorableTime } from '../wire/storable-time.js';
 
 /** Why a message was rejected: a stable code and a sentence. */
 export interface Rejection {
-  readonly code: 'bad_json' | 'bad_shape' | 'bad_timestamp' | 'future_timestamp' | 'too_many_snapshots' | 'too_large';
+  readonly code: 'bad_json' | 'bad_shape' | 'bad_timestamp' | 'old_timestamp' | 'future_timestamp' | 'too_many_snapshots' | 'too_large';
   readonly message: string;
 }
 
@@ -22,6 +22,8 @@ export type DecodeResult =
 /** Limits applied at the edge. */
 export interface DecodeLimits {
   readonly maxFutureSkewMs: number;
+  /** Oldest timestamp accepted, as an age from now: the retention window (older data would only be deleted again). */
+  readonly maxAgeMs: number;
   readonly maxBatchSnapshots: number;
   readonly maxBytes: number;
 }
@@ -68,9 +70,19 @@ function reject(code: Rejection['code'], message: string): DecodeResult {
   return { ok: false, rejection: { code, message } };
 }
 
+/** A real timestamp outside the accepted window: the message names it and the window. */
+function rejectTime(where: string, ts: number, oldest: number, horizon: number, limits: DecodeLimits): DecodeResult {
+  const window = `accepted from ${new Date(oldest).toISOString()} to ${new Date(horizon).toISOString()}`;
+  const at = `${where}.timestamp: ${new Date(ts).toISOString()}`;
+  if (ts < oldest) {
+    return reject('old_timestamp', `${at} is older than the retention window of ${limits.maxAgeMs / 86_400_000} days (data_retention_days); ${window}`);
+  }
+  return reject('future_timestamp', `${at} is more than ${limits.maxFutureSkewMs / 1000} s in the future (ingest_max_future_skew_seconds); ${window}`);
+}
+
 /**
  * Builds the edge decoder of `monitoring.realtime_metrics`: bytes -> validated snapshots, or a
- * rejection of the whole message. Nothing is partially accepted.
+ * rejection of the whole message. Nothing is partially accepted. Pure: the clock is passed in.
  */
 export function createSnapshotDecoder(limits: DecodeLimits, now: () => number = Date.now) {
   return function decode(data: Uint8Array): DecodeResult {
@@ -89,7 +101,9 @@ export function createSnapshotDecoder(limits: DecodeLimits, now: () => number = 
     if (items.length > limits.maxBatchSnapshots) {
       return reject('too_many_snapshots', `batch of ${items.length} snapshots exceeds ${limits.maxBatchSnapshots}`);
     }
-    const horizon = now() + limits.maxFutureSkewMs;
+    const t = now();
+    const oldest = t - limits.maxAgeMs;
+    const horizon = t + limits.maxFutureSkewMs;
     const snapshots: MetricSnapshot[] = new Array(items.length);
     let samples = 0;
     for (let i = 0; i < items.length; i++) {
@@ -100,12 +114,7 @@ export function createSnapshotDecoder(limits: DecodeLimits, now: () => number = 
       const outside = Number.isNaN(ts) ? null : unstorableTime(ts);
       if (outside !== null) return reject('bad_timestamp', `${where}.timestamp: ${outside}`);
       if (!Number.isFinite(ts)) return reject('bad_timestamp', `${where}.timestamp: not a valid date`);
-      if (ts > horizon) {
-        return reject(
-          'future_timestamp',
-          `${where}.timestamp: ${new Date(ts).toISOString()} is more than ${limits.maxFutureSkewMs / 1000} s in the future`,
-        );
-      }
+      if (ts < oldest || ts > horizon) return rejectTime(where, ts, oldest, horizon, limits);
       let n = 0;
       const metrics = w.metrics as Record<string, unknown>;
       for (const name in metrics) {

@@ -4,7 +4,7 @@ import { createSnapshotDecoder, type DecodeResult } from './decode-snapshots.js'
 
 const NOW = Date.parse('2026-11-23T10:00:00.000Z');
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
-const decode = createSnapshotDecoder({ maxFutureSkewMs: 300_000, maxBatchSnapshots: 3, maxBytes: 1 << 20 }, () => NOW);
+const decode = createSnapshotDecoder({ maxFutureSkewMs: 300_000, maxAgeMs: 90 * 86_400_000, maxBatchSnapshots: 3, maxBytes: 1 << 20 }, () => NOW);
 const base = { source: 'order-agent-1', timestamp: NOW, metrics: { cpu_usage: 1 } };
 const text = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -72,7 +72,8 @@ describe('timestamps the database cannot store', () => {
       expect(r.message).toMatch(/outside the storable range 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z/);
     }
     expect(rejected(decode(text({ ...base, timestamp: '0000-01-01T00:00:00Z' }))).message).toContain('0000-01-01T00:00:00.000Z is outside');
-    const lenient = createSnapshotDecoder({ maxFutureSkewMs: 1e15, maxBatchSnapshots: 3, maxBytes: 1 << 20 }, () => NOW);
+    // A window wide enough to take both ends: the storable range alone decides.
+    const lenient = createSnapshotDecoder({ maxFutureSkewMs: 1e15, maxAgeMs: 1e15, maxBatchSnapshots: 3, maxBytes: 1 << 20 }, () => NOW);
     for (const ts of ['1970-01-01T00:00:00Z', 0, '9999-12-31T23:59:59.999Z', 253402300799999]) {
       expect(lenient(text({ ...base, timestamp: ts })).ok).toBe(true);
     }

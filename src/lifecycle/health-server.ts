@@ -7,11 +7,10 @@ export interface ReadinessReport {
 
 /**
  * The HTTP server of a process: `/healthz` (liveness: the process answers) and `/readyz`
- * (readiness, from `readiness`). It listens first, so liveness answers during a slow start; the
- * engine adds its API routes to the same server.
+ * (readiness, from `readiness`), added to `app` (the engine's API) or to a bare server. It listens
+ * first, so liveness answers during a slow start.
  */
-export function createHealthServer(agentId: string, readiness: () => Promise<ReadinessReport>): FastifyInstance {
-  const app = Fastify({ logger: false });
+export function createHealthServer(agentId: string, readiness: () => Promise<ReadinessReport>, app: FastifyInstance = Fastify({ logger: false })): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok', agent_id: agentId, uptime_s: Math.round(process.uptime()) }));
   app.get('/readyz', async (_req, reply) => {
     const r = await readiness();

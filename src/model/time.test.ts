@@ -17,3 +17,19 @@ describe('times and numbers for people', () => {
     expect(parseTimeArg('1764000000000', now)).toBe(1_764_000_000_000);
   });
 });
+
+const NOW = Date.parse('2026-11-23T10:00:00.000Z');
+
+describe('parseTimeArg limits', () => {
+  it('takes any epoch milliseconds, 0 (the epoch) included, as the help promises', () => {
+    expect(parseTimeArg('0', NOW)).toBe(0);
+    expect(parseTimeArg('86400000', NOW)).toBe(86_400_000);
+    expect(parseTimeArg('now', NOW)).toBe(NOW);
+  });
+
+  it('refuses what is none of those', () => {
+    for (const bad of ['yesterday', '-1', '1.5', '15 m', '12345678901234567', '', '2026-02-30T00:00:00Z', '2026-11-22T24:00Z']) {
+      expect(parseTimeArg(bad, NOW), bad).toBeNaN();
+    }
+  });
+});

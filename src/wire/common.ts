@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
+import { parseRfc3339 } from '../model/time.js';
 
 /** A source, agent or metric name (PROTOCOL.md general rules). */
 export const Name = Type.String({ pattern: NAME_PATTERN, description: '1-128 characters of A-Z a-z 0-9 _ . : -' });
@@ -29,7 +30,7 @@ export const Reply = Type.Union([
   }),
 ]);
 
-/** Parses an inbound timestamp already validated by `InboundTimestamp`; NaN when not a real date. */
+/** Parses an inbound timestamp already validated by `InboundTimestamp`; NaN when not a real date (`2026-02-30`, `T24:00`). */
 export function parseInboundTimestamp(ts: string | number): number {
-  return typeof ts === 'number' ? ts : Date.parse(ts);
+  return typeof ts === 'number' ? ts : parseRfc3339(ts);
 }

@@ -93,7 +93,11 @@ export class AlertingStage implements Component {
       detection,
       newId: randomUUID,
       now: this.now,
-      emit: (t) => this.#onTransition(t),
+      emit: (t) => {
+        const full = this.#withBounds(t);
+        this.#logTransition(full);
+        this.#onTransition(full);
+      },
     });
   }
 
@@ -153,7 +157,7 @@ export class AlertingStage implements Component {
         const n = this.#notices.get(o.episode.alertId);
         if (!n || n.notified || o.episode.phase !== 'firing') continue;
         if (findSilence(silences, { source: o.source, metric: o.metric, severity: o.episode.severity }, now)) continue;
-        this.#onTransition({ ...o, kind: 'fired', at: o.episode.firedAt! });
+        this.#onTransition(this.#withBounds({ ...o, kind: 'fired', at: o.episode.firedAt! }));
       }
     } catch (err) {
       this.#lastError = `reading silences: ${String(err)}`;
@@ -165,6 +169,32 @@ export class AlertingStage implements Component {
   acknowledged(alertId: string, by: string): void {
     const n = this.#notices.get(alertId);
     if (n) n.acknowledgedBy = by;
+  }
+
+  /** Adds the direction and clear level of a threshold alert's rule, which its message is worded by. */
+  #withBounds(t: AlertTransition): AlertTransition {
+    const rule = t.rule === 'threshold' ? this.#rules.ruleFor(t.metric, t.source) : null;
+    return rule ? { ...t, bounds: { direction: rule.direction, clear: rule.clear } } : t;
+  }
+
+  /** One info line per firing, severity change and resolution, so the log alone tells what alerted (silenced or not). */
+  #logTransition(t: AlertTransition): void {
+    if (t.kind !== 'fired' && t.kind !== 'escalated' && t.kind !== 'deescalated' && t.kind !== 'resolved') return;
+    const e = t.episode;
+    const silence = t.kind === 'resolved' ? null : findSilence(this.#silences, { source: t.source, metric: t.metric, severity: e.severity }, this.now());
+    this.log.info(
+      {
+        alert_id: e.alertId,
+        source: t.source,
+        metric: t.metric,
+        rule: t.rule,
+        severity: e.severity,
+        ...(t.previousSeverity ? { previous_severity: t.previousSeverity } : {}),
+        ...(t.kind === 'resolved' ? { resolve_reason: t.reason ?? 'cleared' } : {}),
+        ...(silence ? { silenced_by: silence.id } : {}),
+      },
+      `alert ${t.kind}: ${describeAlert(t)}`,
+    );
   }
 
   #onTransition(t: AlertTransition): void {
@@ -219,7 +249,7 @@ export class AlertingStage implements Component {
   #saveOpen(): void {
     for (const o of this.evaluator.dirtyOpen()) {
       const n = this.#notices.get(o.episode.alertId) ?? { notified: false, silencedBy: null, acknowledgedBy: null };
-      const t: AlertTransition = { ...o, kind: o.episode.phase === 'firing' ? 'fired' : 'pending', at: o.episode.lastTs };
+      const t = this.#withBounds({ ...o, kind: o.episode.phase === 'firing' ? 'fired' : 'pending', at: o.episode.lastTs });
       const record = this.#record(t, n);
       this.#write(() => saveAlert(this.db, record), []);
     }

@@ -14,7 +14,8 @@ import { updateMessage } from '../bottleneck-message.js';
 import { loadActiveBottlenecks, resolveStatelessBottlenecks } from './bottleneck-repo.js';
 import type { BottleneckRecord } from '../bottleneck-record.js';
 import { BottleneckWriter, RETRY_MS, type WriterStats } from './bottleneck-writer.js';
-import { Diagnoser, type BottleneckTransition, type DiagnoserSettings, type DiagnoserStats } from '../diagnoser.js';
+import { Diagnoser, type BottleneckTransition, type DiagnoserStats } from '../diagnoser.js';
+import { type DiagnoserSettings } from '../frame-context.js';
 
 /** The diagnosis settings of a configuration, times in milliseconds. */
 export function diagnosisSettings(c: Config): DiagnoserSettings {
@@ -119,6 +120,7 @@ export class DiagnosisStage implements Component {
 
   #onTransition(t: BottleneckTransition): void {
     const r = t.record;
+    this.#logTransition(t);
     if (t.type === 'opened') {
       this.#write(() => this.#writer.opened(r));
       return;
@@ -127,6 +129,25 @@ export class DiagnosisStage implements Component {
     const message = t.type === 'updated' ? updateMessage(r, t.update!, t.previousSeverity) : t.type === 'resolved' ? updateMessage(r, 'resolved') : null;
     const out = message ? [{ subject: SUBJECTS.bottleneckUpdated, payload: encodeJson(message) }] : [];
     this.#write(() => this.#writer.changed(r, out));
+  }
+
+  /** One info line per opening, escalation and resolution, so the log alone tells what was diagnosed. */
+  #logTransition(t: BottleneckTransition): void {
+    const r = t.record;
+    const what = t.type === 'opened' ? 'opened' : t.type === 'resolved' ? 'resolved' : t.update === 'escalated' ? 'escalated' : null;
+    if (what === null) return;
+    this.log.info(
+      {
+        bottleneck_id: r.id,
+        source: r.source,
+        kind: r.kind,
+        metric: r.metric,
+        severity: r.severity,
+        ...(what === 'escalated' && t.previousSeverity ? { previous_severity: t.previousSeverity } : {}),
+        ...(what === 'resolved' ? { resolve_reason: r.resolveReason } : {}),
+      },
+      `bottleneck ${what}: ${r.summary}`,
+    );
   }
 
   /** An automatic profile of an agent whose bottleneck was just stored; the evidence that records it. */

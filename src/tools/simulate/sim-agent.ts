@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { Agent } from '../agent/agent.js';
-import { createLogger } from '../lifecycle/logger.js';
-import { openPgDb } from '../store/pg-db.js';
+import { Agent } from '../../agent/agent.js';
+import { createLogger } from '../../lifecycle/logger.js';
+import { openPgDb } from '../../store/pg-db.js';
 import { OrderRequest, OrderWorkload } from './order-workload.js';
 import { SCENARIO_STARTERS } from './scenarios/index.js';
 import { BASELINE_VERSION } from './scenarios/latency-regression.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../../store/db.js';
+import type { Db } from '../../../store/db.js';
 import type { OrderRequest } from '../order-workload.js';
 import type { RunningScenario, ScenarioContext } from './scenario.js';
 

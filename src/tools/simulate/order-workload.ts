@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { Db } from '../store/db.js';
+import type { Db } from '../../store/db.js';
 
 /** The body of an order request. */
 export const OrderRequest = Type.Object({

@@ -1,4 +1,4 @@
-import type { MetricSnapshot } from '../../model/snapshot.js';
+import type { MetricSnapshot } from '../../../model/snapshot.js';
 import { agentFigures, drawTraits, hostFigures, type AgentTraits } from './agent-model.js';
 import { agentEffects, hostEffects, INJECTED_KINDS, noAgentEffects, noHostEffects, victimEffects, type InjectedKind, type Injection } from './injections.js';
 import { Random } from './random.js';

@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../model/bottleneck.js';
+import type { BottleneckKind } from '../../model/bottleneck.js';
 import { SCENARIOS, type ScenarioName } from './scenario-catalog.js';
 
 /** One bottleneck episode as it really happened: what later issues score detection against. */

@@ -1,6 +1,6 @@
-import { LogHistogram } from '../agent/instrumentation/log-histogram.js';
-import { type Bus } from '../bus/bus.js';
-import { encodeJson } from '../wire/json.js';
+import { LogHistogram } from '../../agent/instrumentation/log-histogram.js';
+import { type Bus } from '../../bus/bus.js';
+import { encodeJson } from '../../wire/json.js';
 import { orderSubject } from './sim-protocol.js';
 
 /** What the load generator did. */

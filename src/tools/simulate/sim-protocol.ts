@@ -1,4 +1,4 @@
-import type { NatsAuth } from '../bus/nats-bus.js';
+import type { NatsAuth } from '../../bus/nats-bus.js';
 import type { ScenarioName } from './scenario-catalog.js';
 
 /** Environment variable carrying a simulated agent's configuration (JSON) to its process. */

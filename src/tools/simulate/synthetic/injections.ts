@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../../model/bottleneck.js';
+import type { BottleneckKind } from '../../../model/bottleneck.js';
 import type { Random } from './random.js';
 
 /** Kinds the generator injects (the closed set without the `anomaly` fallback). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { quoteIdent } from '../store/db.js';
+import { quoteIdent } from '../../store/db.js';
 
 /** Orders generated in the simulation's table by default: enough that a scan costs tens of ms. */
 export const DEFAULT_ORDERS = 400_000;

@@ -1,4 +1,4 @@
-import type { BottleneckKind } from '../model/bottleneck.js';
+import type { BottleneckKind } from '../../model/bottleneck.js';
 
 /** The simulator's scenarios. */
 export const SCENARIO_NAMES = [

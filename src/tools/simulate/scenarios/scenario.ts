@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Agent } from '../../agent/agent.js';
-import type { Db } from '../../store/db.js';
+import type { Agent } from '../../../agent/agent.js';
+import type { Db } from '../../../store/db.js';
 import type { OrderWorkload } from '../order-workload.js';
 
 /** What a scenario may act on inside a simulated agent. */

@@ -1,0 +1,126 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApi, type ApiDeps, type EnginePhase } from './build-api.js';
+
+const ID = '0b4c8a52-7a0e-4a43-9d8e-2f6c0f6d2b11';
+
+/** Every data route with a request that would succeed or fail on its merits once the engine runs. */
+const DATA_ROUTES = [
+  { method: 'GET', url: '/api/v1/sources' },
+  { method: 'GET', url: '/api/v1/metrics?source=a' },
+  { method: 'GET', url: '/api/v1/series?source=a&metric=b' },
+  { method: 'GET', url: '/api/v1/alerts' },
+  { method: 'POST', url: `/api/v1/alerts/${ID}/ack`, payload: {} },
+  { method: 'GET', url: '/api/v1/silences' },
+  { method: 'POST', url: '/api/v1/silences', payload: { source: 'a', duration_seconds: 60 } },
+  { method: 'DELETE', url: `/api/v1/silences/${ID}` },
+  { method: 'GET', url: '/api/v1/profiles' },
+  { method: 'POST', url: '/api/v1/profiles', payload: { target: { self: true } } },
+  { method: 'GET', url: `/api/v1/profiles/${ID}` },
+  { method: 'GET', url: `/api/v1/profiles/${ID}/download?format=svg` },
+  { method: 'GET', url: '/api/v1/bottlenecks' },
+  { method: 'GET', url: `/api/v1/bottlenecks/${ID}` },
+] as const;
+
+const STATUS = { agent_id: 'engine-1', pid: 42, started_at: '2026-11-25T10:00:00.000Z', ready: false, bus: { connected: false }, monitor: null };
+
+function build(phase: () => EnginePhase, status: () => Promise<Record<string, unknown>> = async () => STATUS): { app: FastifyInstance; touched: string[] } {
+  const touched: string[] = [];
+  const deps: ApiDeps = {
+    phase,
+    // Any route that got past the gate would reach one of these and be recorded.
+    db: () => {
+      touched.push('db');
+      throw new Error('no database yet');
+    },
+    profiles: () => {
+      touched.push('profiles');
+      return null;
+    },
+    alerting: () => null,
+    status,
+    config: () => ({ http_port: { value: 9477, origin: 'default' }, nats_password: { value: '***', origin: 'env' } }),
+    log: { error: () => touched.push('logged') },
+    exporter: { export: () => Promise.reject(new Error('not here')), close: async () => {} },
+  };
+  return { app: buildApi(deps), touched };
+}
+
+let app: FastifyInstance | undefined;
+afterEach(async () => app?.close());
+
+describe('buildApi', () => {
+  it('registers exactly the routes these tests exercise', async () => {
+    const built = build(() => 'running');
+    app = built.app;
+    const routes: string[] = [];
+    app.addHook('onRoute', (r) => {
+      for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
+    });
+    await app.ready();
+    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), 'GET /api/v1/status', 'GET /api/v1/config'];
+    expect(routes.sort()).toEqual(expected.sort());
+  });
+
+  it.each(DATA_ROUTES)('answers 503 starting to $method $url while the engine starts, before touching the store', async (route) => {
+    const built = build(() => 'starting');
+    app = built.app;
+    const res = await app.inject({ method: route.method, url: route.url, ...('payload' in route ? { payload: route.payload } : {}) });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toEqual({ error: { code: 'starting', message: 'the engine is still starting; retry in a moment' } });
+    expect(built.touched).toEqual([]);
+  });
+
+  it('answers 503 starting even to a request that is also malformed', async () => {
+    app = build(() => 'starting').app;
+    const res = await app.inject('/api/v1/alerts?state=nonsense');
+    expect(res.statusCode).toBe(503);
+  });
+
+  it('answers 503 stopping while the engine stops', async () => {
+    const built = build(() => 'stopping');
+    app = built.app;
+    const res = await app.inject('/api/v1/bottlenecks');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ error: { code: 'stopping' } });
+    expect(built.touched).toEqual([]);
+  });
+
+  it('serves status and configuration while the engine starts', async () => {
+    app = build(() => 'starting').app;
+    const status = await app.inject('/api/v1/status');
+    expect(status.statusCode).toBe(200);
+    expect(status.json()).toEqual(STATUS);
+    const config = await app.inject('/api/v1/config');
+    expect(config.json()).toEqual({ http_port: { value: 9477, origin: 'default' }, nats_password: { value: '***', origin: 'env' } });
+  });
+
+  it('answers 500 internal, without details, when the status lacks a field its schema requires', async () => {
+    const built = build(
+      () => 'running',
+      async () => ({ pid: 1 }),
+    );
+    app = built.app;
+    const res = await app.inject('/api/v1/status');
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal error; the engine log has the details' } });
+    expect(built.touched).toEqual(['logged']);
+  });
+
+  it('lets a running engine reach the store, and hides the store\'s error', async () => {
+    const built = build(() => 'running');
+    app = built.app;
+    const res = await app.inject('/api/v1/sources');
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('no database yet');
+    expect(built.touched).toEqual(['db', 'logged']);
+  });
+
+  it('answers 404 in JSON for an unknown route under the prefix, in any phase', async () => {
+    app = build(() => 'starting').app;
+    const res = await app.inject('/api/v1/nothing-here');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: { code: 'not_found', message: 'no route GET /api/v1/nothing-here' } });
+  });
+});
