@@ -29,59 +29,75 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;
-const CLOSE_OBJECT = 0x7d;
-const CLOSE_ARRAY = 0x5d;
-const COLON = 0x3a;
 
-/** Index just past the quote closing the string whose content starts at `from`; the end when unclosed. */
-function endOfString(data: Uint8Array, from: number): number {
-  let j = from;
-  for (;;) {
-    j = data.indexOf(QUOTE, j);
-    if (j < 0) return data.length;
-    let k = j - 1;
-    while (k >= from && data[k] === BACKSLASH) k--;
-    // An odd run of backslashes escapes the quote; each run is walked once, so the scan stays linear.
-    if ((j - 1 - k) % 2 === 0) return j + 1;
-    j++;
+/** What a byte is to the scan outside strings: anything else (0) is skipped after one table lookup. */
+const OPEN = 1;
+const CLOSE = 2;
+const MEMBER = 3;
+const CLASS = new Uint8Array(256);
+CLASS[OPEN_OBJECT] = OPEN;
+CLASS[OPEN_ARRAY] = OPEN;
+CLASS[0x7d] = CLOSE; // }
+CLASS[0x5d] = CLOSE; // ]
+CLASS[0x3a] = MEMBER; // :
+
+/**
+ * True when the payload cannot break `maxDepth` nor `maxKeys` if it is JSON, judging by two cheap
+ * facts: a member takes at least 5 bytes (`"":0,`), and a level at least one opening bracket,
+ * counted with the native `indexOf`. Most messages are small and flat, and skip the byte loop.
+ * (Text that is not JSON may pass here; the parser then refuses it without per-key work.)
+ */
+function plainlyWithin(data: Uint8Array, maxDepth: number, maxKeys: number): boolean {
+  if (data.length >= 5 * (maxKeys + 1) - 1) return false;
+  let opens = 0;
+  for (const bracket of [OPEN_OBJECT, OPEN_ARRAY]) {
+    for (let i = data.indexOf(bracket); i >= 0; i = data.indexOf(bracket, i + 1)) {
+      if (++opens > maxDepth) return false;
+    }
   }
+  return true;
 }
 
 /**
  * Checks a payload against `limits` in one iterative pass over its bytes, without parsing it:
  * the structural characters of JSON are ASCII and never occur inside a multi-byte UTF-8 sequence,
- * so strings are skipped by finding their closing quote. It does not check that the text is JSON
- * (the parser does that next); it only guarantees that what follows has bounded depth and width.
+ * so strings are skipped to their closing quote. It does not check that the text is JSON (the
+ * parser does that next); it only guarantees that what follows has bounded depth and width.
  * Returns null when every limit holds.
  */
 export function checkJsonLimits(data: Uint8Array, limits: JsonLimits): JsonLimitViolation | null {
   if (data.byteLength > limits.maxBytes) {
     return { code: 'too_large', message: `message of ${data.byteLength} bytes exceeds ${limits.maxBytes}` };
   }
+  const { maxDepth, maxKeys } = limits;
+  if (plainlyWithin(data, maxDepth, maxKeys)) return null;
   // keys[d]: members seen so far in the object open at depth d; -1 for an array.
-  const keys = new Int32Array(limits.maxDepth + 2);
+  const keys = new Int32Array(maxDepth + 2);
   let depth = 0;
   const n = data.length;
   let i = 0;
   while (i < n) {
-    const c = data[i]!;
+    const c = data[i++]!;
     if (c === QUOTE) {
-      i = endOfString(data, i + 1);
+      // Inline rather than a call: most strings are short names. A backslash escapes exactly the
+      // next character (`\uXXXX` continues with plain hex digits).
+      while (i < n) {
+        const d = data[i]!;
+        if (d === QUOTE) break;
+        i += d === BACKSLASH ? 2 : 1;
+      }
+      i++;
       continue;
     }
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      if (++depth > limits.maxDepth) {
-        return { code: 'too_deep', message: `nested deeper than ${limits.maxDepth} levels of objects and arrays` };
-      }
+    const kind = CLASS[c]!;
+    if (kind === OPEN) {
+      if (++depth > maxDepth) return { code: 'too_deep', message: `nested deeper than ${maxDepth} levels of objects and arrays` };
       keys[depth] = c === OPEN_OBJECT ? 0 : -1;
-    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+    } else if (kind === CLOSE) {
       if (depth > 0) depth--;
-    } else if (c === COLON && depth > 0 && keys[depth]! >= 0) {
-      if (++keys[depth]! > limits.maxKeys) {
-        return { code: 'too_many_keys', message: `an object at depth ${depth} has more than ${limits.maxKeys} keys` };
-      }
+    } else if (kind === MEMBER && depth > 0 && keys[depth]! >= 0 && ++keys[depth]! > maxKeys) {
+      return { code: 'too_many_keys', message: `an object at depth ${depth} has more than ${maxKeys} keys` };
     }
-    i++;
   }
   return null;
 }
