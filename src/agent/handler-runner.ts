@@ -58,7 +58,8 @@ export class HandlerRunner<B> {
   #unsubscribe: (() => void) | null = null;
   #idle: (() => void) | null = null;
   readonly #limited: RateLimitedLog;
-  readonly #concurrency: number;
+  #concurrency: number;
+  #bus: Bus | null = null;
   readonly #maxQueued: number;
   readonly #ctx: HandlerContext;
 
@@ -76,8 +77,24 @@ export class HandlerRunner<B> {
     this.#limited = new RateLimitedLog(log);
   }
 
+  /** Calls allowed to run at once. */
+  get concurrency(): number {
+    return this.#concurrency;
+  }
+
+  /**
+   * Changes how many calls may run at once (an integer ≥ 1): a higher limit starts queued calls at
+   * once; a lower one lets running calls finish and starts no more until fewer run.
+   */
+  setConcurrency(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`concurrency must be an integer >= 1, not ${n}`);
+    this.#concurrency = n;
+    if (this.#bus) this.#next(this.#bus);
+  }
+
   /** Subscribes on the bus. */
   start(bus: Bus): void {
+    this.#bus = bus;
     this.#unsubscribe = bus.subscribe(this.subject, (m) => this.dispatch(bus, m), {
       ...(this.options.queue ? { queue: this.options.queue } : {}),
       ...(this.options.limits ? { limits: this.options.limits } : {}),

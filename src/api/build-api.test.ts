@@ -20,6 +20,7 @@ const DATA_ROUTES = [
   { method: 'GET', url: `/api/v1/profiles/${ID}/download?format=svg` },
   { method: 'GET', url: '/api/v1/bottlenecks' },
   { method: 'GET', url: `/api/v1/bottlenecks/${ID}` },
+  { method: 'GET', url: '/api/v1/advise/db' },
 ] as const;
 
 const STATUS = { agent_id: 'engine-1', pid: 42, started_at: '2026-11-25T10:00:00.000Z', ready: false, bus: { connected: false }, monitor: null };
@@ -38,6 +39,10 @@ function build(phase: () => EnginePhase, status: () => Promise<Record<string, un
       return null;
     },
     alerting: () => null,
+    dbAdvisor: () => {
+      touched.push('dbAdvisor');
+      throw new Error('no advisor yet');
+    },
     status,
     config: () => ({ http_port: { value: 9477, origin: 'default' }, nats_password: { value: '***', origin: 'env' } }),
     log: { error: () => touched.push('logged') },

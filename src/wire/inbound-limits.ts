@@ -15,4 +15,6 @@ export const INBOUND_LIMITS = Object.freeze({
   profileRequest: { maxBytes: 64 * 1024, maxDepth: 8, maxKeys: 64 },
   /** `agent.<agent_id>.profile` at an SDK agent: a flat request. */
   agentProfile: { maxBytes: 64 * 1024, maxDepth: 8, maxKeys: 64 },
+  /** `config.<agent_id>.updated` and `agent.<agent_id>.tunables` at an SDK agent: flat, at most 64 tunables. */
+  agentTunables: { maxBytes: 64 * 1024, maxDepth: 8, maxKeys: 64 },
 } satisfies Record<string, JsonLimits>);

@@ -2,6 +2,7 @@ import * as m001 from './001-core-tables.js';
 import * as m002 from './002-detection-alerting.js';
 import * as m003 from './003-diagnosis.js';
 import * as m005 from './005-stream-keys.js';
+import * as m009 from './009-delivery.js';
 
 /** A versioned schema change. Versions only grow; an applied migration is never edited. */
 export interface Migration {
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, ...m003 },
   // 4 is taken by the idempotent-ingest change (snapshot keys), merged separately.
   { version: 5, ...m005 },
+  { version: 9, ...m009 },
 ];
