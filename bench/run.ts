@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'profile-overhead': () => import('./profile-overhead.js'),
   'sdk-overhead': () => import('./sdk-overhead.js'),
   diagnose: () => import('./diagnose.js'),
+  'property-fuzz': () => import('./property-fuzz.js'),
 };
 
 function usage(): string {

@@ -4,6 +4,8 @@ import { figure, type Benchmark } from './figure.js';
 import { SnapshotWire } from '../src/wire/realtime-metrics.js';
 import { createSnapshotDecoder } from '../src/ingest/decode-snapshots.js';
 import { generateSnapshots } from './lib/workload.js';
+import { checkJsonLimits } from '../src/wire/json-limits.js';
+import { INBOUND_LIMITS } from '../src/wire/inbound-limits.js';
 
 /** Mean µs per call of `fn` over the messages, after a warm-up pass. */
 function timePerCall(messages: readonly Uint8Array[], fn: (m: Uint8Array) => unknown, rounds: number): number {
@@ -27,7 +29,7 @@ const zodSnapshot = z
 
 const bench: Benchmark = {
   name: 'validate',
-  description: 'edge validation cost of one 50-sample realtime_metrics message: JSON.parse alone, + ajv, + zod, + the engine decoder',
+  description: 'edge validation cost of one 50-sample realtime_metrics message: JSON.parse alone, + ajv, + zod, + the engine decoder, + the bus edge pre-scan',
   async run(ctx) {
     const snaps = [...generateSnapshots({ sources: 200, metricsPerSnapshot: 50, snapshotsPerSource: 10, intervalMs: 1000, start: Date.now() - 60_000 })];
     const enc = new TextEncoder();
@@ -41,6 +43,7 @@ const bench: Benchmark = {
     const ajv = timePerCall(messages, (m) => ajvFull(JSON.parse(dec.decode(m))), rounds);
     const zod = timePerCall(messages, (m) => zodSnapshot.safeParse(JSON.parse(dec.decode(m))), rounds);
     const ours = timePerCall(messages, (m) => engine(m), rounds);
+    const edge = timePerCall(messages, (m) => checkJsonLimits(m, INBOUND_LIMITS.realtimeMetrics) ?? engine(m), rounds);
     const common = { bench: 'validate', unit: 'us/message', reference: { name: 'JSON.parse alone', value: parse, unit: 'us/message' } };
     return [
       figure({ ...common, name: 'JSON.parse + ajv (full wire schema, name regex per key)', value: ajv }),
@@ -51,6 +54,13 @@ const bench: Benchmark = {
         value: ours,
         target: 'validation must not dominate: < 2x JSON.parse',
         met: ours < 2 * parse,
+      }),
+      figure({
+        ...common,
+        name: 'bus edge pre-scan (size, depth, keys per object) + engine decoder: the whole edge',
+        value: edge,
+        target: 'validation must not dominate: < 2x JSON.parse',
+        met: edge < 2 * parse,
       }),
     ];
   },

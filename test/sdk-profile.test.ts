@@ -155,6 +155,7 @@ describe('a misbehaving agent cannot hang or crash the requester', () => {
     ['a size that does not match', JSON.stringify({ ...good, size_bytes: 99, data: gzipSync('{}').toString('base64') })],
     ['a gzip bomb', JSON.stringify({ ...good, size_bytes: 1000, data: gzipSync(Buffer.alloc(50_000_000)).toString('base64') })],
     ['the wrong kind', JSON.stringify({ ...good, kind: 'heap', size_bytes: 2, data: gzipSync('{}').toString('base64') })],
+    ['a refusal carrying a field nested 10,000 levels deep', `{"ok":false,"error":{"code":"busy","message":"m"},"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
   ];
   for (const [what, payload] of garbage) {
     it(`rejects ${what} as invalid_reply`, async () => {

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { encodeJson } from '../wire/json.js';
 import { SUBJECTS } from '../wire/subjects.js';
 import { isValidName, toValidName } from '../model/metric-names.js';
+import { MAX_LABEL_VALUE_LENGTH } from '../model/limits.js';
+import { LABEL_VALUE_PATTERN } from '../wire/realtime-metrics.js';
 import { BaseAgent, type BaseAgentOptions } from './base-agent.js';
 import { HandlerRunner, type Handler, type HandlerOptions } from './handler-runner.js';
 import { AgentInstrumentation } from './instrumentation/agent-instrumentation.js';
@@ -23,6 +25,8 @@ export interface HandlerControl {
   /** Changes it at run time (an integer ≥ 1), e.g. from a `concurrency` tunable. */
   setConcurrency(n: number): void;
 }
+
+const LABEL_VALUE_RE = new RegExp(LABEL_VALUE_PATTERN, 'u');
 
 /** Options of an SDK agent: those of the base agent, with a default logger and the SDK's extras. */
 export interface AgentOptions extends Omit<BaseAgentOptions, 'log'> {
@@ -135,8 +139,18 @@ export class Agent extends BaseAgent {
     return this.tunables.declare(name, options);
   }
 
-  /** Sets labels carried by every later snapshot (e.g. `version`); an empty value removes one. */
+  /**
+   * Sets labels carried by every later snapshot (e.g. `version`); an empty value removes one.
+   * Throws, changing nothing, on a label the engine would reject with the whole snapshot: a name
+   * outside the name rule, a value over 1024 characters or holding NUL or an unpaired surrogate.
+   */
   setLabels(labels: Readonly<Record<string, string>>): void {
+    for (const [k, v] of Object.entries(labels)) {
+      if (!isValidName(k)) throw new Error(`label name ${JSON.stringify(k.slice(0, 140))} must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
+      if ([...v].length > MAX_LABEL_VALUE_LENGTH || !LABEL_VALUE_RE.test(v)) {
+        throw new Error(`label ${k}: the value must be at most ${MAX_LABEL_VALUE_LENGTH} characters, without NUL or unpaired surrogates`);
+      }
+    }
     for (const [k, v] of Object.entries(labels)) {
       if (v === '') delete this.#labels[k];
       else this.#labels[k] = v;

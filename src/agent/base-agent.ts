@@ -144,17 +144,21 @@ export class BaseAgent {
     this.#removeSignalHandlers = onStopSignals(this.log, () => this.stop(), onStopped);
   }
 
-  /** Current readiness: bus connected, database answering, every component ready. */
+  /**
+   * Current readiness: bus connected and delivering (a round trip to the server within 2 s, and
+   * every subscription standing), database answering, every component ready.
+   */
   async readiness(): Promise<Readiness> {
-    const bus = this.#bus?.status() ?? { connected: false, state: 'connecting' };
+    const [busOk, database] = await Promise.all([this.#bus ? this.#bus.probe(2000) : false, this.#databaseHealth()]);
+    const bus = this.#bus?.status() ?? { connected: false, state: 'connecting', subscriptions: [] };
     const busDetail =
       this.#bus?.kind === 'memory'
         ? { ...bus, embedded: true, note: 'in-process bus: no NATS server answered and NATS_URL is not set' }
         : bus;
-    const database = await this.#databaseHealth();
+    const subscriptionsOk = bus.subscriptions.every((s) => s.alive);
     const { ready: componentsReady, components } = this.#lifecycle.componentHealth();
     const running = this.#lifecycle.running;
-    const ready = running && bus.connected && database.ok && componentsReady;
+    const ready = running && bus.connected && busOk && subscriptionsOk && database.ok && componentsReady;
     return {
       ready,
       status: ready ? 'ready' : running ? 'degraded' : 'unavailable',

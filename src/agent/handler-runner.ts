@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { type Bus, type BusMessage } from '../bus/bus.js';
 import { encodeJson } from '../wire/json.js';
 import { HandlerError } from './handler-error.js';
+import type { JsonLimits } from '../wire/json-limits.js';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 import type { WorkStats } from './instrumentation/work-stats.js';
 
 /** What a handler is given besides the validated body. */
@@ -27,6 +29,11 @@ export interface HandlerOptions {
   readonly concurrency?: number;
   /** Calls waiting beyond `concurrency` before new ones are refused with `overloaded`. Default 1000. */
   readonly maxQueued?: number;
+  /**
+   * Size, depth and width bounds of a request body, checked before it is parsed; a body over them
+   * is answered `invalid_request`. Default 1 MiB, 64 levels, 10,000 keys per object.
+   */
+  readonly limits?: Partial<JsonLimits>;
 }
 
 interface Pending {
@@ -36,7 +43,6 @@ interface Pending {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
-const LOG_EVERY_MS = 10_000;
 const OK = { ok: true } as const;
 
 /**
@@ -51,8 +57,7 @@ export class HandlerRunner<B> {
   #running = 0;
   #unsubscribe: (() => void) | null = null;
   #idle: (() => void) | null = null;
-  #lastErrorLog = -Infinity;
-  #suppressedErrors = 0;
+  readonly #limited: RateLimitedLog;
   #concurrency: number;
   #bus: Bus | null = null;
   readonly #maxQueued: number;
@@ -69,6 +74,7 @@ export class HandlerRunner<B> {
     this.#concurrency = Math.max(1, options.concurrency ?? 64);
     this.#maxQueued = Math.max(0, options.maxQueued ?? 1000);
     this.#ctx = { subject, log };
+    this.#limited = new RateLimitedLog(log);
   }
 
   /** Calls allowed to run at once. */
@@ -89,7 +95,11 @@ export class HandlerRunner<B> {
   /** Subscribes on the bus. */
   start(bus: Bus): void {
     this.#bus = bus;
-    this.#unsubscribe = bus.subscribe(this.subject, (m) => this.dispatch(bus, m), this.options.queue ? { queue: this.options.queue } : {});
+    this.#unsubscribe = bus.subscribe(this.subject, (m) => this.dispatch(bus, m), {
+      ...(this.options.queue ? { queue: this.options.queue } : {}),
+      ...(this.options.limits ? { limits: this.options.limits } : {}),
+      limitCode: 'invalid_request',
+    });
   }
 
   /** Unsubscribes, refuses what is still queued, and resolves once the running calls have answered. */
@@ -180,12 +190,7 @@ export class HandlerRunner<B> {
       this.#fail(bus, p, err.code, err.message);
       return;
     }
-    const now = performance.now();
-    if (now - this.#lastErrorLog >= LOG_EVERY_MS) {
-      this.log.warn({ err, subject: this.subject, suppressed: this.#suppressedErrors }, 'handler failed');
-      this.#lastErrorLog = now;
-      this.#suppressedErrors = 0;
-    } else this.#suppressedErrors++;
+    this.#limited.warn('handler failed', { err, subject: this.subject }, 'handler failed');
     this.#fail(bus, p, 'internal', err instanceof Error ? err.message : String(err));
   }
 

@@ -6,6 +6,10 @@ import { TUNABLE_NAME_PATTERN, type TunableDescriptor, type TunableRole, type Tu
 import { type AgentConfigErrorCode, type CheckedTunable, checkConfigUpdate, checkTunableValue, compileTunable } from '../wire/agent-config.js';
 import { encodeJson } from '../wire/json.js';
 import { agentConfigSubject, agentTunablesSubject } from '../wire/subjects.js';
+import { INBOUND_LIMITS } from '../wire/inbound-limits.js';
+
+/** Bounds checked at the bus edge; a request over them is `invalid_request`, one of this subject's codes. */
+const EDGE = { limits: INBOUND_LIMITS.agentTunables, limitCode: 'invalid_request' } as const;
 
 /** The TypeScript type of a tunable's value, from its declared type. */
 export type TunableValueOf<K extends TunableDescriptor['type']> = K extends 'integer' | 'number' ? number : K extends 'boolean' ? boolean : string;
@@ -134,10 +138,10 @@ export class AgentTunables implements Component {
   start(): void {
     const bus = this.bus();
     this.#unsubscribe = [
-      bus.subscribe(agentConfigSubject(this.agentId), (m) => void this.#onUpdate(bus, m)),
+      bus.subscribe(agentConfigSubject(this.agentId), (m) => void this.#onUpdate(bus, m), EDGE),
       bus.subscribe(agentTunablesSubject(this.agentId), (m) => {
         if (m.reply) bus.publish(m.reply, encodeJson({ ok: true, agent_id: this.agentId, tunables: this.descriptors() }));
-      }),
+      }, EDGE),
     ];
   }
 

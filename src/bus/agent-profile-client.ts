@@ -12,6 +12,7 @@ import {
 } from '../wire/agent-profile.js';
 import type { ProfileKind } from '../model/profile.js';
 import { isValidName } from '../model/metric-names.js';
+import { checkJsonLimits } from '../wire/json-limits.js';
 
 const gunzipAsync = promisify(gunzip);
 const checkReply = wireAjv.compile<AgentProfileReply>(AgentProfileReply);
@@ -119,7 +120,12 @@ function invalid(agentId: string, why: string, cause?: unknown): AgentProfileErr
   return new AgentProfileError('invalid_reply', `agent ${agentId} sent an invalid profile reply: ${why}`, false, cause === undefined ? undefined : { cause });
 }
 
+/** A reply is flat JSON around one long base64 string: anything deeper or wider is not one. */
+const REPLY_SHAPE = { maxBytes: Number.POSITIVE_INFINITY, maxDepth: 8, maxKeys: 1024 };
+
 function parseReply(data: Uint8Array, agentId: string): AgentProfileReply {
+  const violation = checkJsonLimits(data, REPLY_SHAPE);
+  if (violation) throw invalid(agentId, violation.message);
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(data));

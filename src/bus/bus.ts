@@ -1,4 +1,5 @@
 import { encodeJson } from '../wire/json.js';
+import type { JsonLimits } from '../wire/json-limits.js';
 /** A message as delivered to a subscriber. */
 export interface BusMessage {
   readonly subject: string;
@@ -16,8 +17,25 @@ export interface PublishOptions {
   readonly msgId?: string;
 }
 
-/** Handler of delivered messages. Must not throw; errors are the handler's to count and log. */
+/**
+ * Handler of delivered messages. It should not throw; if it does (or its promise rejects), the
+ * bus edge catches, counts, logs (rate-limited) and answers the message with `internal`.
+ */
 export type MessageHandler = (msg: BusMessage) => void;
+
+/** Health of one subscription, as `/readyz` reports it. */
+export interface SubscriptionHealth {
+  readonly subject: string;
+  readonly queue?: string;
+  /** Still subscribed, and the connection's reader still delivers (false makes `/readyz` answer 503). */
+  readonly alive: boolean;
+  readonly received: number;
+  /** Refused at the edge: over a size, depth or key limit. */
+  readonly refused: number;
+  /** Handler threw or rejected; answered with `internal`. */
+  readonly failed: number;
+  readonly lastFailure?: string;
+}
 
 /** Connection state reported by `/readyz` and `perf-engine status`. */
 export interface BusStatus {
@@ -27,12 +45,27 @@ export interface BusStatus {
   readonly server: string;
   readonly reconnects: number;
   readonly lastError?: string;
+  /**
+   * Whether the last round trip to the server came back. A connection whose reader died is still
+   * "connected" but delivers nothing; this is how `/readyz` tells.
+   */
+  readonly readerAlive: boolean;
+  readonly subscriptions: readonly SubscriptionHealth[];
 }
 
 /** Subscription options. */
 export interface SubscribeOptions {
   /** Queue group: each message goes to one member of the group (scale-out over several engines). */
   readonly queue?: string;
+  /** Size, depth and key bounds checked before the handler runs; unset ones are `DEFAULT_JSON_LIMITS`. */
+  readonly limits?: Partial<JsonLimits>;
+  /** Code replied for a message over the limits, instead of `too_large`/`too_deep`/`too_many_keys` (subjects with a closed set of codes). */
+  readonly limitCode?: string;
+  /**
+   * How the subscriber rejects a message refused at the edge (count, announce, reply). Default:
+   * reply `{"ok": false, "error": {code, message}}` when the message has a reply subject.
+   */
+  readonly onRefused?: (msg: BusMessage, code: string, reason: string) => void;
 }
 
 /**
@@ -47,6 +80,8 @@ export interface Bus {
   request(subject: string, data: Uint8Array | string, timeoutMs: number): Promise<BusMessage>;
   /** Resolves once everything published so far has reached the server. */
   flush(): Promise<void>;
+  /** Makes a round trip to the server within `timeoutMs`; false when none came back (the reader is dead or the link down). */
+  probe(timeoutMs: number): Promise<boolean>;
   status(): BusStatus;
   /** Drains subscriptions and closes. */
   close(): Promise<void>;

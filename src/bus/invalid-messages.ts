@@ -2,9 +2,13 @@ import type { Logger } from 'pino';
 import { type Bus } from './bus.js';
 import { encodeJson } from '../wire/json.js';
 import { SUBJECTS } from '../wire/subjects.js';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 
 /** Most payload bytes ever echoed in an announcement (PROTOCOL.md). */
 export const MAX_ECHO_BYTES = 256;
+
+/** Longest reason announced or logged: a reason may quote parts of the message. */
+export const MAX_REASON_LENGTH = 1024;
 
 /** What `performance.invalid_message` carries. */
 export interface InvalidMessageNotice {
@@ -33,8 +37,7 @@ export interface InvalidMessageLimits {
  */
 export class InvalidMessageReporter {
   readonly #counts = new Map<string, number>();
-  readonly #lastLog = new Map<string, number>();
-  readonly #suppressedLogs = new Map<string, number>();
+  readonly #limited: RateLimitedLog;
   #windowStart = 0;
   #announcedInWindow = 0;
   #suppressedAnnouncements = 0;
@@ -42,28 +45,22 @@ export class InvalidMessageReporter {
 
   constructor(
     private readonly bus: Bus,
-    private readonly log: Logger,
+    log: Logger,
     private readonly limits: InvalidMessageLimits = { logEveryMs: 10_000, announcePerSecond: 100 },
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.#limited = new RateLimitedLog(log, limits.logEveryMs, now);
+  }
 
   /** Records one rejected message. */
-  report(subject: string, code: string, reason: string, data: Uint8Array): void {
+  report(subject: string, code: string, fullReason: string, data: Uint8Array): void {
     this.#total++;
     const key = `${subject} ${code}`;
-    this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    // Codes are the engine's own words, but the subject of a wildcard subscription is the sender's: keep the map bounded.
+    if (this.#counts.size < 1000 || this.#counts.has(key)) this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+    const reason = fullReason.length > MAX_REASON_LENGTH ? `${fullReason.slice(0, MAX_REASON_LENGTH - 3)}...` : fullReason;
     const t = this.now();
-    const last = this.#lastLog.get(subject) ?? -Infinity;
-    if (t - last >= this.limits.logEveryMs) {
-      this.log.warn(
-        { subject, code, reason, sizeBytes: data.byteLength, suppressedSinceLast: this.#suppressedLogs.get(subject) ?? 0 },
-        'rejected invalid message',
-      );
-      this.#lastLog.set(subject, t);
-      this.#suppressedLogs.set(subject, 0);
-    } else {
-      this.#suppressedLogs.set(subject, (this.#suppressedLogs.get(subject) ?? 0) + 1);
-    }
+    this.#limited.warn(subject, { subject, code, reason, sizeBytes: data.byteLength }, 'rejected invalid message');
     if (t - this.#windowStart >= 1000) {
       this.#windowStart = t;
       this.#announcedInWindow = 0;

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
+import { EdgeGuard } from './edge-guard.js';
 import {
   BusTimeoutError,
   NoRespondersError,
@@ -15,6 +18,8 @@ interface Subscription {
   readonly pattern: string;
   readonly handler: MessageHandler;
   readonly queue?: string;
+  /** The edge guard delivering to `handler`; none for the bus's own reply inboxes. */
+  readonly guard?: EdgeGuard;
 }
 
 const encoder = new TextEncoder();
@@ -22,13 +27,18 @@ const encoder = new TextEncoder();
 /**
  * An in-process bus with NATS semantics (wildcards, queue groups, request/reply), used when no
  * NATS server answers. Delivery is asynchronous, like a network, so publishers never re-enter
- * their subscribers.
+ * their subscribers. Subscriptions go through the same edge guard as on NATS.
  */
 export class MemoryBus implements Bus {
   readonly kind = 'memory' as const;
   readonly #subs = new Set<Subscription>();
   readonly #queueTurn = new Map<string, number>();
+  readonly #limited: RateLimitedLog;
   #closed = false;
+
+  constructor(log: Logger = pino({ level: 'silent' })) {
+    this.#limited = new RateLimitedLog(log);
+  }
 
   publish(subject: string, data: Uint8Array | string, opts?: PublishOptions): void {
     if (this.#closed) return;
@@ -41,8 +51,12 @@ export class MemoryBus implements Bus {
     for (const sub of this.#targets(subject)) queueMicrotask(() => sub.handler(msg));
   }
 
-  subscribe(subject: string, handler: MessageHandler, opts?: SubscribeOptions): () => void {
-    const sub: Subscription = { pattern: subject, handler, ...(opts?.queue ? { queue: opts.queue } : {}) };
+  subscribe(subject: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
+    const guard = new EdgeGuard(subject, handler, opts, (to, data) => this.publish(to, data), this.#limited);
+    return this.#add({ pattern: subject, handler: guard.deliver, guard, ...(opts.queue ? { queue: opts.queue } : {}) });
+  }
+
+  #add(sub: Subscription): () => void {
     this.#subs.add(sub);
     return () => this.#subs.delete(sub);
   }
@@ -55,10 +69,14 @@ export class MemoryBus implements Bus {
         unsubscribe();
         reject(new BusTimeoutError(subject, timeoutMs));
       }, timeoutMs);
-      const unsubscribe = this.subscribe(inbox, (msg) => {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(msg);
+      // The reply goes straight to the requester, unguarded: it may exceed any inbound limit (a profile).
+      const unsubscribe = this.#add({
+        pattern: inbox,
+        handler: (msg) => {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve(msg);
+        },
       });
       this.publish(subject, data, { reply: inbox });
     });
@@ -68,8 +86,13 @@ export class MemoryBus implements Bus {
     await new Promise((r) => setImmediate(r));
   }
 
+  async probe(): Promise<boolean> {
+    return !this.#closed;
+  }
+
   status(): BusStatus {
-    return { kind: 'memory', connected: !this.#closed, server: 'in-process', reconnects: 0 };
+    const subscriptions = [...this.#subs].flatMap((s) => (s.guard ? [s.guard.health(!this.#closed)] : []));
+    return { kind: 'memory', connected: !this.#closed, server: 'in-process', reconnects: 0, readerAlive: !this.#closed, subscriptions };
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,8 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
+import { EdgeGuard } from './edge-guard.js';
 import {
   BusTimeoutError,
   NoRespondersError,
@@ -22,6 +24,12 @@ import {
 
 /** Header of the publisher's message id (JetStream deduplicates on it). */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
+
+/** A guarded subscription and whether the server-side subscription still stands. */
+interface Guarded {
+  readonly guard: EdgeGuard;
+  isClosed(): boolean;
+}
 
 /** How to reach and authenticate to NATS. */
 export interface NatsOptions {
@@ -103,13 +111,17 @@ export class NatsBus implements Bus {
   readonly kind = 'nats' as const;
   #reconnects = 0;
   #connected = true;
+  #readerAlive = true;
   #lastError: string | undefined;
+  readonly #subs = new Set<Guarded>();
+  readonly #limited: RateLimitedLog;
 
   constructor(
     readonly nc: NatsConnection,
     private readonly log: Logger,
     private readonly backoff?: ReconnectBackoff,
   ) {
+    this.#limited = new RateLimitedLog(log);
     void this.#watchStatus();
   }
 
@@ -122,13 +134,14 @@ export class NatsBus implements Bus {
           break;
         case 'reconnect':
           this.#connected = true;
+          this.#readerAlive = true;
           this.#reconnects++;
           this.backoff?.reset();
           this.log.info({ server: s.server, reconnects: this.#reconnects }, 'NATS reconnected');
           break;
         case 'error':
           this.#lastError = String(s.error);
-          this.log.error({ err: s.error }, 'NATS error');
+          this.#limited.error('nats error', { err: s.error }, 'NATS error');
           break;
         default:
           break;
@@ -141,29 +154,36 @@ export class NatsBus implements Bus {
       this.nc.publish(subject, data, natsPublishOptions(opts));
     } catch (err) {
       this.#lastError = String(err);
-      this.log.warn({ err, subject }, 'publish failed');
+      this.#limited.warn(`publish ${subject}`, { err, subject }, 'publish failed');
     }
   }
 
-  subscribe(subject: string, handler: MessageHandler, opts?: SubscribeOptions): () => void {
+  /** Subscribes through the edge guard (limits, caught handler errors), so the reader never dies of a message. */
+  subscribe(subject: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
+    const guard = new EdgeGuard(subject, handler, opts, (to, data) => this.publish(to, data), this.#limited);
     const sub = this.nc.subscribe(subject, {
-      ...(opts?.queue ? { queue: opts.queue } : {}),
+      ...(opts.queue ? { queue: opts.queue } : {}),
       callback: (err, m) => {
         if (err) {
-          this.log.error({ err, subject }, 'subscription error');
+          this.#lastError = String(err);
+          this.#limited.error(`subscription ${subject}`, { err, subject }, 'subscription error');
           return;
         }
         const msgId = m.headers?.get(MSG_ID_HEADER);
-        const msg: BusMessage = {
+        guard.deliver({
           subject: m.subject,
           data: m.data,
           ...(m.reply ? { reply: m.reply } : {}),
           ...(msgId ? { msgId } : {}),
-        };
-        handler(msg);
+        });
       },
     });
-    return () => sub.unsubscribe();
+    const entry: Guarded = { guard, isClosed: () => sub.isClosed() };
+    this.#subs.add(entry);
+    return () => {
+      this.#subs.delete(entry);
+      sub.unsubscribe();
+    };
   }
 
   async request(subject: string, data: Uint8Array | string, timeoutMs: number): Promise<BusMessage> {
@@ -184,14 +204,40 @@ export class NatsBus implements Bus {
     if (!this.nc.isClosed()) await this.nc.flush();
   }
 
+  /**
+   * A PING/PONG round trip. The PONG is read by the same reader that delivers messages, so a
+   * reader that died (as nats.js's does when a callback throws) shows here, while the socket
+   * still looks connected.
+   */
+  async probe(timeoutMs: number): Promise<boolean> {
+    if (this.nc.isClosed() || !this.#connected) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const pong = this.nc.flush().then(
+      () => true,
+      () => false,
+    );
+    const alive = await Promise.race([pong, timeout]);
+    clearTimeout(timer);
+    // Only a reply, or its absence while connected, says anything about the reader.
+    if (this.#connected) this.#readerAlive = alive;
+    if (!alive) this.#limited.error('probe', { timeoutMs }, 'no round trip to the NATS server: the connection delivers nothing');
+    return alive;
+  }
+
   status(): BusStatus {
     const server = this.nc.getServer();
+    const connected = this.#connected && !this.nc.isClosed();
     return {
       kind: 'nats',
-      connected: this.#connected && !this.nc.isClosed(),
+      connected,
       server,
       reconnects: this.#reconnects,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
+      readerAlive: this.#readerAlive,
+      subscriptions: [...this.#subs].map((s) => s.guard.health(connected && this.#readerAlive && !s.isClosed())),
     };
   }
 

@@ -36,7 +36,7 @@ export async function openBus(opts: OpenBusOptions): Promise<Bus> {
         { server: defaultUrl, err: String(err) },
         'no NATS server answers and NATS_URL is not set: running on an in-process bus (other agents cannot reach this engine)',
       );
-      return new MemoryBus();
+      return new MemoryBus(log);
     }
   }
   const { servers, auth } = splitNatsUrl(url, rest);

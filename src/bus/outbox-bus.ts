@@ -95,6 +95,11 @@ export class OutboxBus implements Bus {
     await this.inner.flush();
   }
 
+  /** Whether the connection underneath answers a round trip within `timeoutMs`. */
+  probe(timeoutMs: number): Promise<boolean> {
+    return this.inner.probe(timeoutMs);
+  }
+
   status() {
     return this.inner.status();
   }

@@ -33,8 +33,10 @@ export class PrefixedBus implements Bus {
     this.inner.publish(this.#full(subject), data, opts);
   }
 
-  subscribe(subject: string, handler: MessageHandler, opts?: SubscribeOptions): () => void {
-    return this.inner.subscribe(this.#full(subject), (m) => handler(this.#strip(m)), opts);
+  subscribe(subject: string, handler: MessageHandler, opts: SubscribeOptions = {}): () => void {
+    const { onRefused } = opts;
+    const inner = onRefused ? { ...opts, onRefused: (m: BusMessage, code: string, reason: string) => onRefused(this.#strip(m), code, reason) } : opts;
+    return this.inner.subscribe(this.#full(subject), (m) => handler(this.#strip(m)), inner);
   }
 
   async request(subject: string, data: Uint8Array | string, timeoutMs: number): Promise<BusMessage> {
@@ -43,6 +45,9 @@ export class PrefixedBus implements Bus {
 
   flush(): Promise<void> {
     return this.inner.flush();
+  }
+  probe(timeoutMs: number): Promise<boolean> {
+    return this.inner.probe(timeoutMs);
   }
 
   status() {

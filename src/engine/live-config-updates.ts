@@ -4,7 +4,21 @@ import { decodeText, encodeJson } from '../wire/json.js';
 import { SUBJECTS } from '../wire/subjects.js';
 import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
 import { maskValue, type ConfigStore } from '../config/config-store.js';
-import { formatProblem } from '../config/validate.js';
+import { formatProblem, type ConfigProblem } from '../config/validate.js';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
+import { INBOUND_LIMITS } from '../wire/inbound-limits.js';
+
+/** Problems spelt out in a rejection, and its longest text: a reply stays a few sentences however bad the update. */
+const MAX_LISTED_PROBLEMS = 5;
+const MAX_REASON_LENGTH = 2000;
+
+/** The problems of a rejected update in one line, the first few in full. */
+function describeProblems(problems: readonly ConfigProblem[]): string {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map(formatProblem).join('; ');
+  const more = problems.length > MAX_LISTED_PROBLEMS ? `; ${problems.length} problems in all` : '';
+  const text = `${listed}${more}`;
+  return text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 40)}... (${problems.length} problems in all)` : text;
+}
 
 /**
  * Applies live configuration updates from `config.performance_engine_agent.updated`. A bad update
@@ -16,16 +30,22 @@ export class LiveConfigUpdates {
   #unsubscribe: (() => void) | null = null;
   #applied = 0;
   #rejected = 0;
+  readonly #limited: RateLimitedLog;
 
   constructor(
     private readonly bus: Bus,
     private readonly store: ConfigStore,
     private readonly invalid: InvalidMessageReporter,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#limited = new RateLimitedLog(log);
+  }
 
   start(): void {
-    this.#unsubscribe = this.bus.subscribe(SUBJECTS.configUpdated, (m) => this.handle(m));
+    this.#unsubscribe = this.bus.subscribe(SUBJECTS.configUpdated, (m) => this.handle(m), {
+      limits: INBOUND_LIMITS.configUpdated,
+      onRefused: (m, code, reason) => this.#reject(m, code, reason),
+    });
   }
 
   /** Handles one update message. */
@@ -40,7 +60,7 @@ export class LiveConfigUpdates {
     const before = this.store.current;
     const result = this.store.applyUpdate(update, 'live');
     if (!result.ok) {
-      this.#reject(msg, 'invalid_config', result.problems.map(formatProblem).join('; '));
+      this.#reject(msg, 'invalid_config', describeProblems(result.problems));
       return;
     }
     this.#applied++;
@@ -54,7 +74,7 @@ export class LiveConfigUpdates {
 
   #reject(msg: BusMessage, code: string, reason: string): void {
     this.#rejected++;
-    this.log.warn({ code, reason }, 'live configuration update rejected; running configuration unchanged');
+    this.#limited.warn(`rejected ${code}`, { code, reason }, 'live configuration update rejected; running configuration unchanged');
     this.invalid.report(msg.subject, code, reason, msg.data);
     this.bus.publish(SUBJECTS.configRejected, encodeJson({ code, reason, at: new Date().toISOString() }));
     replyJson(this.bus, msg, { ok: false, error: { code, message: reason } });

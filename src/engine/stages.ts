@@ -19,6 +19,7 @@ import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.
 import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-ingest.js';
 import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
 import type { Component } from '../lifecycle/component.js';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { Profiling } from '../profile/service/profiling.js';
@@ -218,12 +219,13 @@ function applyConfig(
 
 /** Passes every accepted snapshot batch to each listener; one failing listener does not stop the others. */
 function snapshotFanOut(log: Logger, listeners: readonly ((s: readonly MetricSnapshot[]) => void)[]) {
+  const limited = new RateLimitedLog(log);
   return (snapshots: readonly MetricSnapshot[]): void => {
     for (const l of listeners) {
       try {
         l(snapshots);
       } catch (err) {
-        log.error({ err }, 'snapshot listener failed');
+        limited.error('snapshot listener failed', { err }, 'snapshot listener failed');
       }
     }
   };

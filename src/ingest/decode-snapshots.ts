@@ -2,14 +2,15 @@ import type { ErrorObject } from 'ajv';
 import { wireAjv } from '../wire/wire-ajv.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { Type } from '@sinclair/typebox';
-import { SnapshotWire } from '../wire/realtime-metrics.js';
+import { LABEL_VALUE_PATTERN, SnapshotWire } from '../wire/realtime-metrics.js';
 import { MAX_METRICS_PER_SNAPSHOT } from '../model/limits.js';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { parseInboundTimestamp } from '../wire/common.js';
+import { unstorableTime } from '../wire/storable-time.js';
 
 /** Why a message was rejected: a stable code and a sentence. */
 export interface Rejection {
-  readonly code: 'bad_json' | 'bad_shape' | 'bad_timestamp' | 'old_timestamp' | 'future_timestamp' | 'too_many_snapshots' | 'too_large';
+  readonly code: 'bad_json' | 'bad_shape' | 'bad_timestamp' | 'old_timestamp' | 'future_timestamp' | 'too_many_snapshots' | 'too_large' | 'too_deep' | 'too_many_keys';
   readonly message: string;
 }
 
@@ -58,6 +59,10 @@ function describe(e: ErrorObject | undefined, index: number | null): string {
   if (!e) return `${where}: invalid`;
   if (e.keyword === 'required') return `${where}: missing required field "${String(e.params.missingProperty)}"`;
   if (e.keyword === 'type' && e.params.type === 'number') return `${where}: must be a finite number`;
+  if (e.keyword === 'additionalProperties' && e.instancePath.endsWith('/labels')) {
+    return `${where}: label name ${JSON.stringify(String(e.params.additionalProperty).slice(0, 140))} must be 1-128 characters of A-Z a-z 0-9 _ . : -`;
+  }
+  if (e.keyword === 'pattern' && e.params.pattern === LABEL_VALUE_PATTERN) return `${where}: a label value must not contain NUL or an unpaired surrogate`;
   return `${where}: ${e.message ?? 'invalid'}`;
 }
 
@@ -106,6 +111,8 @@ export function createSnapshotDecoder(limits: DecodeLimits, now: () => number = 
       if (!checkSnapshot(w)) return reject('bad_shape', describe(checkSnapshot.errors?.[0], isBatch ? i : null));
       const ts = parseInboundTimestamp(w.timestamp);
       const where = isBatch ? `snapshot[${i}]` : 'snapshot';
+      const outside = Number.isNaN(ts) ? null : unstorableTime(ts);
+      if (outside !== null) return reject('bad_timestamp', `${where}.timestamp: ${outside}`);
       if (!Number.isFinite(ts)) return reject('bad_timestamp', `${where}.timestamp: not a valid date`);
       if (ts < oldest || ts > horizon) return rejectTime(where, ts, oldest, horizon, limits);
       let n = 0;

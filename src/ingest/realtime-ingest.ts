@@ -8,6 +8,8 @@ import { createSnapshotDecoder, type DecodeLimits } from './decode-snapshots.js'
 import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
 import { RecentMessages, messageKey } from './recent-messages.js';
 import { StreamIngest, type StreamIngestStats } from './stream-ingest.js';
+import { INBOUND_LIMITS } from '../wire/inbound-limits.js';
+import { checkJsonLimits } from '../wire/json-limits.js';
 
 /** Receives every accepted snapshot (after validation, before commit), e.g. for detection. */
 export type SnapshotListener = (snapshots: readonly MetricSnapshot[]) => void;
@@ -82,14 +84,30 @@ export class RealtimeIngest {
       throw new Error('ingest_jetstream is "require" but the engine has no NATS connection (in-process bus)');
     }
     if (this.durable.source) await this.#startStream(this.durable.source);
-    this.#unsubscribe = this.bus.subscribe(SUBJECTS.realtimeMetrics, (m) => this.handle(m), { queue: ENGINE_QUEUE });
+    this.#unsubscribe = this.bus.subscribe(SUBJECTS.realtimeMetrics, (m) => this.handle(m), {
+      queue: ENGINE_QUEUE,
+      limits: INBOUND_LIMITS.realtimeMetrics,
+      onRefused: (m, code, reason) => this.#refuse(m, code, reason),
+    });
+  }
+
+  /** A message the bus edge refused (over a size, depth or key limit): rejected like any invalid one. */
+  #refuse(msg: BusMessage, code: string, reason: string): void {
+    this.#stats.messages++;
+    this.#stats.rejected++;
+    this.invalid.report(msg.subject, code, reason, msg.data);
+    replyJson(this.bus, msg, { ok: false, error: { code, message: reason } });
   }
 
   async #startStream(source: JetStreamSource): Promise<void> {
     const stream = new StreamIngest({
       writer: this.writer,
       recent: this.#recent,
-      decode: (data) => this.#decode(data),
+      // Messages from the stream bypass the subscription's edge guard: the same bounds apply here.
+      decode: (data) => {
+        const over = checkJsonLimits(data, INBOUND_LIMITS.realtimeMetrics);
+        return over ? { ok: false, rejection: over } : this.#decode(data);
+      },
       invalid: this.invalid,
       log: this.log,
       subject: SUBJECTS.realtimeMetrics,

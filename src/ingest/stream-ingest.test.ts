@@ -107,8 +107,8 @@ describe('StreamIngest', () => {
 
   it('drops an invalid message, reporting it on its first delivery only', () => {
     const { ingest, reports } = setup();
-    const bad = message({ source: 'a', timestamp: 0, metrics: { v: 'x' } });
-    const badAgain = message({ source: 'a', timestamp: 0, metrics: { v: 'x' } }, { redelivered: true });
+    const bad = message({ source: 'a', timestamp: BASE, metrics: { v: 'x' } });
+    const badAgain = message({ source: 'a', timestamp: BASE, metrics: { v: 'x' } }, { redelivered: true });
     ingest.handle(bad);
     ingest.handle(badAgain);
     expect([bad.outcome, badAgain.outcome]).toEqual([['term'], ['term']]);

@@ -6,6 +6,7 @@ import type { Db } from './db.js';
 import { DailyPartitions, dayOf } from './partitions.js';
 import { insertSnapshotRows, snapshotRows } from './snapshot-insert.js';
 import { StreamRegistry } from './stream-registry.js';
+import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 
 /** Called once the snapshots of an `append` are committed (no error) or given up on (error). */
 export type CommitCallback = (err?: Error) => void;
@@ -102,6 +103,8 @@ export class MetricWriter {
   #timer: NodeJS.Timeout | null = null;
   #stopping = false;
   #checkedUntil = 0;
+  /** A write the database refuses can be provoked by whoever sends data: its log line is rate-limited. */
+  readonly #limited: RateLimitedLog;
   #stats = {
     committedSnapshots: 0,
     committedSamples: 0,
@@ -120,6 +123,7 @@ export class MetricWriter {
     private readonly opts: MetricWriterOptions,
   ) {
     this.#partitions = new DailyPartitions(db, 'metric_snapshots');
+    this.#limited = new RateLimitedLog(log);
   }
 
   /** The partition manager of `metric_snapshots` (shared with retention). */
@@ -222,8 +226,9 @@ export class MetricWriter {
         if ((err as { code?: string }).code === '23514') this.#partitions.invalidate();
         const transient = isTransient(err);
         const giveUp = !transient || (this.#stopping && attempt >= 2);
-        this.log.error(
-          { err: attempt === 0 ? err : String(err), attempt: attempt + 1, snapshots, samples, transient },
+        this.#limited.error(
+          giveUp ? 'write failed' : 'write retrying',
+          () => ({ err: attempt === 0 ? err : String(err), attempt: attempt + 1, snapshots, samples, transient }),
           giveUp ? 'metric batch write failed' : 'metric batch write failed; retrying',
         );
         if (!giveUp) {

@@ -2,17 +2,21 @@ import { createHash } from 'node:crypto';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { Queryable } from './db.js';
 
-/** Key of a stream: source, host and labels (in sorted key order). */
+/**
+ * Key of a stream in memory: source, host and the labels as sorted (name, value) pairs, written as
+ * one JSON array. JSON quotes every string, so no two different identities share a key (a key
+ * that joined `name=value` mapped `{"a=b": "c"}` and `{"a": "b=c"}` to one stream).
+ */
 export function streamKey(source: string, host: string | undefined, labels: Readonly<Record<string, string>> | undefined): string {
-  let key = `${source}\u0000${host ?? ''}`;
+  const parts: string[] = [source, host ?? ''];
   if (labels) {
     const names = Object.keys(labels);
     if (names.length > 0) {
       names.sort();
-      for (const n of names) key += `\u0000${n}=${labels[n]}`;
+      for (const n of names) parts.push(n, labels[n]!);
     }
   }
-  return key;
+  return JSON.stringify(parts);
 }
 
 /** Key of a metric set: the names in the order the snapshot gave them. */
@@ -83,7 +87,7 @@ export class StreamRegistry {
     const r = await q.query<StreamRow>(
       `INSERT INTO metric_streams (source, host, labels)
        SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])
-       ON CONFLICT (source, host, labels) DO UPDATE SET source = EXCLUDED.source
+       ON CONFLICT (stream_key) DO UPDATE SET source = EXCLUDED.source
        RETURNING id, source, host, labels`,
       [snaps.map((s) => s.source), snaps.map((s) => s.host ?? ''), snaps.map((s) => JSON.stringify(s.labels ?? {}))],
     );

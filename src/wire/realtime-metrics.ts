@@ -1,8 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { HEALTH_STATES, type MetricSnapshot } from '../model/snapshot.js';
 import { InboundTimestamp, Name } from './common.js';
-import { MAX_LABELS, MAX_METRICS_PER_SNAPSHOT } from '../model/limits.js';
+import { MAX_LABELS, MAX_LABEL_VALUE_LENGTH, MAX_METRICS_PER_SNAPSHOT } from '../model/limits.js';
+import { NAME_PATTERN } from '../model/metric-names.js';
 
+/**
+ * A label value: any text without NUL and without half of a surrogate pair, neither of which
+ * PostgreSQL's jsonb can store (the pattern is matched per code point, so whole pairs pass).
+ */
+export const LABEL_VALUE_PATTERN = '^[^\\u0000\\uD800-\\uDFFF]*$';
 
 /** `monitoring.realtime_metrics` (and `performance.metrics`): one snapshot of one source. */
 export const SnapshotWire = Type.Object(
@@ -17,8 +23,10 @@ export const SnapshotWire = Type.Object(
     }),
     host: Type.Optional(Name),
     labels: Type.Optional(
-      Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 1024 }), {
+      Type.Record(Type.String({ pattern: NAME_PATTERN }), Type.String({ maxLength: MAX_LABEL_VALUE_LENGTH, pattern: LABEL_VALUE_PATTERN }), {
         maxProperties: MAX_LABELS,
+        additionalProperties: false,
+        description: 'label name (the name rule) -> text of at most 1024 characters, without NUL or unpaired surrogates',
       }),
     ),
     health: Type.Optional(Type.Union(HEALTH_STATES.map((h) => Type.Literal(h)))),

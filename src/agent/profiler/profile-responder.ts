@@ -10,6 +10,7 @@ import type { Component } from '../../lifecycle/component.js';
 import type { ProfileKind } from '../../model/profile.js';
 import type { CapturedProfile } from '../../profile/capture/capture-types.js';
 import { captureInProcess } from '../../profile/capture/in-process.js';
+import { INBOUND_LIMITS } from '../../wire/inbound-limits.js';
 
 const gzipAsync = promisify(gzip);
 const checkRequest = wireAjv.compile<AgentProfileRequest>(AgentProfileRequest);
@@ -60,7 +61,10 @@ export class ProfileResponder implements Component {
   }
 
   start(): void {
-    this.#unsubscribe = this.bus().subscribe(agentProfileSubject(this.agentId), (m) => this.#handle(m));
+    this.#unsubscribe = this.bus().subscribe(agentProfileSubject(this.agentId), (m) => this.#handle(m), {
+      limits: INBOUND_LIMITS.agentProfile,
+      onRefused: (m, _code, reason) => this.#refuse(m, 'invalid_request', reason),
+    });
   }
 
   async stop(): Promise<void> {

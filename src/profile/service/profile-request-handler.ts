@@ -6,11 +6,13 @@ import { ENGINE_QUEUE, SUBJECTS } from '../../wire/subjects.js';
 import { ProfileRequestMessage } from '../../wire/inbound.js';
 import type { InvalidMessageReporter } from '../../bus/invalid-messages.js';
 import type { ProfileJob, ProfileService } from './profile-service.js';
+import { INBOUND_LIMITS } from '../../wire/inbound-limits.js';
+import { RateLimitedLog } from '../../lifecycle/rate-limited-log.js';
 
 const checkRequest = wireAjv.compile<ProfileRequestMessage>(ProfileRequestMessage);
 
 /** Largest request accepted, bytes (a profile request is a few hundred). */
-const MAX_REQUEST_BYTES = 64 * 1024;
+const MAX_REQUEST_BYTES = INBOUND_LIMITS.profileRequest.maxBytes;
 
 /** Turns a validated request into a job. */
 export function jobFromRequest(req: ProfileRequestMessage): ProfileJob {
@@ -33,16 +35,23 @@ export function jobFromRequest(req: ProfileRequestMessage): ProfileJob {
 export class ProfileRequestHandler {
   readonly name = 'profile-requests';
   #unsubscribe: (() => void) | null = null;
+  readonly #limited: RateLimitedLog;
 
   constructor(
     private readonly bus: Bus,
     private readonly service: ProfileService,
     private readonly invalid: InvalidMessageReporter,
-    private readonly log: Logger,
-  ) {}
+    log: Logger,
+  ) {
+    this.#limited = new RateLimitedLog(log);
+  }
 
   start(): void {
-    this.#unsubscribe = this.bus.subscribe(SUBJECTS.profileRequest, (m) => this.handle(m), { queue: ENGINE_QUEUE });
+    this.#unsubscribe = this.bus.subscribe(SUBJECTS.profileRequest, (m) => this.handle(m), {
+      queue: ENGINE_QUEUE,
+      limits: INBOUND_LIMITS.profileRequest,
+      onRefused: (m, code, reason) => this.#reject(m, code, reason),
+    });
   }
 
   stop(): void {
@@ -77,7 +86,7 @@ export class ProfileRequestHandler {
       });
       return;
     }
-    this.log.info({ code: result.code, reason: result.message, target: job.target }, 'profile request refused');
+    this.#limited.info(`refused ${result.code}`, { code: result.code, reason: result.message, target: job.target }, 'profile request refused');
     replyJson(this.bus, msg, { ok: false, request_id: job.requestId, error: { code: result.code, message: result.message } });
     this.service.publishRefusal(job, result.code, result.message);
   }

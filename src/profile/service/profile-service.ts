@@ -9,6 +9,7 @@ import type { CaptureTargets } from '../capture/capture-targets.js';
 import { CaptureError, type CaptureRequest } from '../capture/capture-types.js';
 import { profileOutcome } from './profile-outcome.js';
 import type { ProfileRow, ProfileTrigger } from './profile-repository.js';
+import { RateLimitedLog } from '../../lifecycle/rate-limited-log.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -99,8 +100,12 @@ export class ProfileService {
   #stopping = false;
   #completed = 0;
   #failed = 0;
+  /** Anyone on the bus can ask for profiles of agents that are not there: failures are logged rate-limited. */
+  readonly #limited: RateLimitedLog;
 
-  constructor(private readonly deps: ProfileServiceDeps) {}
+  constructor(private readonly deps: ProfileServiceDeps) {
+    this.#limited = new RateLimitedLog(deps.log);
+  }
 
   /** Starts a profile, or refuses it at once. */
   start(job: ProfileJob): StartResult {
@@ -244,7 +249,7 @@ export class ProfileService {
       };
       report = this.#report(row, code);
       this.#failed++;
-      log.warn({ profileId: run.profileId, code, err: message }, 'profile failed');
+      this.#limited.warn(`failed ${code}`, { profileId: run.profileId, code, err: message }, 'profile failed');
     }
     try {
       await this.deps.save(row);

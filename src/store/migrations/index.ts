@@ -2,6 +2,7 @@ import * as m001 from './001-core-tables.js';
 import * as m002 from './002-detection-alerting.js';
 import * as m003 from './003-diagnosis.js';
 import * as m004 from './004-snapshot-keys.js';
+import * as m005 from './005-stream-keys.js';
 import * as m009 from './009-delivery.js';
 
 /** A versioned schema change. Versions only grow; an applied migration is never edited. */
@@ -17,5 +18,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, ...m002 },
   { version: 3, ...m003 },
   { version: 4, ...m004 },
+  { version: 5, ...m005 },
   { version: 9, ...m009 },
 ];
