@@ -5,6 +5,7 @@ import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { ApiError, installErrorHandling, type ErrorLog } from './api-errors.js';
 import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
+import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
@@ -21,6 +22,8 @@ export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDep
   readonly log: ErrorLog;
   /** Computes profile exports; by default a worker-thread pool that closes with the app. */
   readonly exporter?: ProfileExporter;
+  /** The bearer tokens in force, null while unknown (every route but health then answers 503); none by default (everything open, as on loopback). */
+  access?(): HttpAccess | null;
 }
 
 /**
@@ -37,28 +40,32 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
 }
 
 /**
- * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, schemas
- * for every input and response, one error handler. Status and configuration answer in every
- * phase; the other routes answer 503 until the engine runs. Unknown query parameters and body
- * fields are refused rather than silently dropped.
+ * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, schemas for every input and response, one error handler. Every
+ * route of the app is behind the bearer-token check (the health routes, added later outside this
+ * scope, are not). Status and configuration answer in every phase; the
+ * other routes answer 503 until the engine runs. Unknown query parameters and body fields are
+ * refused rather than silently dropped.
  */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } }).withTypeProvider<TypeBoxTypeProvider>();
   const exporter = deps.exporter ?? new ProfileExportPool();
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
-  void app.register(
-    async (v1) => {
-      await v1.register(statusRoutes(deps));
-      await v1.register(async (data) => {
-        data.addHook('onRequest', phaseGate(() => deps.phase()));
-        await data.register(metricRoutes(deps));
-        await data.register(alertRoutes(deps));
-        await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
-        await data.register(bottleneckRoutes(deps));
-      });
-    },
-    { prefix: '/api/v1' },
-  );
+  void app.register(async (guarded) => {
+    guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));
+    await guarded.register(
+      async (v1) => {
+        await v1.register(statusRoutes(deps));
+        await v1.register(async (data) => {
+          data.addHook('onRequest', phaseGate(() => deps.phase()));
+          await data.register(metricRoutes(deps));
+          await data.register(alertRoutes(deps));
+          await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
+          await data.register(bottleneckRoutes(deps));
+        });
+      },
+      { prefix: '/api/v1' },
+    );
+  });
   return app;
 }
