@@ -112,6 +112,7 @@ describe('listening beyond loopback', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="perf-engine"');
     expect(await anonymous.json()).toEqual({ error: { code: 'unauthorized', message: 'this route needs a bearer token (Authorization: Bearer <read token>)' } });
+    expect((await fetch(`${base}/metrics`, { headers: auth(READ) })).status).toBe(200);
     const config = (await (await fetch(`${base}/api/v1/config`, { headers: auth(WRITE) })).json()) as Record<string, { value: unknown }>;
     expect([config.http_read_token!.value, config.http_write_token!.value]).toEqual(['***', '***']);
 

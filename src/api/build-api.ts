@@ -8,6 +8,7 @@ import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.
 import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
+import { NO_METRICS, prometheusRoute, type PrometheusSource } from './prometheus-route.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
 
 /** Where the engine is in its life. */
@@ -24,6 +25,8 @@ export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDep
   readonly exporter?: ProfileExporter;
   /** The bearer tokens in force, null while unknown (every route but health then answers 503); none by default (everything open, as on loopback). */
   access?(): HttpAccess | null;
+  /** What `GET /metrics` exposes; an empty exposition by default. */
+  readonly metrics?: PrometheusSource;
 }
 
 /**
@@ -40,9 +43,10 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
 }
 
 /**
- * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, schemas for every input and response, one error handler. Every
+ * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, plus
+ * `/metrics`, schemas for every input and response, one error handler. Every
  * route of the app is behind the bearer-token check (the health routes, added later outside this
- * scope, are not). Status and configuration answer in every phase; the
+ * scope, are not). Status, configuration and metrics answer in every phase; the
  * other routes answer 503 until the engine runs. Unknown query parameters and body fields are
  * refused rather than silently dropped.
  */
@@ -53,6 +57,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   installErrorHandling(app, deps.log);
   void app.register(async (guarded) => {
     guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));
+    await guarded.register(prometheusRoute(deps.metrics ?? NO_METRICS));
     await guarded.register(
       async (v1) => {
         await v1.register(statusRoutes(deps));

@@ -16,6 +16,7 @@ import { componentLogger } from '../lifecycle/logger.js';
 import { acquireLock } from '../store/data-dir-lock.js';
 import { migrate } from '../store/migrate.js';
 import { describeDb, openDb } from '../store/open-db.js';
+import { EngineMetrics, readStages } from './engine-metrics.js';
 import { buildStages, type EngineStages } from './stages.js';
 
 export { engineHostName } from './stages.js';
@@ -52,6 +53,11 @@ export class PerformanceEngine {
   #phase: EnginePhase = 'starting';
   /** The HTTP tokens, read and checked at start; null before (every route refuses, though nothing listens yet). */
   #access: HttpAccess | null = null;
+  /** The Prometheus exposition of `GET /metrics`. */
+  readonly metrics = new EngineMetrics({
+    readings: () => (this.#stages ? readStages(this.#stages, this.agent.bus.status()) : null),
+    latestTick: () => this.#stages?.latestTick() ?? [],
+  });
 
   constructor(
     readonly config: ConfigStore,
@@ -87,6 +93,7 @@ export class PerformanceEngine {
       alerting: () => this.#stages?.alerting ?? null,
       log: componentLogger(log, 'api'),
       access: () => this.#access,
+      metrics: this.metrics,
     });
   }
 
@@ -126,6 +133,7 @@ export class PerformanceEngine {
         log: this.log,
         logger: (name) => this.agent.logger(name),
         collectors: this.overrides.collectors,
+        onWriterCommit: this.metrics.onWriterCommit,
       });
       for (const component of stages.components) this.agent.use(component);
       this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });

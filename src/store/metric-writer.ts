@@ -21,6 +21,8 @@ export interface MetricWriterOptions {
   readonly maxPendingSamples: number;
   /** Batches written at once (overlaps one batch's commit with the next one's COPY); default 2. */
   readonly maxInFlight?: number;
+  /** Told of each committed batch: seconds its write took (retries included), and seconds each of its appends waited from `append` to commit. */
+  readonly onCommitted?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
 }
 
 /** Counters exposed by `status`. */
@@ -41,6 +43,8 @@ interface Entry {
   readonly snapshots: readonly MetricSnapshot[];
   readonly samples: number;
   readonly onCommit: CommitCallback | undefined;
+  /** `performance.now()` at `append`. */
+  readonly queuedAt: number;
 }
 
 interface Pending {
@@ -115,7 +119,7 @@ export class MetricWriter {
       this.#stats.refusedSamples += samples;
       return false;
     }
-    this.#pending.entries.push({ snapshots, samples, onCommit });
+    this.#pending.entries.push({ snapshots, samples, onCommit, queuedAt: performance.now() });
     this.#pending.snapshots += snapshots.length;
     this.#pending.samples += samples;
     if (this.#pending.samples >= this.opts.batchMaxSamples) this.#kick();
@@ -166,6 +170,7 @@ export class MetricWriter {
     const batchId = randomUUID();
     const snapshots = entries.flatMap((e) => e.snapshots);
     const samples = entries.reduce((n, e) => n + e.samples, 0);
+    const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
         await this.#writeOnce(snapshots, samples, batchId, attempt > 0);
@@ -173,6 +178,7 @@ export class MetricWriter {
         this.#stats.committedSnapshots += snapshots.length;
         this.#stats.committedSamples += samples;
         this.#stats.lastCommitAt = Date.now();
+        this.#reportTimings(started, entries);
         for (const e of entries) e.onCommit?.();
         return;
       } catch (err) {
@@ -201,6 +207,12 @@ export class MetricWriter {
         return;
       }
     }
+  }
+
+  #reportTimings(started: number, entries: readonly Entry[]): void {
+    if (!this.opts.onCommitted) return;
+    const now = performance.now();
+    this.opts.onCommitted((now - started) / 1000, entries.map((e) => (now - e.queuedAt) / 1000));
   }
 
   async #writeOnce(snapshots: readonly MetricSnapshot[], samples: number, batchId: string, isRetry: boolean): Promise<void> {
