@@ -130,6 +130,7 @@ describe('listening beyond loopback', () => {
     engines.push(t);
     const base = `http://${lanAddress()}:${new URL(t.http).port}`;
     expect((await fetch(`${base}/api/v1/status`)).status).toBe(200);
+    expect((await fetch(`${base}/openapi.json`)).status).toBe(200);
     expect((await fetch(`${base}/api/v1/silences`, { method: 'POST', headers: json, body: JSON.stringify({ source: 'x', duration_seconds: 60 }) })).status).toBe(401);
   });
 });

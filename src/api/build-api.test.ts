@@ -23,8 +23,8 @@ const DATA_ROUTES = [
   { method: 'GET', url: `/api/v1/bottlenecks/${ID}` },
 ] as const;
 
-/** The routes that answer in every phase (test/prometheus-scrape.test.ts exercises /metrics). */
-const OTHER_ROUTES = ['/api/v1/status', '/api/v1/config', '/metrics'] as const;
+/** The routes that answer in every phase (http-auth.test.ts and openapi.test.ts exercise /metrics and /openapi.json). */
+const OTHER_ROUTES = ['/api/v1/status', '/api/v1/config', '/metrics', '/openapi.json'] as const;
 
 const STATUS = { agent_id: 'engine-1', pid: 42, started_at: '2026-11-25T10:00:00.000Z', ready: false, bus: { connected: false }, monitor: null };
 

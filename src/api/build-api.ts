@@ -7,6 +7,7 @@ import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
+import { installOpenApi, openApiRoute } from './openapi.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { NO_METRICS, prometheusRoute, type PrometheusSource } from './prometheus-route.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
@@ -44,9 +45,9 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
 
 /**
  * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, plus
- * `/metrics`, schemas for every input and response, one error handler. Every
+ * `/metrics` and `/openapi.json`, schemas for every input and response, one error handler. Every
  * route of the app is behind the bearer-token check (the health routes, added later outside this
- * scope, are not). Status, configuration and metrics answer in every phase; the
+ * scope, are not). Status, configuration, metrics and the document answer in every phase; the
  * other routes answer 503 until the engine runs. Unknown query parameters and body fields are
  * refused rather than silently dropped.
  */
@@ -55,9 +56,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const exporter = deps.exporter ?? new ProfileExportPool();
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
+  installOpenApi(app);
   void app.register(async (guarded) => {
     guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));
     await guarded.register(prometheusRoute(deps.metrics ?? NO_METRICS));
+    await guarded.register(openApiRoute());
     await guarded.register(
       async (v1) => {
         await v1.register(statusRoutes(deps));
