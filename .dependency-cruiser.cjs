@@ -12,6 +12,7 @@ const LAYERS = [
   ['lifecycle', '^src/lifecycle/'],
   ['detect', '^src/detect/(?!stage/)'],
   ['alert', '^src/alert/(?!stage/)'],
+  ['notify', '^src/notify/(?!stage/)'],
   ['optimize', '^src/optimize/(?!stage/)'],
   ['diagnose', '^src/diagnose/(?!stage/)'],
   ['profile/analysis', '^src/profile/analysis/'],
@@ -27,6 +28,7 @@ const LAYERS = [
   ['profile/service', '^src/profile/service/'],
   ['diagnose/stage', '^src/diagnose/stage/'],
   ['optimize/stage', '^src/optimize/stage/'],
+  ['notify/stage', '^src/notify/stage/'],
   ['agent', '^src/agent/'],
   ['api', '^src/api/'],
   ['engine', '^src/engine/'],
@@ -35,8 +37,8 @@ const LAYERS = [
   ['index', '^src/[^/]+$'],
 ];
 
-const PURE = ['model', 'wire', 'detect', 'alert', 'optimize', 'diagnose', 'profile/analysis', 'profile/render', 'profile/export'];
-const ADAPTERS = ['bus', 'store', 'collect', 'ingest', 'profile/capture', 'profile/service', 'agent', 'api', 'engine', 'tools', 'cli'];
+const PURE = ['model', 'wire', 'detect', 'alert', 'notify', 'optimize', 'diagnose', 'profile/analysis', 'profile/render', 'profile/export'];
+const ADAPTERS = ['bus', 'store', 'collect', 'ingest', 'profile/capture', 'profile/service', 'notify/stage', 'agent', 'api', 'engine', 'tools', 'cli'];
 const IO_LIBRARIES = '^(pg|pg-copy-streams|@nats-io/.+|fastify|@fastify/.+|@electric-sql/.+|ws|pino)$|^(node:)?(fs|net|http|https|child_process|inspector|worker_threads|dgram)$';
 
 const pathOf = (name) => LAYERS.find(([n]) => n === name)[1];

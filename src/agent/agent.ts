@@ -11,6 +11,17 @@ import { AgentInstrumentation } from './instrumentation/agent-instrumentation.js
 import { instrumentDb } from './instrumentation/instrumented-db.js';
 import { createLogger } from '../lifecycle/logger.js';
 import { ProfileResponder, type ProfilerOptions } from './profiler/profile-responder.js';
+import { AgentTunables, type Tunable, type TunableOptions, type TunableValueOf } from './tunables.js';
+import type { Db } from '../store/db.js';
+import type { TunableType } from '../model/agent-tunable.js';
+
+/** Control of a served subject, returned by `handle`. */
+export interface HandlerControl {
+  /** Calls allowed to run at once. */
+  readonly concurrency: number;
+  /** Changes it at run time (an integer ≥ 1), e.g. from a `concurrency` tunable. */
+  setConcurrency(n: number): void;
+}
 
 /** Options of an SDK agent: those of the base agent, with a default logger and the SDK's extras. */
 export interface AgentOptions extends Omit<BaseAgentOptions, 'log'> {
@@ -39,6 +50,8 @@ export interface AgentOptions extends Omit<BaseAgentOptions, 'log'> {
  */
 export class Agent extends BaseAgent {
   readonly instrumentation: AgentInstrumentation | null;
+  /** The agent's tunables, published on `agent.<agent_id>.tunables` and set by `config.<agent_id>.updated`. */
+  readonly tunables: AgentTunables;
   readonly #runners: HandlerRunner<unknown>[] = [];
   readonly #labels: Record<string, string> = {};
   #handlersStarted = false;
@@ -48,7 +61,8 @@ export class Agent extends BaseAgent {
     const log = opts.log ?? createLogger({ level: 'info', name: opts.agentId });
     const instrumented = opts.instrumentation ?? true;
     let instrumentation: AgentInstrumentation | null = null;
-    const openDb = opts.openDb;
+    let opened: Db | undefined;
+    const openDb = opts.openDb && (async () => (opened = await opts.openDb!()));
     super({
       ...opts,
       log,
@@ -60,6 +74,7 @@ export class Agent extends BaseAgent {
         host: toValidName(opts.host ?? hostname()),
         intervalMs: opts.metricsIntervalMs ?? 15_000,
         hasDb: openDb !== undefined,
+        pool: () => opened?.pool,
         labels: () => this.#labels,
         publish: (s) => this.bus.publish(SUBJECTS.realtimeMetrics, encodeJson(s)),
         log: this.logger('instrumentation'),
@@ -67,6 +82,7 @@ export class Agent extends BaseAgent {
       this.use(instrumentation);
     }
     this.instrumentation = instrumentation;
+    this.tunables = this.use(new AgentTunables(opts.agentId, () => this.bus, this.logger('tunables')));
     this.use({
       name: 'handlers',
       start: async () => {
@@ -93,7 +109,7 @@ export class Agent extends BaseAgent {
    * invalid (`invalid_json`, `invalid_request`), the handler throws (`HandlerError`'s code, else
    * `internal`) or too many requests wait (`overloaded`). May be called before or after `start`.
    */
-  handle<S extends TSchema>(subject: string, schema: S, handler: Handler<Static<S>>, options: HandlerOptions = {}): void {
+  handle<S extends TSchema>(subject: string, schema: S, handler: Handler<Static<S>>, options: HandlerOptions = {}): HandlerControl {
     const runner = new HandlerRunner<Static<S>>(
       subject,
       wireAjv.compile<Static<S>>(schema),
@@ -104,6 +120,17 @@ export class Agent extends BaseAgent {
     );
     this.#runners.push(runner as HandlerRunner<unknown>);
     if (this.#handlersStarted) runner.start(this.bus);
+    return runner;
+  }
+
+  /**
+   * Declares a tunable (docs/sdk.md#tunables): a setting with a type, bounds and a starting value
+   * that the engine, the optimizing engine or an operator may change at run time through
+   * `config.<agent_id>.updated`, within the bounds declared here. `apply` puts a new value into
+   * effect. Declare before `start`, or any time after.
+   */
+  tunable<K extends TunableType>(name: string, options: TunableOptions<K>): Tunable<TunableValueOf<K>> {
+    return this.tunables.declare(name, options);
   }
 
   /** Sets labels carried by every later snapshot (e.g. `version`); an empty value removes one. */

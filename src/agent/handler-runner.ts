@@ -53,7 +53,8 @@ export class HandlerRunner<B> {
   #idle: (() => void) | null = null;
   #lastErrorLog = -Infinity;
   #suppressedErrors = 0;
-  readonly #concurrency: number;
+  #concurrency: number;
+  #bus: Bus | null = null;
   readonly #maxQueued: number;
   readonly #ctx: HandlerContext;
 
@@ -70,8 +71,24 @@ export class HandlerRunner<B> {
     this.#ctx = { subject, log };
   }
 
+  /** Calls allowed to run at once. */
+  get concurrency(): number {
+    return this.#concurrency;
+  }
+
+  /**
+   * Changes how many calls may run at once (an integer ≥ 1): a higher limit starts queued calls at
+   * once; a lower one lets running calls finish and starts no more until fewer run.
+   */
+  setConcurrency(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`concurrency must be an integer >= 1, not ${n}`);
+    this.#concurrency = n;
+    if (this.#bus) this.#next(this.#bus);
+  }
+
   /** Subscribes on the bus. */
   start(bus: Bus): void {
+    this.#bus = bus;
     this.#unsubscribe = bus.subscribe(this.subject, (m) => this.dispatch(bus, m), this.options.queue ? { queue: this.options.queue } : {});
   }
 

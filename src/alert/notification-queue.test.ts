@@ -25,6 +25,14 @@ describe('notification queue', () => {
     expect(q.stats()).toEqual({ queued: 0, published: 3, dropped: 2, failed: 0 });
   });
 
+  it('shows every message to the sink offer as it is queued, even while the bus is down (delivery beyond NATS)', () => {
+    const offered: number[] = [];
+    const q = new NotificationQueue({ publish: () => {}, connected: () => false, offer: (n) => offered.push(n.payload[0]!) }, 2);
+    for (let i = 0; i < 4; i++) q.push(msg(i));
+    expect(offered).toEqual([0, 1, 2, 3]);
+    expect(q.stats()).toMatchObject({ queued: 2, published: 0, dropped: 2 });
+  });
+
   it('counts and skips a message the bus refuses while connected', () => {
     const out: number[] = [];
     const q = new NotificationQueue(

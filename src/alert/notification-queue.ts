@@ -3,6 +3,8 @@ export interface NotificationSink {
   publish(subject: string, data: Uint8Array): void;
   /** False while the transport is down: notifications wait in the queue. */
   connected(): boolean;
+  /** Sees every notification as it is queued, whether or not the bus is up (delivery beyond NATS). */
+  offer?(n: Notification): void;
 }
 
 /** One message to publish. */
@@ -37,8 +39,9 @@ export class NotificationQueue {
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
-  /** Queues a message and publishes what the bus accepts. */
+  /** Queues a message (showing it to the sink's `offer` first) and publishes what the bus accepts. */
   push(n: Notification): void {
+    this.sink.offer?.(n);
     this.#items.push(n);
     if (this.size > this.max) {
       this.#head++;

@@ -21,6 +21,7 @@ const DATA_ROUTES = [
   { method: 'GET', url: `/api/v1/profiles/${ID}/download?format=svg` },
   { method: 'GET', url: '/api/v1/bottlenecks' },
   { method: 'GET', url: `/api/v1/bottlenecks/${ID}` },
+  { method: 'GET', url: '/api/v1/advise/db' },
 ] as const;
 
 /** The routes that answer in every phase (http-auth.test.ts and openapi.test.ts exercise /metrics and /openapi.json). */
@@ -46,6 +47,10 @@ function build(
       return null;
     },
     alerting: () => null,
+    dbAdvisor: () => {
+      touched.push('dbAdvisor');
+      throw new Error('no advisor yet');
+    },
     status,
     config: () => ({ http_port: { value: 9477, origin: 'default' }, nats_password: { value: '***', origin: 'env' } }),
     log: { error: () => touched.push('logged') },

@@ -19,6 +19,7 @@ function engineApp(): { app: FastifyInstance; routes: string[] } {
     config: () => ({}),
     profiles: () => null,
     alerting: () => null,
+    dbAdvisor: () => ({ latest: () => [], missing: () => [] }),
     log: { error: () => {} },
     exporter: { export: () => Promise.reject(new Error('no')), close: async () => {} },
   });

@@ -109,6 +109,7 @@ function printHuman(
     }
     const profiling = engine.profiling as { running: number; completed: number; failed: number } | null;
     if (profiling) println(`profiling: ${profiling.running} running, ${profiling.completed} completed, ${profiling.failed} failed`);
+    printDelivery(engine.delivery as DeliveryLine | null);
   } else {
     println(`engine:    not running (nothing answers at ${String(engine.url)})`);
     if (nats) println(`nats:      ${nats.connected ? `reachable at ${nats.server}` : `not reachable (${nats.error ?? 'unknown'})`}`);
@@ -119,5 +120,19 @@ function printHuman(
   else {
     println(`samples:   ${counts.samples} in ${counts.snapshots} snapshots from ${counts.streams} streams; newest ${counts.newestSample ?? 'none'}`);
     println(`stored:    ${counts.profiles} profiles, ${counts.bottlenecks} bottlenecks, ${counts.alerts} alerts`);
+  }
+}
+
+/** What `status` shows of each delivery receiver. */
+interface DeliveryLine {
+  readonly receivers: readonly { name: string; type: string; sent: number; queued: number; dead_letters: number; dropped: number; last_error: string | null }[];
+}
+
+/** One line per delivery receiver: delivered, waiting, dead letters and the last error. */
+function printDelivery(delivery: DeliveryLine | null): void {
+  for (const r of delivery?.receivers ?? []) {
+    const dropped = r.dropped > 0 ? `, ${r.dropped} dropped` : '';
+    const error = r.last_error ? `; last error: ${r.last_error}` : '';
+    println(`delivery:  ${r.name} (${r.type}) ${r.sent} sent, ${r.queued} queued, ${r.dead_letters} dead letters${dropped}${error}`);
   }
 }

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { type CgroupDirs, type CgroupLayout, detectCgroupLayout, resolveCgroupDirs } from './cgroup/cgroup-layout.js';
-import { readMemoryLimit } from './cgroup/read-cgroup.js';
+import { type CgroupDirs, type CgroupLayout, detectCgroupLayout, ownCgroupDirs, resolveCgroupDirs } from './cgroup/cgroup-layout.js';
+import { cgroupMetrics } from './cgroup/cgroup-metrics.js';
+import { type CgroupReading, readCgroup, readMemoryLimit } from './cgroup/read-cgroup.js';
 import type { Collector, ProcessCollectorOptions } from './collector.js';
 import type { MetricSink } from './counter.js';
 import { createFdCounter, ProcReader } from './proc-reader.js';
@@ -39,7 +40,10 @@ interface Watched {
   readonly source: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly cgroup?: CgroupDirs;
+  /** The controllers of `cgroup` in which it sits below the root: their figures are reported with its own. */
+  readonly ownCgroup?: CgroupDirs;
   prev?: ProcessReading;
+  prevCgroup?: CgroupReading;
   prevAtMs?: number;
 }
 
@@ -145,7 +149,8 @@ export function createProcessCollector(o: ProcessCollectorOptions): Collector {
       ...(cmd !== '' ? { cmd } : {}),
       ...(unit ? { unit } : {}),
     };
-    return { identity, ordinal, source: name, labels, cgroup };
+    const ownCgroup = cgroup && !t.self ? ownCgroupDirs(cgroup, layout) : undefined;
+    return { identity, ordinal, source: name, labels, cgroup, ...(ownCgroup ? { ownCgroup } : {}) };
   };
 
   const stopWatching = (pid: number, t: Tracked): void => {
@@ -213,6 +218,20 @@ export function createProcessCollector(o: ProcessCollectorOptions): Collector {
     return memTotal === undefined ? limit : Math.min(limit, memTotal);
   };
 
+  /** Adds the figures of the process's own cgroup (read once per tick per cgroup) to its snapshot. */
+  const addCgroup = (out: MetricSink, w: Watched, elapsedMs: number, cores: number, readings: Map<string, CgroupReading>): void => {
+    const dirs = w.ownCgroup;
+    if (dirs === undefined) return;
+    const key = `${dirs.memory?.dir}|${dirs.cpu?.dir}|${dirs.cpuacct?.dir}|${dirs.pressure}`;
+    let cur = readings.get(key);
+    if (cur === undefined) {
+      cur = readCgroup(reader, dirs);
+      readings.set(key, cur);
+    }
+    cgroupMetrics(out, w.prevCgroup, cur, elapsedMs, cores);
+    w.prevCgroup = cur;
+  };
+
   return {
     name: 'process',
     async collect(now) {
@@ -239,6 +258,7 @@ export function createProcessCollector(o: ProcessCollectorOptions): Collector {
       const memTotal = parseMemTotal(reader.readHeld(`${procRoot}/meminfo`) ?? '');
       const cores = countCpuList(reader.readHeld(`${sysRoot}/devices/system/cpu/online`) ?? '') || availableParallelism();
       const limits = new Map<string, number | undefined>();
+      const cgroupReadings = new Map<string, CgroupReading>();
       const snapshots = [];
       for (const { pid, t, stat } of choose(candidates, atMs)) {
         const w = (t.watch ??= startWatching(pid, t, stat));
@@ -247,6 +267,7 @@ export function createProcessCollector(o: ProcessCollectorOptions): Collector {
         const out: MetricSink = {};
         const elapsedMs = w.prevAtMs === undefined ? 0 : atMs - w.prevAtMs;
         processMetrics(out, w.prev, reading, elapsedMs, cores, memoryLimit(w, memTotal, limits));
+        addCgroup(out, w, elapsedMs, cores, cgroupReadings);
         w.prev = reading;
         w.prevAtMs = atMs;
         snapshots.push(...toSnapshots({ source: w.source, host: o.hostName, timestamp: now, labels: w.labels }, out));

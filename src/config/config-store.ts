@@ -1,5 +1,6 @@
 import { CONFIG_KEYS, LIVE_KEYS, SECRET_KEYS, type Config, type ConfigKey } from './schema.js';
 import type { LoadedConfig, Origins } from './load.js';
+import { maskReceivers } from './delivery-schema.js';
 import { liveBoundProblems } from './live-bounds.js';
 import { validateConfig, type ConfigProblem } from './validate.js';
 
@@ -86,10 +87,12 @@ export class ConfigStore {
   }
 }
 
-/** Masks secrets: passwords inside URLs and whole secret values. */
+/** Masks secrets: passwords inside URLs, receiver URLs and headers, and whole secret values. */
 export function maskValue(key: ConfigKey, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   if (key === 'database_url' || key === 'nats_url') return maskUrl(String(value));
+  if (key === 'delivery_receivers') return maskReceivers(value);
+  if (key === 'optimize_databases' && Array.isArray(value)) return value.map((v) => maskUrl(String(v)));
   if (SECRET_KEYS.includes(key)) return '***';
   return value;
 }

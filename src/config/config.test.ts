@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigStore, maskUrl } from './config-store.js';
+import { ConfigStore, maskUrl, maskValue } from './config-store.js';
 import { envName, loadConfig } from './load.js';
 import { DEFAULTS } from './schema.js';
 import { ConfigError } from './validate.js';
@@ -189,5 +189,13 @@ describe('maskUrl', () => {
     for (const secret of ['secret', 'pa,ss', 'p@ss/w', 'se cret']) {
       expect(maskUrl(`postgres://u:${secret}@h/db?password=${secret}`)).not.toContain(secret);
     }
+  });
+});
+
+describe('optimize_databases', () => {
+  it('takes a JSON list from the environment and masks every password in it when shown', () => {
+    const c = loadConfig({ env: { PERF_ENGINE_OPTIMIZE_DATABASES: '["postgres://u:s3cret@h/shop", "inventory"]' } }).config;
+    expect(c.optimize_databases).toEqual(['postgres://u:s3cret@h/shop', 'inventory']);
+    expect(maskValue('optimize_databases', c.optimize_databases)).toEqual(['postgres://u:***@h/shop', 'inventory']);
   });
 });

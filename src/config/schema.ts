@@ -1,7 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
+import { DELIVERY_DEFAULTS, DELIVERY_KEYS } from './delivery-schema.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
 import { HTTP_ACCESS_DEFAULTS, HTTP_ACCESS_KEYS, HTTP_SECRET_KEYS } from './http-schema.js';
+import { OPTIMIZE_DB_DEFAULTS, OPTIMIZE_DB_KEYS, OPTIMIZE_DB_LIVE_KEYS } from './optimize-db-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 
 const nullableString = (description: string) =>
@@ -249,6 +251,8 @@ export const ConfigSchema = Type.Object(
     }),
     alert_degradation: DegradationSchema,
     ...DIAGNOSIS_KEYS,
+    ...DELIVERY_KEYS,
+    ...OPTIMIZE_DB_KEYS,
   },
   { additionalProperties: false },
 );
@@ -305,10 +309,12 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   alert_queue_max: 10000,
   alert_degradation: { ...DEGRADATION_DEFAULTS },
   ...DIAGNOSIS_DEFAULTS,
+  ...DELIVERY_DEFAULTS,
+  ...OPTIMIZE_DB_DEFAULTS,
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['nats_password', 'nats_token', 'database_url', ...HTTP_SECRET_KEYS];
+export const SECRET_KEYS: readonly ConfigKey[] = ['nats_password', 'nats_token', 'database_url', 'optimize_databases', ...HTTP_SECRET_KEYS];
 
 /** Keys that a live update (`config.performance_engine_agent.updated`) may change without a restart. */
 export const LIVE_KEYS: readonly ConfigKey[] = [
@@ -334,6 +340,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'alert_stale_seconds',
   'alert_degradation',
   ...DIAGNOSIS_LIVE_KEYS,
+  ...OPTIMIZE_DB_LIVE_KEYS,
 ];
 
 /** Environment variables that are not `PERF_ENGINE_<KEY>`. */

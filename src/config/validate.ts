@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { Cron } from 'croner';
 import type { TSchema } from '@sinclair/typebox';
+import { deliveryProblems, maskReceiverPart } from './delivery-schema.js';
 import { CONFIG_KEYS, ConfigSchema, keySchema, SECRET_KEYS, type Config, type ConfigKey } from './schema.js';
 
 /** One reason a configuration value was refused. */
@@ -80,6 +81,7 @@ function problemFromAjv(e: ErrorObject, candidate: Record<string, unknown>, orig
   const key = path[0] ?? '';
   let value: unknown = candidate;
   for (const part of path) value = (value as Record<string, unknown> | undefined)?.[part];
+  if (key === 'delivery_receivers') value = maskReceiverPart(path, value);
   if (SECRET_KEYS.includes(key as ConfigKey) && value !== null && value !== undefined) value = '***';
   const allowed =
     path.length === 1 && (CONFIG_KEYS as string[]).includes(key)
@@ -128,6 +130,9 @@ function semanticProblems(config: Config, originOf: (k: string) => string): Conf
         });
       }
     }
+  }
+  for (const [key, value, allowed] of deliveryProblems(config)) {
+    problems.push({ key, value, origin: originOf(key.split('/')[0]!), allowed });
   }
   return problems;
 }

@@ -92,9 +92,16 @@ export class PerformanceEngine {
       profiles: () => this.#stages?.profiling.service ?? null,
       alerting: () => this.#stages?.alerting ?? null,
       log: componentLogger(log, 'api'),
+      dbAdvisor: () => this.#running().dbAdvisor,
       access: () => this.#access,
       metrics: this.metrics,
     });
+  }
+
+  /** The stages; only the data routes call it, and they answer 503 until the stages are built. */
+  #running(): EngineStages {
+    if (!this.#stages) throw new Error('the engine is still starting');
+    return this.#stages;
   }
 
   /** The diagnosis stage (open bottlenecks, flush); null before start. */
@@ -193,5 +200,6 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     detection: s?.detection.status() ?? null,
     alerting: s?.alerting.status() ?? null,
     diagnosis: s?.diagnosis.status() ?? null,
+    delivery: s?.delivery.status() ?? null,
   };
 }

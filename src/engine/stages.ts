@@ -12,13 +12,16 @@ import type { NotificationSink } from '../alert/notification-queue.js';
 import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
 import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
+import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
 import { RealtimeIngest } from '../ingest/realtime-ingest.js';
+import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { Profiling } from '../profile/service/profiling.js';
 import type { Db } from '../store/db.js';
 import { MetricWriter } from '../store/metric-writer.js';
+import { openPgSession } from '../store/pg-session.js';
 import { RetentionJob } from '../store/retention-job.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
@@ -50,6 +53,8 @@ export interface EngineStages {
   readonly detection: DetectionStage;
   readonly alerting: AlertingStage;
   readonly diagnosis: DiagnosisStage;
+  readonly delivery: DeliveryStage;
+  readonly dbAdvisor: DbAdvisorStage;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
   /** The snapshots of the last collection tick (the engine's host and processes); empty before the first. */
@@ -64,7 +69,8 @@ export function engineHostName(config: Config): string {
 /**
  * Builds every stage of the engine and wires the pipeline: ingest and the engine's own collection
  * feed the writer and, through one fan-out, detection, alerting and diagnosis; diagnosis asks
- * profiling for automatic profiles. Live configuration changes reach each stage.
+ * profiling for automatic profiles; what alerting and diagnosis notify also goes to delivery.
+ * Live configuration changes reach each stage.
  */
 export function buildStages(deps: StageDeps): EngineStages {
   const { db, bus, config, logger } = deps;
@@ -78,7 +84,8 @@ export function buildStages(deps: StageDeps): EngineStages {
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
   const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c));
-  const sink = busSink(bus);
+  const delivery = new DeliveryStage({ db, log: logger('delivery'), settings: deliverySettings(c) });
+  const sink = busSink(bus, delivery);
   const detection = new DetectionStage(db, logger('detect'), () => detectionSettings(settings()));
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
   const profiling = new Profiling({ bus, db, config, invalid, logger });
@@ -102,14 +109,23 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
+  const dbAdvisor = new DbAdvisorStage({
+    open: (url) => openPgSession(url, { applicationName: `${c.agent_id} db-advisor` }),
+    settings: () => dbAdvisorSettings(settings()),
+    log: logger('db-advisor'),
+    append: (s) => void writer.append(s),
+  });
+  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'writer', stop: () => writer.stop() },
     retention,
+    // Before the stages that notify, so it stops after them and still takes their last notices.
+    delivery,
     detection,
     alerting,
     diagnosis,
+    dbAdvisor,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
     monitor,
     profiling,
@@ -164,6 +180,7 @@ function applyConfig(
   s.detection.applyConfig(changed);
   s.alerting.applyConfig(changed);
   s.diagnosis.applyConfig(changed);
+  s.dbAdvisor.applyConfig(changed);
 }
 
 /** Passes every accepted snapshot batch to each listener; one failing listener does not stop the others. */
@@ -179,7 +196,7 @@ function snapshotFanOut(log: Logger, listeners: readonly ((s: readonly MetricSna
   };
 }
 
-/** The notification queues' view of the bus. */
-function busSink(bus: Pick<Bus, 'publish' | 'status'>): NotificationSink {
-  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected };
+/** The notification queues' view of the bus; delivery beyond NATS sees every notification as it is queued. */
+function busSink(bus: Pick<Bus, 'publish' | 'status'>, delivery: Pick<DeliveryStage, 'offer'>): NotificationSink {
+  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected, offer: (n) => delivery.offer(n) };
 }

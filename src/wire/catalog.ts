@@ -14,6 +14,7 @@ import { OptimizationAppliedMessage, OptimizationRolledBackMessage, Optimization
 import { InsightsMessage } from './insights.js';
 import { Reply } from './common.js';
 import { AgentProfileReply, AgentProfileRequest } from './agent-profile.js';
+import { AgentConfigReply, AgentConfigUpdate, AgentTunablesReply, AgentTunablesRequest } from './agent-config.js';
 
 /** `config.performance_engine_agent.updated`: a partial configuration of live keys. */
 export const ConfigUpdateMessage = Type.Partial(Type.Pick(ConfigSchema, [...LIVE_KEYS]), {
@@ -40,6 +41,10 @@ export const WIRE_SCHEMAS: readonly { subject: string; direction: 'in' | 'out' |
   { subject: 'reply', direction: 'reply', schema: { ...Reply, $id: 'reply' } },
   { subject: 'agent.{agent_id}.profile', direction: 'out', schema: AgentProfileRequest },
   { subject: 'agent.{agent_id}.profile.reply', direction: 'reply', schema: AgentProfileReply },
+  { subject: 'config.{agent_id}.updated', direction: 'out', schema: AgentConfigUpdate },
+  { subject: 'config.{agent_id}.updated.reply', direction: 'reply', schema: AgentConfigReply },
+  { subject: 'agent.{agent_id}.tunables', direction: 'out', schema: AgentTunablesRequest },
+  { subject: 'agent.{agent_id}.tunables.reply', direction: 'reply', schema: AgentTunablesReply },
 ];
 
 /** The JSON Schema document of one subject (draft 2020-12), as written to `schemas/`. */

@@ -33,3 +33,13 @@ export function agentProfileSubject(agentId: string): string {
 
 /** Queue group shared by engine instances, so each inbound sample is handled once. */
 export const ENGINE_QUEUE = 'performance_engine';
+
+/** Subject on which an SDK agent takes updates of its tunables (docs/subjects.md, project extension). */
+export function agentConfigSubject(agentId: string): string {
+  return `config.${agentId}.updated`;
+}
+
+/** Subject on which an SDK agent answers with its tunables (docs/subjects.md, project extension). */
+export function agentTunablesSubject(agentId: string): string {
+  return `agent.${agentId}.tunables`;
+}

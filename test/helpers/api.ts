@@ -24,6 +24,7 @@ export async function testApi(deps: Partial<ApiDeps> = {}): Promise<TestApi> {
     config: () => ({}),
     profiles: () => null,
     alerting: () => null,
+    dbAdvisor: () => ({ latest: () => [], missing: () => [] }),
     log: { error: (obj) => logged.push(obj) },
     ...deps,
   });

@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Component } from '../../lifecycle/component.js';
+import type { DbPool, PoolStats } from '../../store/db.js';
 import { agentMetrics } from './agent-metrics.js';
+import { poolMetrics } from './pool-metrics.js';
 import { RuntimeSampler } from './runtime-sampler.js';
 import { WorkStats } from './work-stats.js';
 
@@ -22,6 +24,8 @@ export interface InstrumentationOptions {
   readonly intervalMs: number;
   /** Whether the agent has a database (else `db_query_p95_ms` is never sent). */
   readonly hasDb: boolean;
+  /** The database's connection pool, once open, when it has one: `db_pool_*` metrics. */
+  readonly pool?: () => DbPool | undefined;
   /** Labels to put on each snapshot, read at each publication. */
   readonly labels: () => Readonly<Record<string, string>>;
   /** Sends one snapshot. */
@@ -45,6 +49,7 @@ export class AgentInstrumentation implements Component {
   #timer: NodeJS.Timeout | null = null;
   #lastAt = performance.now();
   #published = 0;
+  #pool: PoolStats | undefined;
 
   constructor(private readonly opts: InstrumentationOptions) {}
 
@@ -53,6 +58,7 @@ export class AgentInstrumentation implements Component {
     this.#sampler.start();
     this.handlers.drain(now);
     this.queries.drain(now);
+    this.#pool = this.opts.pool?.()?.stats();
     this.#lastAt = now;
     this.#timer = setInterval(() => this.publishNow(), this.opts.intervalMs);
     this.#timer.unref();
@@ -66,8 +72,12 @@ export class AgentInstrumentation implements Component {
   /** Builds the snapshot of the interval that ends now and starts the next one. */
   collect(): AgentSnapshotWire {
     const now = performance.now();
+    const elapsedMs = now - this.#lastAt;
     this.#lastAt = now;
     const metrics = agentMetrics(this.#sampler.read(now), this.handlers.drain(now), this.opts.hasDb ? this.queries.drain(now) : null);
+    const pool = this.opts.pool?.()?.stats();
+    if (pool) Object.assign(metrics, poolMetrics(this.#pool, pool, elapsedMs));
+    this.#pool = pool;
     const labels = this.opts.labels();
     return {
       source: this.opts.source,

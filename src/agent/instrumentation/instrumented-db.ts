@@ -47,6 +47,7 @@ export function instrumentDb(db: Db, stats: WorkStats): Db {
     exec: q.exec,
     ...(db.copyBinary ? { copyBinary: db.copyBinary } : {}),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => fn(instrumentQueryable(tx, stats))),
+    ...(db.pool ? { pool: db.pool } : {}),
     ping: () => db.ping(),
     close: () => db.close(),
   };

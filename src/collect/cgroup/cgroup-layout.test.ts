@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProcCgroup } from '../proc/parse-proc-cgroup.js';
-import { ancestry, detectCgroupLayout, resolveCgroupDirs } from './cgroup-layout.js';
+import { ancestry, detectCgroupLayout, ownCgroupDirs, resolveCgroupDirs } from './cgroup-layout.js';
 
 const existing = (...paths: string[]): ((p: string) => boolean) => {
   const set = new Set(paths);
@@ -64,5 +64,28 @@ describe('ancestry', () => {
   it('lists a cgroup and its ancestors up to the mount, leaf first', () => {
     expect(ancestry({ dir: '/cg/a/b', mount: '/cg' })).toEqual(['/cg/a/b', '/cg/a', '/cg']);
     expect(ancestry({ dir: '/cg', mount: '/cg' })).toEqual(['/cg']);
+  });
+});
+
+describe('ownCgroupDirs', () => {
+  it('keeps only the v1 controllers in which the process is below the root', () => {
+    const layout = { memory: '/cg/memory', cpu: '/cg/cpu', cpuacct: '/cg/cpuacct', unified: '/cg/unified' };
+    const dirs = resolveCgroupDirs(layout, parseProcCgroup('4:memory:/a\n2:cpuacct:/\n1:cpu:/t\n0::/\n'), () => true)!;
+    expect(ownCgroupDirs(dirs, layout)).toEqual({
+      version: 1,
+      memory: { dir: '/cg/memory/a', mount: '/cg/memory' },
+      cpu: { dir: '/cg/cpu/t', mount: '/cg/cpu' },
+      cpuacct: undefined,
+      pressure: undefined,
+    });
+    const root = resolveCgroupDirs(layout, parseProcCgroup('4:memory:/\n1:cpu:/\n0::/\n'), () => true)!;
+    expect(ownCgroupDirs(root, layout)).toBeUndefined();
+  });
+
+  it('keeps a v2 cgroup below the root and drops the root itself', () => {
+    const below = resolveCgroupDirs({ v2: '/cg' }, parseProcCgroup('0::/app.slice/a.service\n'), () => true)!;
+    expect(ownCgroupDirs(below, { v2: '/cg' })).toBe(below);
+    const root = resolveCgroupDirs({ v2: '/cg' }, parseProcCgroup('0::/\n'), () => true)!;
+    expect(ownCgroupDirs(root, { v2: '/cg' })).toBeUndefined();
   });
 });

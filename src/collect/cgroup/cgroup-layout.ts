@@ -76,6 +76,18 @@ export function resolveCgroupDirs(
   return { version: 1, memory, cpu, cpuacct, pressure };
 }
 
+/**
+ * The controllers of `dirs` in which the process sits below the hierarchy's root; undefined when
+ * none. At the root a cgroup's figures are the whole machine's, not the process's.
+ */
+export function ownCgroupDirs(dirs: CgroupDirs, layout: CgroupLayout): CgroupDirs | undefined {
+  const own = (d: CgroupDir | undefined): CgroupDir | undefined => (d !== undefined && d.dir !== d.mount ? d : undefined);
+  if (dirs.version === 2) return own(dirs.memory) && dirs;
+  const pressure = dirs.pressure !== undefined && dirs.pressure !== layout.unified ? dirs.pressure : undefined;
+  const out = { version: 1 as const, memory: own(dirs.memory), cpu: own(dirs.cpu), cpuacct: own(dirs.cpuacct), pressure };
+  return out.memory || out.cpu || out.cpuacct || pressure !== undefined ? out : undefined;
+}
+
 /** The directory and its ancestors up to and including its mount, leaf first. */
 export function ancestry({ dir, mount }: CgroupDir): string[] {
   const out = [dir];

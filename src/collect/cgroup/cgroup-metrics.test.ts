@@ -5,11 +5,14 @@ import type { CgroupReading } from './read-cgroup.js';
 const reading = (r: Partial<CgroupReading>): CgroupReading => ({ version: 2, pressure: {}, ...r });
 
 describe('cgroupMetrics', () => {
-  it('reports memory against its limit and CPU against its quota', () => {
-    const prev = reading({ cpuUsageUs: 1_000_000, throttledUs: 0, periods: 100, throttledPeriods: 10 });
+  it('reports memory against its limit and CPU against its quota, in cores too', () => {
+    const prev = reading({ cpuUsageUs: 1_000_000, throttledUs: 0, periods: 100, throttledPeriods: 10, oomKills: 1 });
     const cur = reading({
       memoryCurrentBytes: 256 << 20,
       memoryLimitBytes: 1024 << 20,
+      memoryPeakBytes: 300 << 20,
+      memoryInactiveFileBytes: 56 << 20,
+      oomKills: 3,
       cpuLimitCores: 0.5,
       cpuUsageUs: 1_400_000,
       throttledUs: 200_000,
@@ -22,9 +25,14 @@ describe('cgroupMetrics', () => {
       cgroup_memory_current_bytes: 256 << 20,
       cgroup_memory_max_bytes: 1024 << 20,
       cgroup_memory_usage: 25,
+      cgroup_memory_peak_bytes: 300 << 20,
+      cgroup_memory_working_set_bytes: 200 << 20,
+      cgroup_memory_oom_kills: 2,
       cgroup_cpu_limit_cores: 0.5,
       cgroup_cpu_usage: 80,
+      cgroup_cpu_used_cores: 0.4,
       cgroup_cpu_throttled_pct: 10,
+      cgroup_cpu_throttled_cores: 0.2,
       cgroup_cpu_throttled_periods_pct: 40,
     });
   });
@@ -32,7 +40,7 @@ describe('cgroupMetrics', () => {
   it('uses all host cores when the cgroup has no CPU quota, and omits limits it does not have', () => {
     const out: Record<string, number> = {};
     cgroupMetrics(out, reading({ cpuUsageUs: 0 }), reading({ cpuUsageUs: 500_000, memoryCurrentBytes: 10 }), 1000, 2);
-    expect(out).toEqual({ cgroup_memory_current_bytes: 10, cgroup_cpu_usage: 25 });
+    expect(out).toEqual({ cgroup_memory_current_bytes: 10, cgroup_cpu_usage: 25, cgroup_cpu_used_cores: 0.5 });
   });
 
   it('reports cgroup pressure from both lines of each file', () => {

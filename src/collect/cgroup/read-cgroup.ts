@@ -9,6 +9,12 @@ export interface CgroupReading {
   readonly memoryCurrentBytes?: number;
   /** Tightest memory limit of the cgroup and its ancestors; undefined when unlimited. */
   readonly memoryLimitBytes?: number;
+  /** Highest memory use the kernel recorded for the cgroup (v2 `memory.peak`, v1 `memory.max_usage_in_bytes`). */
+  readonly memoryPeakBytes?: number;
+  /** Page cache the kernel may reclaim first (`inactive_file` of memory.stat; v1 `total_inactive_file`). */
+  readonly memoryInactiveFileBytes?: number;
+  /** Cumulative count of processes the OOM killer ended in the cgroup (`oom_kill` of memory.events / memory.oom_control). */
+  readonly oomKills?: number;
   /** Cumulative CPU time of the cgroup's tasks, µs. */
   readonly cpuUsageUs?: number;
   /** Tightest CPU quota of the cgroup and its ancestors, in cores; undefined when unlimited. */
@@ -36,6 +42,9 @@ export function readCgroup(reader: ProcReader, dirs: CgroupDirs): CgroupReading 
       version: 2,
       memoryCurrentBytes: single(file(dirs.memory, 'memory.current')),
       memoryLimitBytes: tightest(reader, dirs.memory, 'memory.max', parseByteLimit),
+      memoryPeakBytes: single(file(dirs.memory, 'memory.peak')),
+      memoryInactiveFileBytes: keyed(file(dirs.memory, 'memory.stat'), 'inactive_file'),
+      oomKills: keyed(file(dirs.memory, 'memory.events'), 'oom_kill'),
       cpuUsageUs: cpuStat.get('usage_usec'),
       cpuLimitCores: tightest(reader, dirs.cpu, 'cpu.max', parseCpuMax),
       throttledUs: cpuStat.get('throttled_usec'),
@@ -50,6 +59,9 @@ export function readCgroup(reader: ProcReader, dirs: CgroupDirs): CgroupReading 
     version: 1,
     memoryCurrentBytes: single(file(dirs.memory, 'memory.usage_in_bytes')),
     memoryLimitBytes: tightest(reader, dirs.memory, 'memory.limit_in_bytes', parseByteLimit),
+    memoryPeakBytes: single(file(dirs.memory, 'memory.max_usage_in_bytes')),
+    memoryInactiveFileBytes: keyed(file(dirs.memory, 'memory.stat'), 'total_inactive_file'),
+    oomKills: keyed(file(dirs.memory, 'memory.oom_control'), 'oom_kill'),
     cpuUsageUs: usageNs === undefined ? undefined : usageNs / 1000,
     cpuLimitCores: v1CpuLimit(reader, dirs.cpu),
     throttledUs: throttledNs === undefined ? undefined : throttledNs / 1000,
@@ -66,6 +78,10 @@ export function readMemoryLimit(reader: ProcReader, dirs: CgroupDirs): number | 
 
 function single(text: string | undefined): number | undefined {
   return text === undefined ? undefined : parseSingleValue(text);
+}
+
+function keyed(text: string | undefined, key: string): number | undefined {
+  return text === undefined ? undefined : parseKeyedCounters(text).get(key);
 }
 
 /** Smallest limit found in `name` along the cgroup's ancestry: a child cannot exceed its parents. */

@@ -38,8 +38,8 @@ export function priceOrder(items: OrderRequest['items']): { lines: PricedLine[];
 
 /**
  * The simulated agent's normal work per order: price it, read the order's row by primary key
- * (when there is a database), run whatever the active scenarios add, and answer. It logs at
- * debug per request and a summary at info every 30 s.
+ * (when there is a database; holding the connection `holdMs` when asked), run whatever the active
+ * scenarios add, and answer. It logs at debug per request and a summary at info every 30 s.
  */
 export class OrderWorkload {
   readonly hooks = new Set<RequestHook>();
@@ -51,6 +51,8 @@ export class OrderWorkload {
     private readonly db: Db | null,
     private readonly orders: number,
     private readonly log: Logger,
+    /** The connection is held this long per lookup (pg_sleep), ms. */
+    private readonly holdMs = 0,
   ) {
     this.#timer = setInterval(() => {
       this.log.info({ served: this.#served, last30s: this.#sinceLog, hooks: this.hooks.size }, 'orders served');
@@ -65,7 +67,10 @@ export class OrderWorkload {
     let status = 'new';
     if (this.db) {
       const id = (order.order_id % this.orders) + 1;
-      const { rows } = await this.db.query<{ status: string }>('SELECT status FROM sim_orders WHERE id = $1', [id]);
+      const { rows } =
+        this.holdMs > 0
+          ? await this.db.query<{ status: string }>('SELECT status, pg_sleep($2::float8 / 1000) FROM sim_orders WHERE id = $1', [id, this.holdMs])
+          : await this.db.query<{ status: string }>('SELECT status FROM sim_orders WHERE id = $1', [id]);
       status = rows[0]?.status ?? status;
     }
     for (const hook of this.hooks) {

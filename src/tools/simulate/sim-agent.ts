@@ -8,6 +8,7 @@ import { SCENARIO_STARTERS } from './scenarios/index.js';
 import { BASELINE_VERSION } from './scenarios/latency-regression.js';
 import type { RunningScenario } from './scenarios/scenario.js';
 import { orderSubject, type AgentMessage, type ParentMessage, type SimAgentConfig } from './sim-protocol.js';
+import { declareSimTunables, SIM_TUNABLE_DEFAULTS } from './sim-tunables.js';
 
 /** The channel to the parent (Node's IPC in the agent process). */
 export interface ParentChannel {
@@ -34,7 +35,10 @@ export async function runSimAgent(config: SimAgentConfig, parent: ParentChannel,
     metricsIntervalMs: config.metricsIntervalMs,
     host: hostname(),
     ...(database
-      ? { openDb: () => openPgDb({ url: database.url, schema: database.schema, poolSize: 4, applicationName: config.agentId }) }
+      ? {
+          openDb: () =>
+            openPgDb({ url: database.url, schema: database.schema, poolSize: config.dbPoolSize ?? SIM_TUNABLE_DEFAULTS.dbPoolSize, applicationName: config.agentId }),
+        }
       : {}),
   });
   agent.setLabels({ version: BASELINE_VERSION, simulated: 'true' });
@@ -61,9 +65,13 @@ export async function runSimAgent(config: SimAgentConfig, parent: ParentChannel,
 
   await agent.open();
   const db = database ? agent.db : null;
-  workload = new OrderWorkload(db, database?.orders ?? 1, agent.logger('orders'));
+  workload = new OrderWorkload(db, database?.orders ?? 1, agent.logger('orders'), config.dbHoldMs ?? 0);
   const orders = workload;
-  agent.handle(orderSubject(config.agentId), OrderRequest, (order) => orders.handle(order), { concurrency: 256, maxQueued: 5000 });
+  const served = agent.handle(orderSubject(config.agentId), OrderRequest, (order) => orders.handle(order), {
+    concurrency: config.concurrency ?? SIM_TUNABLE_DEFAULTS.concurrency,
+    maxQueued: 5000,
+  });
+  declareSimTunables(agent, served, db);
   await agent.startComponents();
   const ctx = { agent, workload: orders, db, workDir: config.workDir, ratePerAgent: config.ratePerAgent, log: agent.logger('scenario') };
 

@@ -24,6 +24,14 @@ export interface SimAgentConfig {
   /** Requests per second this agent receives from the load generator. */
   readonly ratePerAgent: number;
   readonly logLevel: string;
+  /** Starting values of the agent's tunables (docs/simulator.md#tunables); defaults 4 and 256. */
+  readonly dbPoolSize?: number;
+  readonly concurrency?: number;
+  /**
+   * How long each order's row lookup holds its connection, ms (`pg_sleep` in the query), as a
+   * database across a network or behind a lock would; default 0.
+   */
+  readonly dbHoldMs?: number;
 }
 
 /** Parent to agent. */

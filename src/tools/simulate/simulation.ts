@@ -40,6 +40,8 @@ export interface SimulationOptions {
   readonly orders: number;
   /** Pass every log line of the agents through, not only warnings and errors. */
   readonly agentLogs: boolean;
+  /** Starting tunables and the connection hold per order of every agent (SimAgentConfig); defaults there. */
+  readonly agentTuning?: Pick<SimAgentConfig, 'dbPoolSize' | 'concurrency' | 'dbHoldMs'>;
 }
 
 /** What a run did. */
@@ -178,6 +180,7 @@ function spawnAgents(run: Run, opts: SimulationOptions, ctl: SimulationControl):
       metricsIntervalMs: opts.metricsIntervalMs,
       ratePerAgent: opts.rate / opts.agents,
       logLevel: c.log_level,
+      ...opts.agentTuning,
     };
     run.agents.push(new AgentProcess(config, (id, line) => ctl.log(`[${id}] ${line}`), opts.agentLogs));
   }
