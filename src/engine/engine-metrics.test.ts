@@ -18,6 +18,14 @@ function readings(over: { samples?: number; invalid?: Record<string, number> } =
     profiles: { running: 1, completed: 4, failed: 1 },
     profileStarts: { auto: 2, schedule: 3 },
     configUpdates: { applied: 1, rejected: 2 },
+    delivery: {
+      receivers: [{ name: 'am', type: 'alertmanager', url: 'http://am', queued: 1, sent: 5, requests: 5, failed_attempts: 2, dead_letters: 1, dropped: 0, duplicates: 0, open: 0, resent: 0, last_error: null, last_error_at: null, last_sent_at: null }],
+      notices: 6,
+      unrouted: 0,
+      unreadable: 0,
+      dead_letters: 1,
+      last_error: null,
+    },
     bus: { kind: 'nats', connected: true, server: '127.0.0.1:4222', reconnects: 0 },
   };
 }
@@ -50,6 +58,8 @@ describe('EngineMetrics', () => {
     expect(first).toContain('perf_engine_profiles_total{outcome="failed"} 1');
     expect(first).toContain('perf_engine_monitor_collector_failing{collector="process-collector"} 1');
     expect(first).toContain('perf_engine_store_last_commit_timestamp_seconds 1700000000');
+    expect(first).toContain('perf_engine_delivery_dead_letters_total{receiver="am"} 1');
+    expect(first).toContain('perf_engine_delivery_queue_depth{receiver="am"} 1');
     current = readings({ samples: 450, invalid: {} });
     const second = lines(await m.metrics());
     expect(second).toContain('perf_engine_ingest_samples_total 450');

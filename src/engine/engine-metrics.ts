@@ -100,6 +100,7 @@ export function readStages(s: EngineStages, bus: BusStatus | null): EngineReadin
     profiles: s.profiling.service.stats(),
     profileStarts: { auto: profiling.auto?.started ?? 0, schedule: profiling.schedule?.started ?? 0 },
     configUpdates: s.liveConfig.stats(),
+    delivery: s.delivery.status(),
     bus,
   };
 }

@@ -4,6 +4,7 @@ import type { MonitorStatus } from '../collect/monitor-loop.js';
 import type { DetectionStatus } from '../detect/stage/detection-stage.js';
 import type { DiagnosisStatus } from '../diagnose/stage/diagnosis-stage.js';
 import type { IngestStats } from '../ingest/realtime-ingest.js';
+import type { DeliveryStatus } from '../notify/stage/delivery-stage.js';
 import type { WriterStats } from '../store/metric-writer.js';
 
 /** What the engine's own metrics are read from at scrape time: each stage's counters, read once per scrape. */
@@ -20,6 +21,8 @@ export interface EngineReadings {
   /** Profiles started automatically (bottlenecks) and by the schedule. */
   readonly profileStarts: { readonly auto: number; readonly schedule: number };
   readonly configUpdates: { readonly applied: number; readonly rejected: number };
+  /** Delivery to Alertmanager and webhooks, per receiver. */
+  readonly delivery: DeliveryStatus;
   readonly bus: BusStatus | null;
 }
 
@@ -42,6 +45,10 @@ const byQueue = (f: (q: DiagnosisStatus['notifications']) => number) => (r: Engi
   [{ queue: 'alerts' }, f(r.alerting.notifications)],
   [{ queue: 'bottlenecks' }, f(r.diagnosis.notifications)],
 ];
+
+/** One labelled value per delivery receiver. */
+const byReceiver = (f: (c: DeliveryStatus['receivers'][number]) => number) => (r: EngineReadings): Labelled[] =>
+  r.delivery.receivers.map((c): Labelled => [{ receiver: c.name }, f(c)]);
 
 /** The reporter keys its counts `subject code` (`monitoring.realtime_metrics bad_json`): split into labels. */
 function invalidByReason(r: EngineReadings): Labelled[] {
@@ -131,6 +138,13 @@ export const SELF_METRICS: readonly SelfMetric[] = [
       [{ outcome: 'rejected' }, r.configUpdates.rejected],
     ],
   },
+  counter('perf_engine_delivery_notices_total', 'Notices offered to the delivery receivers (Alertmanager, webhooks).', (r) => r.delivery.notices),
+  counter('perf_engine_delivery_unrouted_total', 'Notices no receiver took.', (r) => r.delivery.unrouted),
+  { name: 'perf_engine_delivery_queue_depth', help: 'Notices waiting for a receiver, by receiver.', type: 'gauge', labels: ['receiver'], value: byReceiver((c) => c.queued) },
+  { name: 'perf_engine_delivery_sent_total', help: 'Notices delivered, by receiver.', type: 'counter', labels: ['receiver'], value: byReceiver((c) => c.sent) },
+  { name: 'perf_engine_delivery_failed_attempts_total', help: 'Delivery attempts that failed (retried with backoff), by receiver.', type: 'counter', labels: ['receiver'], value: byReceiver((c) => c.failed_attempts) },
+  { name: 'perf_engine_delivery_dead_letters_total', help: 'Notices given up on after the last retry, by receiver.', type: 'counter', labels: ['receiver'], value: byReceiver((c) => c.dead_letters) },
+  { name: 'perf_engine_delivery_dropped_total', help: 'Notices dropped from a full receiver queue, by receiver.', type: 'counter', labels: ['receiver'], value: byReceiver((c) => c.dropped) },
   gauge('perf_engine_bus_connected', '1 while the bus is connected.', (r) => (r.bus === null ? null : r.bus.connected ? 1 : 0)),
   counter('perf_engine_bus_reconnects_total', 'Reconnections of the bus.', (r) => r.bus?.reconnects ?? null),
 ];
