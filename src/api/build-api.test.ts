@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApi, type ApiDeps, type EnginePhase } from './build-api.js';
+import type { HttpAccess } from './http-auth.js';
 
 const ID = '0b4c8a52-7a0e-4a43-9d8e-2f6c0f6d2b11';
 
@@ -23,9 +24,16 @@ const DATA_ROUTES = [
   { method: 'GET', url: '/api/v1/advise/db' },
 ] as const;
 
+/** The routes that answer in every phase (http-auth.test.ts and openapi.test.ts exercise /metrics and /openapi.json). */
+const OTHER_ROUTES = ['/api/v1/status', '/api/v1/config', '/metrics', '/openapi.json'] as const;
+
 const STATUS = { agent_id: 'engine-1', pid: 42, started_at: '2026-11-25T10:00:00.000Z', ready: false, bus: { connected: false }, monitor: null };
 
-function build(phase: () => EnginePhase, status: () => Promise<Record<string, unknown>> = async () => STATUS): { app: FastifyInstance; touched: string[] } {
+function build(
+  phase: () => EnginePhase,
+  status: () => Promise<Record<string, unknown>> = async () => STATUS,
+  access?: HttpAccess,
+): { app: FastifyInstance; touched: string[] } {
   const touched: string[] = [];
   const deps: ApiDeps = {
     phase,
@@ -47,6 +55,7 @@ function build(phase: () => EnginePhase, status: () => Promise<Record<string, un
     config: () => ({ http_port: { value: 9477, origin: 'default' }, nats_password: { value: '***', origin: 'env' } }),
     log: { error: () => touched.push('logged') },
     exporter: { export: () => Promise.reject(new Error('not here')), close: async () => {} },
+    ...(access ? { access: () => access } : {}),
   };
   return { app: buildApi(deps), touched };
 }
@@ -63,7 +72,7 @@ describe('buildApi', () => {
       for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
     });
     await app.ready();
-    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), 'GET /api/v1/status', 'GET /api/v1/config'];
+    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), ...OTHER_ROUTES.map((u) => `GET ${u}`)];
     expect(routes.sort()).toEqual(expected.sort());
   });
 
@@ -121,6 +130,18 @@ describe('buildApi', () => {
     expect(res.body).not.toContain('no database yet');
     expect(built.touched).toEqual(['db', 'logged']);
   });
+
+  it.each([...DATA_ROUTES, ...OTHER_ROUTES.map((url) => ({ method: 'GET', url }))])(
+    'refuses $method $url without a token once tokens are set, before the phase gate and the store',
+    async (route) => {
+      const built = build(() => 'starting', undefined, { readToken: 'r'.repeat(16), writeToken: 'w'.repeat(16) });
+      app = built.app;
+      const res = await app.inject({ method: route.method as 'GET', url: route.url, ...('payload' in route ? { payload: route.payload } : {}) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+      expect(built.touched).toEqual([]);
+    },
+  );
 
   it('answers 404 in JSON for an unknown route under the prefix, in any phase', async () => {
     app = build(() => 'starting').app;

@@ -6,8 +6,11 @@ import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { ApiError, installErrorHandling, type ErrorLog } from './api-errors.js';
 import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
+import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
+import { installOpenApi, openApiRoute } from './openapi.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
+import { NO_METRICS, prometheusRoute, type PrometheusSource } from './prometheus-route.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
 
 /** Where the engine is in its life. */
@@ -22,6 +25,10 @@ export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDep
   readonly log: ErrorLog;
   /** Computes profile exports; by default a worker-thread pool that closes with the app. */
   readonly exporter?: ProfileExporter;
+  /** The bearer tokens in force, null while unknown (every route but health then answers 503); none by default (everything open, as on loopback). */
+  access?(): HttpAccess | null;
+  /** What `GET /metrics` exposes; an empty exposition by default. */
+  readonly metrics?: PrometheusSource;
 }
 
 /**
@@ -38,29 +45,37 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
 }
 
 /**
- * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, schemas
- * for every input and response, one error handler. Status and configuration answer in every
- * phase; the other routes answer 503 until the engine runs. Unknown query parameters and body
- * fields are refused rather than silently dropped.
+ * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, plus
+ * `/metrics` and `/openapi.json`, schemas for every input and response, one error handler. Every
+ * route of the app is behind the bearer-token check (the health routes, added later outside this
+ * scope, are not). Status, configuration, metrics and the document answer in every phase; the
+ * other routes answer 503 until the engine runs. Unknown query parameters and body fields are
+ * refused rather than silently dropped.
  */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } }).withTypeProvider<TypeBoxTypeProvider>();
   const exporter = deps.exporter ?? new ProfileExportPool();
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
-  void app.register(
-    async (v1) => {
-      await v1.register(statusRoutes(deps));
-      await v1.register(async (data) => {
-        data.addHook('onRequest', phaseGate(() => deps.phase()));
-        await data.register(metricRoutes(deps));
-        await data.register(alertRoutes(deps));
-        await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
-        await data.register(bottleneckRoutes(deps));
-        await data.register(adviseRoutes(deps));
-      });
-    },
-    { prefix: '/api/v1' },
-  );
+  installOpenApi(app);
+  void app.register(async (guarded) => {
+    guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));
+    await guarded.register(prometheusRoute(deps.metrics ?? NO_METRICS));
+    await guarded.register(openApiRoute());
+    await guarded.register(
+      async (v1) => {
+        await v1.register(statusRoutes(deps));
+        await v1.register(async (data) => {
+          data.addHook('onRequest', phaseGate(() => deps.phase()));
+          await data.register(metricRoutes(deps));
+          await data.register(alertRoutes(deps));
+          await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
+          await data.register(bottleneckRoutes(deps));
+          await data.register(adviseRoutes(deps));
+        });
+      },
+      { prefix: '/api/v1' },
+    );
+  });
   return app;
 }

@@ -9,7 +9,7 @@ import { SEVERITIES, type Severity } from '../model/severity.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../model/time.js';
 import { CliError, usageError } from './cli-error.js';
-import { engineUrl, loadCliConfig, println, table, withConfigOption, withDirectDb } from './shared.js';
+import { engineHeaders, engineUrl, loadCliConfig, println, table, withConfigOption, withDirectDb } from './shared.js';
 
 /** Calls the running engine's API; the error body's message becomes a one-line CLI error. */
 async function callEngine<T>(config: Config, method: string, path: string, body?: unknown): Promise<T> {
@@ -17,7 +17,7 @@ async function callEngine<T>(config: Config, method: string, path: string, body?
   try {
     res = await fetch(`${engineUrl(config)}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...engineHeaders(config, method === 'GET' ? 'read' : 'write'), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });

@@ -3,7 +3,7 @@ import { listBottlenecks, type BottleneckView } from '../diagnose/stage/bottlene
 import { isValidName } from '../model/metric-names.js';
 import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
 import { CliError, usageError } from './cli-error.js';
-import { engineUrl, loadCliConfig, println, table, withConfigOption, withDirectDb } from './shared.js';
+import { engineHeaders, engineUrl, loadCliConfig, println, table, withConfigOption, withDirectDb } from './shared.js';
 
 interface Flags {
   config?: string;
@@ -46,7 +46,7 @@ export default function bottlenecksCommand(): Command {
         const q = new URLSearchParams({ limit: String(limit), ...(flags.active ? { active: 'true' } : {}), ...(flags.source ? { source: flags.source } : {}), ...(since !== undefined ? { since: String(since) } : {}) });
         let res: Response;
         try {
-          res = await fetch(`${engineUrl(config)}/api/v1/bottlenecks?${q}`, { signal: AbortSignal.timeout(10_000) });
+          res = await fetch(`${engineUrl(config)}/api/v1/bottlenecks?${q}`, { headers: engineHeaders(config, 'read'), signal: AbortSignal.timeout(10_000) });
         } catch {
           throw new CliError('the data folder is held by an engine that does not answer over HTTP');
         }

@@ -16,7 +16,7 @@ import { CliError, usageError } from './cli-error.js';
 import type { CommandFactory } from './command-factory.js';
 import profileCommand, { printProfile } from './profile-offline.js';
 import { startProgress } from './progress-bar.js';
-import { engineUrl, loadCliConfig, withConfigOption } from './shared.js';
+import { engineHeaders, engineUrl, loadCliConfig, withConfigOption } from './shared.js';
 import { natsAuth } from '../bus/nats-settings.js';
 
 interface CaptureOptions {
@@ -93,7 +93,7 @@ async function viaEngine(config: Config, job: CaptureJob): Promise<Uint8Array | 
   try {
     res = await fetch(`${base}/api/v1/profiles`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...engineHeaders(config, 'write'), 'content-type': 'application/json' },
       body: JSON.stringify({ target: job.target, kind: job.kind, duration_seconds: job.durationSeconds, ...(job.samplingIntervalUs ? { sampling_interval_us: job.samplingIntervalUs } : {}) }),
       signal: AbortSignal.timeout(3000),
     });
@@ -111,7 +111,7 @@ async function viaEngine(config: Config, job: CaptureJob): Promise<Uint8Array | 
     const deadline = Date.now() + job.durationSeconds * 1000 + config.profiling_agent_timeout_seconds * 1000 + 60_000;
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
-      const p = await json(await fetch(`${base}/api/v1/profiles/${id}`, { signal: AbortSignal.timeout(5000) }));
+      const p = await json(await fetch(`${base}/api/v1/profiles/${id}`, { headers: engineHeaders(config, 'read'), signal: AbortSignal.timeout(5000) }));
       if (p.status === 'failed') throw new CliError(`profile ${id} failed: ${String(p.error)}`);
       if (p.status === 'completed') break;
       if (Date.now() > deadline) throw new CliError(`profile ${id} did not finish in time; see GET ${base}/api/v1/profiles/${id}`);
@@ -119,7 +119,7 @@ async function viaEngine(config: Config, job: CaptureJob): Promise<Uint8Array | 
   } finally {
     progress.done();
   }
-  const raw = await fetch(`${base}/api/v1/profiles/${id}/download?format=raw`, { signal: AbortSignal.timeout(60_000) });
+  const raw = await fetch(`${base}/api/v1/profiles/${id}/download?format=raw`, { headers: engineHeaders(config, 'read'), signal: AbortSignal.timeout(60_000) });
   if (!raw.ok) throw new CliError(`cannot download profile ${id}: HTTP ${raw.status}`);
   process.stderr.write(`profile ${id} stored by the engine (${base}/api/v1/profiles/${id})\n`);
   return new Uint8Array(await raw.arrayBuffer());

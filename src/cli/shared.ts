@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { httpTokens } from '../config/http-access.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { ConfigError } from '../config/validate.js';
 import { migrate } from '../store/migrate.js';
@@ -33,10 +34,28 @@ export function engineUrl(config: Config): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${config.http_port}`;
 }
 
+/**
+ * The `Authorization` header for a request to the running engine, from the same configuration
+ * (`http_read_token`, `http_write_token` or their files, in the config file or the environment):
+ * the read token for reading (else the write token, which reads too), the write token for
+ * changes; no header without one.
+ */
+export function engineHeaders(config: Config, scope: 'read' | 'write'): Record<string, string> {
+  let tokens;
+  try {
+    tokens = httpTokens(config);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`invalid configuration: ${err.message}`, 2);
+    throw err;
+  }
+  const token = scope === 'read' ? (tokens.read ?? tokens.write) : tokens.write;
+  return token === null ? {} : { authorization: `Bearer ${token}` };
+}
+
 /** GETs JSON from the running engine; null when no engine answers. */
 export async function fetchEngine(config: Config, path: string, timeoutMs = 2000): Promise<unknown> {
   try {
-    const res = await fetch(`${engineUrl(config)}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${engineUrl(config)}${path}`, { headers: engineHeaders(config, 'read'), signal: AbortSignal.timeout(timeoutMs) });
     const body = (await res.json()) as { error?: { message?: string } };
     if (!res.ok) throw new CliError(`engine answered ${res.status}: ${body.error?.message ?? JSON.stringify(body)}`);
     return body;

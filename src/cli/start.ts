@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ConfigStore } from '../config/config-store.js';
+import { ConfigError } from '../config/validate.js';
 import { createLogger } from '../lifecycle/logger.js';
 import { PerformanceEngine } from '../engine/engine.js';
 import { CliError } from './cli-error.js';
@@ -17,6 +18,8 @@ export default function startCommand(): Command {
         await engine.start();
       } catch (err) {
         log.fatal({ err }, 'engine failed to start');
+        // A listening address the tokens do not protect is a configuration error, like a bad value.
+        if (err instanceof ConfigError) throw new CliError(`invalid configuration: ${err.message}`, 2);
         throw new CliError(`engine failed to start: ${(err as Error).message}`);
       }
       await new Promise<void>((resolve) => {

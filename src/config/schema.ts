@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { DELIVERY_DEFAULTS, DELIVERY_KEYS } from './delivery-schema.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
+import { HTTP_ACCESS_DEFAULTS, HTTP_ACCESS_KEYS, HTTP_SECRET_KEYS } from './http-schema.js';
 import { OPTIMIZE_DB_DEFAULTS, OPTIMIZE_DB_KEYS, OPTIMIZE_DB_LIVE_KEYS } from './optimize-db-schema.js';
 import { DURABILITY_DEFAULTS, DURABILITY_KEYS } from './durability-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
@@ -152,6 +153,7 @@ export const ConfigSchema = Type.Object(
     nats_tls_key_file: nullableString('Path of the client key for NATS TLS.'),
     http_host: Type.String({ minLength: 1, description: 'Address the HTTP server listens on.' }),
     http_port: Type.Integer({ minimum: 0, maximum: 65535, description: 'HTTP port (0: any free port).' }),
+    ...HTTP_ACCESS_KEYS,
     data_dir: Type.String({ minLength: 1, description: 'Folder for the embedded database and the lock file.' }),
     host_name: nullableString("Source name of this machine's host snapshot; null uses the OS host name."),
     agent_id: Type.String({ pattern: NAME_PATTERN, description: "This engine's agent id." }),
@@ -283,6 +285,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   nats_tls_key_file: null,
   http_host: '127.0.0.1',
   http_port: 9477,
+  ...HTTP_ACCESS_DEFAULTS,
   data_dir: 'data',
   host_name: null,
   agent_id: 'performance_engine_agent',
@@ -314,7 +317,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
-export const SECRET_KEYS: readonly ConfigKey[] = ['nats_password', 'nats_token', 'database_url', 'optimize_databases'];
+export const SECRET_KEYS: readonly ConfigKey[] = ['nats_password', 'nats_token', 'database_url', 'optimize_databases', ...HTTP_SECRET_KEYS];
 
 /** Keys that a live update (`config.performance_engine_agent.updated`) may change without a restart. */
 export const LIVE_KEYS: readonly ConfigKey[] = [

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { Cron } from 'croner';
 import type { TSchema } from '@sinclair/typebox';
 import { deliveryProblems, maskReceiverPart } from './delivery-schema.js';
-import { CONFIG_KEYS, ConfigSchema, keySchema, type Config, type ConfigKey } from './schema.js';
+import { CONFIG_KEYS, ConfigSchema, keySchema, SECRET_KEYS, type Config, type ConfigKey } from './schema.js';
 
 /** One reason a configuration value was refused. */
 export interface ConfigProblem {
@@ -82,6 +82,7 @@ function problemFromAjv(e: ErrorObject, candidate: Record<string, unknown>, orig
   let value: unknown = candidate;
   for (const part of path) value = (value as Record<string, unknown> | undefined)?.[part];
   if (key === 'delivery_receivers') value = maskReceiverPart(path, value);
+  if (SECRET_KEYS.includes(key as ConfigKey) && value !== null && value !== undefined) value = '***';
   const allowed =
     path.length === 1 && (CONFIG_KEYS as string[]).includes(key)
       ? describeAllowed(keySchema(key as ConfigKey))

@@ -5,8 +5,10 @@ import type { Bus } from '../bus/bus.js';
 import { natsAuth } from '../bus/nats-settings.js';
 import type { Collector } from '../collect/collector.js';
 import { maskValue, type ConfigStore } from '../config/config-store.js';
-import { CONFIG_KEYS } from '../config/schema.js';
+import { checkedHttpTokens } from '../config/http-access.js';
+import { CONFIG_KEYS, type ConfigKey } from '../config/schema.js';
 import { buildApi, type EnginePhase } from '../api/build-api.js';
+import type { HttpAccess } from '../api/http-auth.js';
 import type { DetectionEvents } from '../detect/stream/detection-events.js';
 import type { DiagnosisStage } from '../diagnose/stage/diagnosis-stage.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
@@ -14,6 +16,7 @@ import { componentLogger } from '../lifecycle/logger.js';
 import { acquireLock } from '../store/data-dir-lock.js';
 import { migrate } from '../store/migrate.js';
 import { describeDb, openDb } from '../store/open-db.js';
+import { EngineMetrics, readStages } from './engine-metrics.js';
 import { buildStages, type EngineStages } from './stages.js';
 
 export { engineHostName } from './stages.js';
@@ -48,6 +51,13 @@ export class PerformanceEngine {
   #stages: EngineStages | null = null;
   #lock: ReturnType<typeof acquireLock> | null = null;
   #phase: EnginePhase = 'starting';
+  /** The HTTP tokens, read and checked at start; null before (every route refuses, though nothing listens yet). */
+  #access: HttpAccess | null = null;
+  /** The Prometheus exposition of `GET /metrics`. */
+  readonly metrics = new EngineMetrics({
+    readings: () => (this.#stages ? readStages(this.#stages, this.agent.bus.status()) : null),
+    latestTick: () => this.#stages?.latestTick() ?? [],
+  });
 
   constructor(
     readonly config: ConfigStore,
@@ -83,6 +93,8 @@ export class PerformanceEngine {
       alerting: () => this.#stages?.alerting ?? null,
       log: componentLogger(log, 'api'),
       dbAdvisor: () => this.#running().dbAdvisor,
+      access: () => this.#access,
+      metrics: this.metrics,
     });
   }
 
@@ -102,9 +114,14 @@ export class PerformanceEngine {
     return this.#stages?.detection.events ?? null;
   }
 
-  /** Opens connections, migrates, wires the stages and starts them. */
+  /**
+   * Opens connections, migrates, wires the stages and starts them. Refuses, before anything
+   * listens, an HTTP address beyond loopback without the tokens that protect it (ConfigError).
+   */
   async start(): Promise<void> {
     const c = this.config.current;
+    const tokens = checkedHttpTokens(c, (k) => this.config.origins[k as ConfigKey]);
+    this.#access = { readToken: tokens.read, writeToken: tokens.write };
     if (!c.database_url) this.#lock = acquireLock(c.data_dir);
     this.log.info(
       { agentId: c.agent_id, database: describeDb({ databaseUrl: c.database_url, schema: c.database_schema, dataDir: c.data_dir }) },
@@ -116,7 +133,15 @@ export class PerformanceEngine {
       const { db, bus } = this.agent;
       const migrated = await migrate(db);
       if (migrated.applied.length > 0) this.log.info({ applied: migrated.applied }, 'migrations applied');
-      const stages = buildStages({ db, bus, config: this.config, log: this.log, logger: (name) => this.agent.logger(name), collectors: this.overrides.collectors });
+      const stages = buildStages({
+        db,
+        bus,
+        config: this.config,
+        log: this.log,
+        logger: (name) => this.agent.logger(name),
+        collectors: this.overrides.collectors,
+        onWriterCommit: this.metrics.onWriterCommit,
+      });
       for (const component of stages.components) this.agent.use(component);
       this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
       this.#stages = stages;

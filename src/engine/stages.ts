@@ -41,6 +41,8 @@ export interface StageDeps {
   readonly logger: (component: string) => Logger;
   /** Collectors to run instead of the host and process collectors (tests). */
   readonly collectors?: readonly Collector[];
+  /** Told of each batch the writer commits, with its timings (the engine's metrics). */
+  readonly onWriterCommit?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
 }
 
 /** Every stage of the engine, built and wired, in pipeline order. */
@@ -61,6 +63,8 @@ export interface EngineStages {
   readonly dbAdvisor: DbAdvisorStage;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
+  /** The snapshots of the last collection tick (the engine's host and processes); empty before the first. */
+  latestTick(): readonly MetricSnapshot[];
 }
 
 /** The host name used as the host snapshot's source. */
@@ -84,6 +88,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     flushIntervalMs: c.store_flush_interval_ms,
     batchMaxSamples: c.store_batch_max_samples,
     maxPendingSamples: c.store_max_pending_samples,
+    ...(deps.onWriterCommit ? { onCommitted: deps.onWriterCommit } : {}),
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
   const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c), durableIngest(deps.bus, c, logger('ingest')));
@@ -97,7 +102,9 @@ export function buildStages(deps: StageDeps): EngineStages {
   const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)]);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
+  let latest: readonly MetricSnapshot[] = [];
   const onTick = (snapshots: readonly MetricSnapshot[]) => {
+    latest = snapshots;
     for (const s of snapshots) bus.publish(SUBJECTS.metrics, encodeJson(snapshotToWire(s)));
     if (!writer.append(snapshots)) deps.log.warn({ snapshots: snapshots.length }, 'writer full: tick not stored');
     fanOut(snapshots);
@@ -133,7 +140,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     profiling,
     liveConfig,
   ];
-  return { ...stages, components };
+  return { ...stages, components, latestTick: () => latest };
 }
 
 function ingestLimits(c: Config) {
@@ -197,7 +204,7 @@ const WATCH_KEYS = ['watch_processes', 'watch_min_age_seconds', 'watch_max_proce
 
 /** Hands a live configuration change to every stage it concerns. */
 function applyConfig(
-  s: Omit<EngineStages, 'components'>,
+  s: Omit<EngineStages, 'components' | 'latestTick'>,
   log: Logger,
   c: Config,
   changed: readonly string[],

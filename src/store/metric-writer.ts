@@ -21,6 +21,8 @@ export interface MetricWriterOptions {
   readonly maxPendingSamples: number;
   /** Batches written at once (overlaps one batch's commit with the next one's COPY); default 2. */
   readonly maxInFlight?: number;
+  /** Told of each committed batch: seconds its write took (retries included), and seconds each of its appends waited from `append` to commit. */
+  readonly onCommitted?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
 }
 
 /** How an `append` is keyed and admitted. */
@@ -57,6 +59,8 @@ interface Entry {
   readonly onCommit: CommitCallback | undefined;
   readonly msgId: string | undefined;
   readonly maybeStored: boolean;
+  /** `performance.now()` at `append`. */
+  readonly queuedAt: number;
 }
 
 interface Pending {
@@ -146,7 +150,7 @@ export class MetricWriter {
       this.#stats.refusedSamples += samples;
       return false;
     }
-    this.#pending.entries.push({ snapshots, samples, onCommit, msgId: opts.msgId, maybeStored: opts.maybeStored === true });
+    this.#pending.entries.push({ snapshots, samples, onCommit, msgId: opts.msgId, maybeStored: opts.maybeStored === true, queuedAt: performance.now() });
     this.#pending.snapshots += snapshots.length;
     this.#pending.samples += samples;
     if (this.#pending.samples >= this.opts.batchMaxSamples) this.#kick();
@@ -204,6 +208,7 @@ export class MetricWriter {
     const samples = entries.reduce((n, e) => n + e.samples, 0);
     let checked = Date.now() < this.#checkedUntil || entries.some((e) => e.maybeStored);
     let conflicts = 0;
+    const started = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
         const inserted = await this.#writeOnce(entries, samples, batchId, attempt > 0, checked);
@@ -212,6 +217,7 @@ export class MetricWriter {
         this.#stats.duplicateSnapshots += snapshots - inserted;
         this.#stats.committedSamples += samples;
         this.#stats.lastCommitAt = Date.now();
+        this.#reportTimings(started, entries);
         for (const e of entries) e.onCommit?.();
         return;
       } catch (err) {
@@ -248,6 +254,12 @@ export class MetricWriter {
         return;
       }
     }
+  }
+
+  #reportTimings(started: number, entries: readonly Entry[]): void {
+    if (!this.opts.onCommitted) return;
+    const now = performance.now();
+    this.opts.onCommitted((now - started) / 1000, entries.map((e) => (now - e.queuedAt) / 1000));
   }
 
   /** Writes the entries in one transaction; returns the snapshots inserted (not found already stored). */

@@ -5,7 +5,7 @@ import { CaptureError, type CaptureRequest, type CapturedProfile } from './captu
 import { captureInProcess } from './in-process.js';
 import { isNodeProcess, readProcessInfo } from './node-process.js';
 import { perfFor } from './perf-capture.js';
-import { capturePid, checkAllowed } from './pid-capture.js';
+import { admittedProcess, capturePid } from './pid-capture.js';
 
 /** Records a profile of an SDK agent over the bus (the agent SDK's client behind a function). */
 export type AgentCapture = (agentId: string, req: CaptureRequest & { readonly requestId?: string }) => Promise<CapturedProfile>;
@@ -47,8 +47,7 @@ export function createCaptureTargets(o: CaptureTargetOptions): CaptureTargets {
       const r = resolve(target);
       if (!('pid' in r)) return;
       if (r.pid === process.pid) throw new CaptureError('not_allowed', `pid ${r.pid} is the engine itself: use the target {"self": true}`);
-      const info = readProcessInfo(r.pid, o.procRoot);
-      checkAllowed(info, o.allowedProcesses());
+      const info = admittedProcess(r.pid, o.allowedProcesses(), o.procRoot);
       if (!isNodeProcess(info)) perfFor(r.pid, info.comm, kind, o.pathEnv);
     },
     capture(target, req) {

@@ -13,21 +13,27 @@ export interface PidCaptureOptions {
   readonly activationTimeoutMs?: number;
 }
 
-function describe(info: ProcessInfo): string {
-  const line = info.argv.join(' ');
-  return `${info.comm}${line ? `: ${line.length > 120 ? `${line.slice(0, 117)}...` : line}` : ''}`;
-}
-
-/** Refuses a process that the allow-list does not name; the message says how to allow it. */
-export function checkAllowed(info: ProcessInfo, allowed: readonly string[]): void {
+/**
+ * Reads the process of `pid` once the allow-list admits it. A pid with no process and a process
+ * the list does not name get the same refusal, word for word, so that a reply never tells which
+ * pids exist or what they run; the message says how to allow a process.
+ */
+export function admittedProcess(pid: number, allowed: readonly string[], procRoot?: string): ProcessInfo {
   const how =
     'the inspector gives full control of a process, so only processes named in profiling_allowed_processes may be profiled ' +
     '(regular expressions on the process name or command line, in the config file or PERF_ENGINE_PROFILING_ALLOWED_PROCESSES, ' +
     `e.g. '["^node .*order-agent"]'; it cannot be changed live)`;
   if (allowed.length === 0) throw new CaptureError('not_allowed', `profiling by pid is off (profiling_allowed_processes is empty): ${how}`);
-  if (!createProcessMatcher(allowed)(info.comm, () => info.argv)) {
-    throw new CaptureError('not_allowed', `pid ${info.pid} (${describe(info)}) matches none of profiling_allowed_processes ${JSON.stringify(allowed)}: ${how}`);
+  let info: ProcessInfo | null = null;
+  try {
+    info = readProcessInfo(pid, procRoot);
+  } catch (err) {
+    if (!(err instanceof CaptureError && err.code === 'not_found')) throw err;
   }
+  if (info === null || !createProcessMatcher(allowed)(info.comm, () => info.argv)) {
+    throw new CaptureError('not_allowed', `pid ${pid} is not a running process that profiling_allowed_processes ${JSON.stringify(allowed)} admits: ${how}`);
+  }
+  return info;
 }
 
 /**
@@ -37,8 +43,7 @@ export function checkAllowed(info: ProcessInfo, allowed: readonly string[]): voi
  */
 export async function capturePid(pid: number, req: CaptureRequest, opts: PidCaptureOptions): Promise<CapturedProfile> {
   if (pid === process.pid) throw new CaptureError('not_allowed', `pid ${pid} is the engine itself: use the target {"self": true}`);
-  const info = readProcessInfo(pid, opts.procRoot);
-  checkAllowed(info, opts.allowed);
+  const info = admittedProcess(pid, opts.allowed, opts.procRoot);
   if (isNodeProcess(info)) {
     return captureNodeProcess(pid, req, {
       ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
