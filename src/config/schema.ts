@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
+import { OPTIMIZATION_DEFAULTS, OPTIMIZATION_KEYS, OPTIMIZATION_LIVE_KEYS } from './optimization-schema.js';
 
 const nullableString = (description: string) =>
   Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description });
@@ -247,6 +248,7 @@ export const ConfigSchema = Type.Object(
     }),
     alert_degradation: DegradationSchema,
     ...DIAGNOSIS_KEYS,
+    ...OPTIMIZATION_KEYS,
   },
   { additionalProperties: false },
 );
@@ -302,6 +304,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   alert_queue_max: 10000,
   alert_degradation: { ...DEGRADATION_DEFAULTS },
   ...DIAGNOSIS_DEFAULTS,
+  ...OPTIMIZATION_DEFAULTS,
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
@@ -331,6 +334,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'alert_stale_seconds',
   'alert_degradation',
   ...DIAGNOSIS_LIVE_KEYS,
+  ...OPTIMIZATION_LIVE_KEYS,
 ];
 
 /** Environment variables that are not `PERF_ENGINE_<KEY>`. */
