@@ -8,6 +8,8 @@ import { CONFIG_KEYS } from '../config/schema.js';
 import { registerEngineApi } from '../api/engine-api.js';
 import type { DetectionEvents } from '../detect/stream/detection-events.js';
 import type { DiagnosisStage } from '../diagnose/stage/diagnosis-stage.js';
+import type { ActionApplier } from '../optimize/proposal.js';
+import type { OptimizationStage } from '../optimize/stage/optimization-stage.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { acquireLock } from '../store/data-dir-lock.js';
 import { migrate } from '../store/migrate.js';
@@ -24,6 +26,8 @@ export interface EngineOverrides {
   readonly collectors?: readonly Collector[];
   /** Address tried when no NATS URL is configured (tests point it at a closed port). */
   readonly defaultNatsUrl?: string;
+  /** Appliers added to the installed ones. */
+  readonly appliers?: readonly ActionApplier[];
 }
 
 /** Builds the effective configuration report: value (secrets masked) and origin of every key. */
@@ -82,6 +86,11 @@ export class PerformanceEngine {
     return this.#stages?.diagnosis ?? null;
   }
 
+  /** The optimization loop (proposals, judging, commands); null before start. */
+  get optimization(): OptimizationStage | null {
+    return this.#stages?.optimization ?? null;
+  }
+
   /** The streaming detection stage's anomalies and followed series (for diagnosis); null before start. */
   get detection(): DetectionEvents | null {
     return this.#stages?.detection.events ?? null;
@@ -101,7 +110,7 @@ export class PerformanceEngine {
       const { db, bus } = this.agent;
       const migrated = await migrate(db);
       if (migrated.applied.length > 0) this.log.info({ applied: migrated.applied }, 'migrations applied');
-      const stages = buildStages({ db, bus, config: this.config, log: this.log, logger: (name) => this.agent.logger(name), collectors: this.overrides.collectors });
+      const stages = buildStages({ db, bus, config: this.config, log: this.log, logger: (name) => this.agent.logger(name), collectors: this.overrides.collectors, appliers: this.overrides.appliers });
       for (const component of stages.components) this.agent.use(component);
       this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
       this.#stages = stages;
@@ -158,5 +167,6 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     detection: s?.detection.status() ?? null,
     alerting: s?.alerting.status() ?? null,
     diagnosis: s?.diagnosis.status() ?? null,
+    optimization: s?.optimization.status() ?? null,
   };
 }

@@ -12,6 +12,10 @@ import type { NotificationSink } from '../alert/notification-queue.js';
 import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
 import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
+import type { ActionApplier } from '../optimize/proposal.js';
+import { ApplierRegistry } from '../optimize/stage/appliers.js';
+import { OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
+import { OptimizingSubscriber } from '../optimize/stage/optimizing-subscriber.js';
 import { RealtimeIngest } from '../ingest/realtime-ingest.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
@@ -34,6 +38,8 @@ export interface StageDeps {
   readonly logger: (component: string) => Logger;
   /** Collectors to run instead of the host and process collectors (tests). */
   readonly collectors?: readonly Collector[];
+  /** Appliers added to the installed ones (tests, embedding). */
+  readonly appliers?: readonly ActionApplier[];
 }
 
 /** Every stage of the engine, built and wired, in pipeline order. */
@@ -48,6 +54,7 @@ export interface EngineStages {
   readonly detection: DetectionStage;
   readonly alerting: AlertingStage;
   readonly diagnosis: DiagnosisStage;
+  readonly optimization: OptimizationStage;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
 }
@@ -78,8 +85,18 @@ export function buildStages(deps: StageDeps): EngineStages {
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
   const profiling = new Profiling({ bus, db, config, invalid, logger });
   const autoProfile = (e: BottleneckEvent): AutoDecision => profiling.onBottleneck(e);
-  const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile);
-  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)]);
+  const optimization = new OptimizationStage({
+    db,
+    bus: sink,
+    log: logger('optimize'),
+    settings: () => optimizationSettings(settings()),
+    appliers: new ApplierRegistry([...installedAppliers(), ...(deps.appliers ?? [])]),
+    flushWrites: () => writer.flush(),
+    retentionDays: () => settings().data_retention_days,
+  });
+  const optimizing = new OptimizingSubscriber(bus, optimization.service, invalid, logger('optimize'));
+  const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile, Date.now, (r) => optimization.onBottleneck(r));
+  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => optimization.observe(s)]);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   const onTick = (snapshots: readonly MetricSnapshot[]) => {
@@ -95,7 +112,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
+  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, optimization };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'writer', stop: () => writer.stop() },
@@ -103,12 +120,23 @@ export function buildStages(deps: StageDeps): EngineStages {
     detection,
     alerting,
     diagnosis,
+    optimization,
+    optimizing,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
     monitor,
     profiling,
     liveConfig,
   ];
   return { ...stages, components };
+}
+
+/**
+ * The install list of the appliers the engine carries out actions with (docs/optimization.md#applying):
+ * the index applier, the cgroup limit applier and the agent configuration applier are added here
+ * as they land. Each action has at most one.
+ */
+function installedAppliers(): ActionApplier[] {
+  return [];
 }
 
 function ingestLimits(c: Config) {
