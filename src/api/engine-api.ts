@@ -7,6 +7,7 @@ import { NAME_PATTERN } from '../model/metric-names.js';
 import { registerProfileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { registerAlertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { registerBottleneckRoutes } from './bottleneck-routes.js';
+import { registerOptimizationRoutes, type OptimizationRouteDeps } from './optimization-routes.js';
 
 /** What the API reads from the running engine. */
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   profiles: ProfileRouteDeps['profiles'];
   /** The alerting stage, or null while the engine is starting. */
   alerting: AlertRouteDeps['alerting'];
+  /** The optimization loop's commands, or null while the engine is starting. */
+  optimizations: OptimizationRouteDeps['optimizations'];
 }
 
 const SeriesQuery = Type.Object(
@@ -55,6 +58,7 @@ export function registerEngineApi(app: FastifyInstance, deps: ApiDeps): void {
   registerProfileRoutes(app, deps);
   registerAlertRoutes(app, deps);
   registerBottleneckRoutes(app, deps);
+  registerOptimizationRoutes(app, deps);
   app.get('/api/v1/config', async () => deps.config());
 
   app.get('/api/v1/sources', async (_req, reply) => {

@@ -15,6 +15,7 @@ export async function loadCommands(): Promise<CommandFactory[]> {
     import('./simulate.js'),
     import('./alerts.js'),
     import('./bottlenecks.js'),
+    import('./optimizations.js'),
   ]);
   return modules.map((m) => m.default);
 }

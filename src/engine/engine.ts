@@ -78,6 +78,7 @@ export class PerformanceEngine {
       config: () => describeConfig(this.config),
       profiles: () => this.#stages?.profiling.service ?? null,
       alerting: () => this.#stages?.alerting ?? null,
+      optimizations: () => this.#stages?.optimization.service ?? null,
     });
   }
 
