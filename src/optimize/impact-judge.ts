@@ -36,7 +36,7 @@ export function judgeSettings(c: Pick<OptimizationConfig, `optimization_${'settl
 }
 
 /** Most samples a side is compared on; longer windows are reduced to medians of consecutive runs. */
-export const MAX_PER_SIDE = 300;
+export const MAX_PER_SIDE = 100;
 
 /** Event times of the looks of a change made at `appliedAt`, the last one closing the after window. */
 export function lookTimes(appliedAt: number, s: JudgeSettings): number[] {
