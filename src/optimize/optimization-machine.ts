@@ -110,6 +110,8 @@ export function stepOptimization(r: OptimizationRecord, e: OptimizationEvent): S
     case 'looked': {
       const j = e.of === 'change' ? r.change : r.rollback;
       if (j === null) return { ok: true, record: r, transition: null };
+      // Looks only advance: a stale writer's progress never takes one back.
+      if (e.looksDone <= j.looksDone) return { ok: true, record: r, transition: null };
       return { ok: true, record: { ...r, [e.of]: { ...j, looksDone: e.looksDone } }, transition: null };
     }
     case 'judged':

@@ -76,6 +76,7 @@ export class OptimizationStage implements Component {
   readonly #read: SeriesReader;
   readonly #now: () => number;
   #chain: Promise<void> = Promise.resolve();
+  #rounds: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #ticking = false;
   #judging = 0;
@@ -131,8 +132,14 @@ export class OptimizationStage implements Component {
     this.#timer.unref();
   }
 
-  /** Runs one round now: publishes stored transitions, runs due looks, publishes due insights. */
-  async tick(): Promise<void> {
+  /** Runs one round now (after the one under way, if any): publishes stored transitions, runs due looks, publishes due insights. */
+  tick(): Promise<void> {
+    const round = this.#rounds.then(() => this.#round());
+    this.#rounds = round.catch(() => undefined);
+    return round;
+  }
+
+  async #round(): Promise<void> {
     await this.#chain;
     const s = this.deps.settings();
     await this.#drain();
@@ -149,6 +156,7 @@ export class OptimizationStage implements Component {
 
   /** Resolves when everything under way (proposals, the engine's own actions, a round) is done and its transitions published. */
   async flushed(): Promise<void> {
+    await this.#rounds;
     await this.#chain;
     await this.service.settled();
     await this.#chain;
