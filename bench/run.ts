@@ -17,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'sdk-overhead': () => import('./sdk-overhead.js'),
   diagnose: () => import('./diagnose.js'),
   'property-fuzz': () => import('./property-fuzz.js'),
+  'optimize-calibration': () => import('./optimize-calibration.js'),
 };
 
 function usage(): string {

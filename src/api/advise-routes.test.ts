@@ -21,6 +21,9 @@ describe('GET /api/v1/advise/db', () => {
       status: async () => ({}),
       config: () => ({}),
       dbAdvisor: () => ({ latest: () => [findings], missing: () => missing }),
+      optimizations: () => {
+        throw new Error('not used');
+      },
       log: { error: () => undefined },
       exporter: { export: () => Promise.reject(new Error('not here')), close: async () => {} },
     });

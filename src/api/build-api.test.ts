@@ -22,6 +22,11 @@ const DATA_ROUTES = [
   { method: 'GET', url: '/api/v1/bottlenecks' },
   { method: 'GET', url: `/api/v1/bottlenecks/${ID}` },
   { method: 'GET', url: '/api/v1/advise/db' },
+  { method: 'GET', url: '/api/v1/optimizations' },
+  { method: 'GET', url: `/api/v1/optimizations/${ID}` },
+  { method: 'POST', url: `/api/v1/optimizations/${ID}/apply` },
+  { method: 'POST', url: `/api/v1/optimizations/${ID}/mark-applied`, payload: {} },
+  { method: 'POST', url: `/api/v1/optimizations/${ID}/rollback`, payload: {} },
 ] as const;
 
 /** The routes that answer in every phase (http-auth.test.ts and openapi.test.ts exercise /metrics and /openapi.json). */
@@ -50,6 +55,10 @@ function build(
     dbAdvisor: () => {
       touched.push('dbAdvisor');
       throw new Error('no advisor yet');
+    },
+    optimizations: () => {
+      touched.push('optimizations');
+      throw new Error('no optimization loop yet');
     },
     status,
     config: () => ({ http_port: { value: 9477, origin: 'default' }, nats_password: { value: '***', origin: 'env' } }),

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ProfileExportPool, type ProfileExporter } from '../profile/service/export-pool.js';
 import { adviseRoutes, type AdviseRouteDeps } from './advise-routes.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
+import { optimizationRoutes, type OptimizationRouteDeps } from './optimization-routes.js';
 import { ApiError, installErrorHandling, type ErrorLog } from './api-errors.js';
 import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
@@ -19,7 +20,7 @@ export const ENGINE_PHASES = ['starting', 'running', 'stopping'] as const;
 export type EnginePhase = (typeof ENGINE_PHASES)[number];
 
 /** What the API needs from the engine: the union of what each resource's routes need, and its phase. */
-export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
+export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, OptimizationRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
   phase(): EnginePhase;
   /** Where unexpected errors are logged, with their stacks. */
   readonly log: ErrorLog;
@@ -72,6 +73,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
           await data.register(bottleneckRoutes(deps));
           await data.register(adviseRoutes(deps));
+        await data.register(optimizationRoutes(deps));
         });
       },
       { prefix: '/api/v1' },

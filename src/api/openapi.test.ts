@@ -20,6 +20,9 @@ function engineApp(): { app: FastifyInstance; routes: string[] } {
     profiles: () => null,
     alerting: () => null,
     dbAdvisor: () => ({ latest: () => [], missing: () => [] }),
+    optimizations: () => {
+      throw new Error('not used');
+    },
     log: { error: () => {} },
     exporter: { export: () => Promise.reject(new Error('no')), close: async () => {} },
   });

@@ -112,6 +112,8 @@ function printHuman(
     const profiling = engine.profiling as { running: number; completed: number; failed: number } | null;
     if (profiling) println(`profiling: ${profiling.running} running, ${profiling.completed} completed, ${profiling.failed} failed`);
     printDelivery(engine.delivery as DeliveryLine | null);
+    const optimization = engine.optimization as { proposals: number; judging: number; verdicts: number; errors: number } | null;
+    if (optimization) println(`optimize:  ${optimization.judging} being judged; ${optimization.proposals} proposed, ${optimization.verdicts} verdicts, ${optimization.errors} errors since start`);
   } else {
     println(`engine:    not running (nothing answers at ${String(engine.url)})`);
     if (nats) println(`nats:      ${nats.connected ? `reachable at ${nats.server}` : `not reachable (${nats.error ?? 'unknown'})`}`);

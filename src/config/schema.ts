@@ -6,6 +6,7 @@ import { HTTP_ACCESS_DEFAULTS, HTTP_ACCESS_KEYS, HTTP_SECRET_KEYS } from './http
 import { OPTIMIZE_DB_DEFAULTS, OPTIMIZE_DB_KEYS, OPTIMIZE_DB_LIVE_KEYS } from './optimize-db-schema.js';
 import { DURABILITY_DEFAULTS, DURABILITY_KEYS } from './durability-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
+import { OPTIMIZATION_DEFAULTS, OPTIMIZATION_KEYS, OPTIMIZATION_LIVE_KEYS } from './optimization-schema.js';
 
 const nullableString = (description: string) =>
   Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description });
@@ -255,6 +256,7 @@ export const ConfigSchema = Type.Object(
     ...DIAGNOSIS_KEYS,
     ...DELIVERY_KEYS,
     ...OPTIMIZE_DB_KEYS,
+    ...OPTIMIZATION_KEYS,
   },
   { additionalProperties: false },
 );
@@ -314,6 +316,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   ...DIAGNOSIS_DEFAULTS,
   ...DELIVERY_DEFAULTS,
   ...OPTIMIZE_DB_DEFAULTS,
+  ...OPTIMIZATION_DEFAULTS,
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
@@ -344,6 +347,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'alert_degradation',
   ...DIAGNOSIS_LIVE_KEYS,
   ...OPTIMIZE_DB_LIVE_KEYS,
+  ...OPTIMIZATION_LIVE_KEYS,
 ];
 
 /** Environment variables that are not `PERF_ENGINE_<KEY>`. */

@@ -11,6 +11,8 @@ import { buildApi, type EnginePhase } from '../api/build-api.js';
 import type { HttpAccess } from '../api/http-auth.js';
 import type { DetectionEvents } from '../detect/stream/detection-events.js';
 import type { DiagnosisStage } from '../diagnose/stage/diagnosis-stage.js';
+import type { ActionApplier } from '../optimize/proposal.js';
+import type { OptimizationStage } from '../optimize/stage/optimization-stage.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { componentLogger } from '../lifecycle/logger.js';
 import { acquireLock } from '../store/data-dir-lock.js';
@@ -29,6 +31,8 @@ export interface EngineOverrides {
   readonly collectors?: readonly Collector[];
   /** Address tried when no NATS URL is configured (tests point it at a closed port). */
   readonly defaultNatsUrl?: string;
+  /** Appliers added to the installed ones. */
+  readonly appliers?: readonly ActionApplier[];
 }
 
 /** Builds the effective configuration report: value (secrets masked) and origin of every key. */
@@ -95,6 +99,7 @@ export class PerformanceEngine {
       dbAdvisor: () => this.#running().dbAdvisor,
       access: () => this.#access,
       metrics: this.metrics,
+      optimizations: () => this.#running().optimization.service,
     });
   }
 
@@ -107,6 +112,11 @@ export class PerformanceEngine {
   /** The diagnosis stage (open bottlenecks, flush); null before start. */
   get diagnosis(): DiagnosisStage | null {
     return this.#stages?.diagnosis ?? null;
+  }
+
+  /** The optimization loop (proposals, judging, commands); null before start. */
+  get optimization(): OptimizationStage | null {
+    return this.#stages?.optimization ?? null;
   }
 
   /** The streaming detection stage's anomalies and followed series (for diagnosis); null before start. */
@@ -141,6 +151,7 @@ export class PerformanceEngine {
         logger: (name) => this.agent.logger(name),
         collectors: this.overrides.collectors,
         onWriterCommit: this.metrics.onWriterCommit,
+        appliers: this.overrides.appliers,
       });
       for (const component of stages.components) this.agent.use(component);
       this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
@@ -203,5 +214,6 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     alerting: s?.alerting.status() ?? null,
     diagnosis: s?.diagnosis.status() ?? null,
     delivery: s?.delivery.status() ?? null,
+    optimization: s?.optimization.status() ?? null,
   };
 }

@@ -18,6 +18,10 @@ import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-s
 import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
 import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-ingest.js';
 import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
+import type { ActionApplier } from '../optimize/proposal.js';
+import { ApplierRegistry } from '../optimize/stage/appliers.js';
+import { OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
+import { OptimizingSubscriber } from '../optimize/stage/optimizing-subscriber.js';
 import type { Component } from '../lifecycle/component.js';
 import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
@@ -43,6 +47,8 @@ export interface StageDeps {
   readonly collectors?: readonly Collector[];
   /** Told of each batch the writer commits, with its timings (the engine's metrics). */
   readonly onWriterCommit?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
+  /** Appliers added to the installed ones (tests, embedding). */
+  readonly appliers?: readonly ActionApplier[];
 }
 
 /** Every stage of the engine, built and wired, in pipeline order. */
@@ -61,6 +67,7 @@ export interface EngineStages {
   readonly diagnosis: DiagnosisStage;
   readonly delivery: DeliveryStage;
   readonly dbAdvisor: DbAdvisorStage;
+  readonly optimization: OptimizationStage;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
   /** The snapshots of the last collection tick (the engine's host and processes); empty before the first. */
@@ -98,8 +105,18 @@ export function buildStages(deps: StageDeps): EngineStages {
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
   const profiling = new Profiling({ bus, db, config, invalid, logger });
   const autoProfile = (e: BottleneckEvent): AutoDecision => profiling.onBottleneck(e);
-  const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile);
-  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)]);
+  const optimization = new OptimizationStage({
+    db,
+    bus: sink,
+    log: logger('optimize'),
+    settings: () => optimizationSettings(settings()),
+    appliers: new ApplierRegistry([...installedAppliers(), ...(deps.appliers ?? [])]),
+    flushWrites: () => writer.flush(),
+    retentionDays: () => settings().data_retention_days,
+  });
+  const optimizing = new OptimizingSubscriber(bus, optimization.service, invalid, logger('optimize'));
+  const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile, Date.now, (r) => optimization.onBottleneck(r));
+  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => optimization.observe(s)]);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   let latest: readonly MetricSnapshot[] = [];
@@ -123,7 +140,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     log: logger('db-advisor'),
     append: (s) => void writer.append(s),
   });
-  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor };
+  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },
@@ -135,12 +152,23 @@ export function buildStages(deps: StageDeps): EngineStages {
     alerting,
     diagnosis,
     dbAdvisor,
+    optimization,
+    optimizing,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop(), health: () => ingest.health() },
     monitor,
     profiling,
     liveConfig,
   ];
   return { ...stages, components, latestTick: () => latest };
+}
+
+/**
+ * The install list of the appliers the engine carries out actions with (docs/optimization.md#applying):
+ * the index applier, the cgroup limit applier and the agent configuration applier are added here
+ * as they land. Each action has at most one.
+ */
+function installedAppliers(): ActionApplier[] {
+  return [];
 }
 
 function ingestLimits(c: Config) {

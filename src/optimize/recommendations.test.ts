@@ -20,4 +20,12 @@ describe('recommendations', () => {
     expect(recommendationsFor('slow_db_query', ctx()).map((r) => r.action)).toEqual(['inspect_pg_stat_statements', 'explain_analyze', 'add_index']);
     expect(recommendationsFor('latency_regression', ctx({ facts: { label_version: '1.4.2 -> 1.5.0' } }))[0]).toMatchObject({ action: 'rollback', params: { labels: { version: '1.4.2 -> 1.5.0' } } });
   });
+
+  it('name actions of the closed set as the contract does where they mean the same', () => {
+    const actions = (kind: Parameters<typeof recommendationsFor>[0], c = ctx()) => recommendationsFor(kind, c).map((r) => r.action);
+    expect(actions('cpu_saturation')).toContain('set_cpu_limit');
+    expect(actions('memory_pressure')).toContain('set_memory_limit');
+    expect(actions('event_loop_blocked')).toContain('move_off_event_loop');
+    expect(actions('memory_leak')).toContain('restart_before_exhaustion');
+  });
 });

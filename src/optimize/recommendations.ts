@@ -1,7 +1,10 @@
 import type { BottleneckKind } from '../model/bottleneck.js';
 import type { Severity } from '../model/severity.js';
 
-/** A recommended action (PROTOCOL.md): what to do, with what parameters, and why. */
+/**
+ * A recommended action (PROTOCOL.md): what to do, with what parameters, and why. Where it means an
+ * action of the closed set (OPTIMIZATION_ACTIONS) it has that name; others are free advice.
+ */
 export interface Recommendation {
   readonly action: string;
   readonly params: Readonly<Record<string, unknown>>;
@@ -40,7 +43,7 @@ const RULES: Readonly<Record<BottleneckKind, Rule>> = {
       rationale: c.scope === 'agent' ? 'a Node.js agent runs JavaScript on one thread: more instances, not a bigger machine, add capacity' : 'spread the load over more instances',
     },
     {
-      action: 'raise_cpu_limit',
+      action: 'set_cpu_limit',
       params: { source: c.source, factor: 1.5 },
       rationale: c.facts.saturated === 'cgroup_limit' ? 'the process is throttled by its cgroup CPU quota' : 'more CPU helps when worker threads or other processes compete for the cores',
     },
@@ -49,7 +52,7 @@ const RULES: Readonly<Record<BottleneckKind, Rule>> = {
     const eta = fact(c, 'time_to_exhaustion_seconds');
     const restart: Recommendation[] = Number.isFinite(eta)
       ? [{ action: 'restart_before_exhaustion', params: { source: c.source, before: new Date(c.at + eta * 1000 * 0.8).toISOString(), exhaustion_at: c.facts.exhaustion_at }, rationale: `memory grows steadily and reaches its limit in about ${Math.round(eta / 60)} min; a planned restart avoids an OOM kill` }]
-      : [{ action: 'plan_restart', params: { source: c.source }, rationale: 'memory grows steadily; restart at a quiet time until the leak is fixed' }];
+      : [{ action: 'restart_before_exhaustion', params: { source: c.source }, rationale: 'memory grows steadily; restart at a quiet time until the leak is fixed' }];
     return [
       ...profile(c, 'heap', 60, 'a sampling heap profile shows the allocation sites whose objects are retained'),
       ...restart,
@@ -57,7 +60,7 @@ const RULES: Readonly<Record<BottleneckKind, Rule>> = {
     ];
   },
   memory_pressure: (c) => [
-    { action: 'raise_memory_limit', params: { source: c.source, factor: 1.25 }, rationale: 'memory is near its limit; the kernel reclaims pages or the OOM killer ends the process' },
+    { action: 'set_memory_limit', params: { source: c.source, factor: 1.25 }, rationale: 'memory is near its limit; the kernel reclaims pages or the OOM killer ends the process' },
     ...profile(c, 'heap', 30, 'a heap profile shows what holds the memory'),
     { action: 'reduce_cache_sizes', params: { source: c.source }, rationale: 'bounded caches and smaller buffers lower the steady memory use' },
     ...(c.scope === 'agent' ? [{ action: 'set_max_old_space_size', params: { source: c.source, fraction_of_limit: 0.75 }, rationale: 'V8 should collect before the container limit is hit, not after' }] : []),
@@ -75,7 +78,7 @@ const RULES: Readonly<Record<BottleneckKind, Rule>> = {
   event_loop_blocked: (c) => [
     ...profile(c, 'event_loop', 30, 'an event-loop report during the blocks gives their length and the stacks that held the loop'),
     ...profile(c, 'cpu', 30, 'a CPU profile during a block names the synchronous function'),
-    { action: 'move_sync_work_off_loop', params: { source: c.source, to: 'worker_threads' }, rationale: 'long synchronous work (parsing, crypto, report building) belongs in a worker thread or in chunks yielding with setImmediate' },
+    { action: 'move_off_event_loop', params: { source: c.source, to: 'worker_threads' }, rationale: 'long synchronous work (parsing, crypto, report building) belongs in a worker thread or in chunks yielding with setImmediate' },
   ],
   gc_pressure: (c) => [
     ...profile(c, 'heap', 30, 'a sampling heap profile shows the allocation hot spots'),

@@ -29,7 +29,7 @@ const RecentVerdict = Type.Object(
   { additionalProperties: true },
 );
 
-/** `performance.insights`: a digest of one source for the intelligence engine (planned, issue 12). */
+/** `performance.insights`: a digest of one source for the intelligence engine. */
 export const InsightsMessage = Type.Object(
   {
     source: Name,
@@ -40,6 +40,15 @@ export const InsightsMessage = Type.Object(
     }),
     open_bottlenecks: Type.Array(OpenBottleneck),
     recent_verdicts: Type.Array(RecentVerdict),
+    databases: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { database: Type.String(), time_saved_ms_per_day: Type.Number(), verified_indexes: Type.Integer({ minimum: 1 }) },
+          { additionalProperties: true },
+        ),
+        { description: 'project extension: per database, statement time saved per day by the verified indexes of this source' },
+      ),
+    ),
   },
   { $id: 'performance.insights', additionalProperties: true },
 );

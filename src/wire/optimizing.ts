@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { EXPECT_DIRECTIONS, OPTIMIZATION_ACTIONS, OPTIMIZATION_STATUSES, type OptimizationAction } from '../model/optimization.js';
+import { EXPECT_DIRECTIONS, OPTIMIZATION_ACTIONS, OPTIMIZATION_ACTORS, OPTIMIZATION_ORIGINS, OPTIMIZATION_STATUSES, type OptimizationAction } from '../model/optimization.js';
 import { Name, InboundTimestamp, OutboundTimestamp } from './common.js';
 
 const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
@@ -67,12 +67,37 @@ const ParamsFitAction = Type.Union(
 
 /** A metric the verdict is judged on and the way it should move. */
 export const Expectation = Type.Object(
-  { metric: Name, direction: literalUnion(EXPECT_DIRECTIONS) },
-  { additionalProperties: true },
+  {
+    metric: Name,
+    direction: literalUnion(EXPECT_DIRECTIONS),
+    source: Type.Optional(Name),
+  },
+  { additionalProperties: true, description: 'source (project extension): the source whose series this is, when not the optimization\'s own (a database\'s statement series)' },
 );
 const Expectations = Type.Array(Expectation, { minItems: 1, description: 'metrics the change is judged on' });
 
 const Percentiles = Type.Object({ p50: Type.Number(), p95: Type.Number() }, { additionalProperties: true });
+
+const Interval = Type.Array(Type.Union([Type.Number(), Type.Null()]), { minItems: 2, maxItems: 2, description: 'confidence interval of change_pct, percent (null: unbounded)' });
+
+/** One judging metric's result (project extension of `impact`). */
+const MetricImpact = Type.Object(
+  {
+    metric: Name,
+    source: Type.Optional(Name),
+    direction: literalUnion(EXPECT_DIRECTIONS),
+    outcome: literalUnion(['verified', 'regressed', 'ineffective', 'waiting', 'insufficient'] as const),
+    before: Percentiles,
+    after: Percentiles,
+    change_pct: Type.Union([Type.Number(), Type.Null()]),
+    ci_pct: Interval,
+    p_value: Type.Number({ minimum: 0, maximum: 1 }),
+    significant: Type.Boolean(),
+    samples: Type.Object({ before: Type.Integer({ minimum: 0 }), after: Type.Integer({ minimum: 0 }) }),
+    load_controlled: Type.Boolean({ description: 'compared at equal load (handler_calls_per_sec)' }),
+  },
+  { additionalProperties: true },
+);
 
 /** Measured effect of an optimization on its judging metric. */
 export const Impact = Type.Object(
@@ -82,9 +107,36 @@ export const Impact = Type.Object(
     after: Percentiles,
     change_pct: Type.Number({ description: 'relative change from before to after, in percent (negative: lower)' }),
     significant: Type.Boolean({ description: 'the change is statistically significant' }),
+    ci_pct: Type.Optional(Interval),
+    load_controlled: Type.Optional(Type.Boolean({ description: 'compared at equal load (handler_calls_per_sec)' })),
+    method: Type.Optional(Type.String({ description: 'the test: mann_whitney_hodges_lehmann' })),
+    look: Type.Optional(Type.Integer({ minimum: 1, description: 'the look at the after window that decided it' })),
+    metrics: Type.Optional(Type.Array(MetricImpact, { description: 'every judging metric' })),
+    time_saved_ms_per_day: Type.Optional(Type.Number({ description: 'for an index: statement time saved per day' })),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, description: 'fields after significant are project extensions' },
 );
+
+const NullableTime = Type.Union([OutboundTimestamp, Type.Null()]);
+const Actor = Type.Union([literalUnion(OPTIMIZATION_ACTORS), Type.Null()], { description: 'who: engine, optimizing_engine or operator' });
+
+/** Project extensions of `performance.optimization_status`: where it came from, each step's time and actor, the rollback's own verdict. */
+const StatusExtras = {
+  key: Type.Optional(Type.String({ description: 'identity of the change: not proposed again while open' })),
+  origin: Type.Optional(literalUnion(OPTIMIZATION_ORIGINS)),
+  rationale: Type.Optional(Type.String()),
+  proposed_at: Type.Optional(OutboundTimestamp),
+  applied_at: Type.Optional(NullableTime),
+  applied_by: Type.Optional(Actor),
+  rolled_back_at: Type.Optional(NullableTime),
+  rolled_back_by: Type.Optional(Actor),
+  rollback: Type.Optional(
+    Type.Object(
+      { status: literalUnion(['verified', 'ineffective', 'regressed', 'failed'] as const), at: OutboundTimestamp, reason: Type.String(), impact: Type.Optional(Impact) },
+      { additionalProperties: true, description: 'the verdict on the rollback, judged like a change' },
+    ),
+  ),
+};
 
 /** Fields of `performance.optimization_status`; the action decides the shape of `params`. */
 const OptimizationStatusFields = Type.Object(
@@ -101,6 +153,7 @@ const OptimizationStatusFields = Type.Object(
     expect: Type.Optional(Expectations),
     predicted: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'what was predicted, e.g. planner cost before and after' })),
     reason: Type.Optional(Type.String({ description: 'why, for failed, ineffective and rolled_back' })),
+    ...StatusExtras,
   },
   { additionalProperties: true },
 );
@@ -111,7 +164,7 @@ const RegressedCarriesUndo = Type.Union([
   Type.Object({ status: Type.Literal('regressed'), undo: ActionCall }),
 ]);
 
-/** `performance.optimization_status`: one step in the life of an optimization (planned, issue 12). */
+/** `performance.optimization_status`: one step in the life of an optimization. */
 export const OptimizationStatusMessage = Type.Intersect([OptimizationStatusFields, ParamsFitAction, RegressedCarriesUndo], {
   $id: 'performance.optimization_status',
 });
@@ -126,8 +179,9 @@ const OptimizationAppliedFields = Type.Object(
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'the action parameters' })),
     applied_at: InboundTimestamp,
     expect: Type.Optional(Expectations),
+    undo: Type.Optional(ActionCall),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, description: 'undo (project extension): how to reverse a change of its own when its params do not say (the engine derives it otherwise)' },
 );
 
 /** Without `optimization_id`, the change is the sender's own and must say what, where and how to judge it. */
@@ -139,14 +193,14 @@ const ProposedOrOwnChange = Type.Union([
 /** With an `action`, parameters fit it; without one (a proposed change), the engine checks them against its proposal. */
 const AppliedParamsFitAction = Type.Union([Type.Object({ action: Type.Optional(Type.Never()) }), ParamsFitAction]);
 
-/** `optimizing.optimization_applied`: the optimizing engine (or an operator's tool) has made a change (planned, issue 12). */
+/** `optimizing.optimization_applied`: the optimizing engine (or an operator's tool) has made a change. */
 export const OptimizationAppliedMessage = Type.Intersect([OptimizationAppliedFields, ProposedOrOwnChange, AppliedParamsFitAction], {
   $id: 'optimizing.optimization_applied',
 });
 /** An `optimizing.optimization_applied` message. */
 export type OptimizationAppliedMessage = Static<typeof OptimizationAppliedMessage>;
 
-/** `optimizing.optimization_rolled_back`: the optimizing engine has applied an optimization's undo (planned, issue 12). */
+/** `optimizing.optimization_rolled_back`: the optimizing engine has applied an optimization's undo. */
 export const OptimizationRolledBackMessage = Type.Object(
   { optimization_id: Type.String({ format: 'uuid' }), rolled_back_at: InboundTimestamp },
   { $id: 'optimizing.optimization_rolled_back', additionalProperties: true },

@@ -8,13 +8,13 @@ export const SUBJECTS = {
   bottleneckDetected: 'performance.bottleneck_detected',
   /** Escalations, new evidence and resolution of a published bottleneck (project extension). */
   bottleneckUpdated: 'performance.bottleneck_updated',
-  /** Life of an optimization; declared, not yet published (planned, issue 12). */
+  /** Life of an optimization: every transition, with its verdict and impact. */
   optimizationStatus: 'performance.optimization_status',
-  /** Per-source digest for the intelligence engine (planned, issue 12). */
+  /** Per-source digest for the intelligence engine. */
   insights: 'performance.insights',
-  /** A change the optimizing engine has applied (planned, issue 12). */
+  /** A change the optimizing engine has applied. */
   optimizationApplied: 'optimizing.optimization_applied',
-  /** The optimizing engine has undone a change (planned, issue 12). */
+  /** The optimizing engine has undone a change. */
   optimizationRolledBack: 'optimizing.optimization_rolled_back',
   alert: 'performance.alert',
   /** Escalations, de-escalations and re-notifications of a firing alert (project extension). */

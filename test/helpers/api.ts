@@ -25,6 +25,9 @@ export async function testApi(deps: Partial<ApiDeps> = {}): Promise<TestApi> {
     profiles: () => null,
     alerting: () => null,
     dbAdvisor: () => ({ latest: () => [], missing: () => [] }),
+    optimizations: () => {
+      throw new Error('no optimization loop in these tests');
+    },
     log: { error: (obj) => logged.push(obj) },
     ...deps,
   });

@@ -46,7 +46,8 @@ const QUEUE_MAX = 10_000;
  * (`performance.bottleneck_detected` once per bottleneck, `performance.bottleneck_updated` for
  * escalations, new evidence and resolution), so a restart never publishes one twice; an opening
  * the database refuses (the source already has an active bottleneck) is not published. Asks the
- * profiling service for an automatic profile of the affected agent when one opens. Open
+ * profiling service for an automatic profile of the affected agent when one opens, and tells
+ * `onOpened` (the optimization loop, which turns its recommendations into proposals). Open
  * bottlenecks are restored at start.
  */
 export class DiagnosisStage implements Component {
@@ -69,6 +70,7 @@ export class DiagnosisStage implements Component {
     private readonly settings: () => DiagnoserSettings,
     private readonly autoProfile: ((e: BottleneckEvent) => AutoDecision) | null = null,
     now: () => number = Date.now,
+    private readonly onOpened: ((r: BottleneckRecord) => void) | null = null,
   ) {
     this.queue = new NotificationQueue(bus, QUEUE_MAX, (err) => this.log.warn({ err }, 'bottleneck notification refused by the bus'));
     this.diagnoser = new Diagnoser({
@@ -78,7 +80,7 @@ export class DiagnosisStage implements Component {
       now,
       emit: (t) => this.#onTransition(t),
     });
-    this.#writer = new BottleneckWriter(db, log, (r) => this.#autoProfile(r));
+    this.#writer = new BottleneckWriter(db, log, (r) => this.#stored(r));
     this.#enabled = settings().enabled;
     detection.onAnomaly((a) => this.diagnoser.onAnomaly(a));
   }
@@ -148,6 +150,12 @@ export class DiagnosisStage implements Component {
       },
       `bottleneck ${what}: ${r.summary}`,
     );
+  }
+
+  /** A bottleneck just opened is stored: told to the listener (the optimization loop), and profiled. */
+  #stored(r: BottleneckRecord): Record<string, unknown> | null {
+    this.onOpened?.(r);
+    return this.#autoProfile(r);
   }
 
   /** An automatic profile of an agent whose bottleneck was just stored; the evidence that records it. */
