@@ -143,7 +143,8 @@ describe('operator commands (CLI and API)', () => {
     expect((await post('00000000-0000-4000-8000-000000000000'))[0]).toBe(404);
     expect(await post(advice)).toEqual([409, { code: 'advice', message: expect.stringMatching(/scale_out is advice/) }]);
     const limit = (await stage.propose({ ...proposal('y', 'set_cpu_limit', { source: 'a1', cgroup: '/sys/fs/cgroup/a1', cpu_cores: 2, previous: 1 }), undo: { action: 'set_cpu_limit', params: { source: 'a1', cgroup: '/sys/fs/cgroup/a1', cpu_cores: 1, previous: 2 } }, expect: [{ metric: 'cpu_usage', direction: 'decrease' }] })).optimizationId;
-    expect(await post(limit)).toEqual([409, { code: 'no_applier', message: 'no applier for set_cpu_limit is installed in this engine' }]);
+    // The cgroup applier is installed, and refuses a directory that is not a cgroup.
+    expect(await post(limit)).toEqual([502, { code: 'apply_failed', message: expect.stringMatching(/cgroup/) }]);
     expect((await cli('rollback', p2, '--at', '5m')).status).toBe(2);
 
     // No engine answering on the configured port: the mark goes straight into the table, and the running engine publishes it from there.

@@ -20,6 +20,7 @@ import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-in
 import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
 import type { ActionApplier } from '../optimize/proposal.js';
 import { ApplierRegistry } from '../optimize/stage/appliers.js';
+import { buildAdvisors } from './advisors.js';
 import { OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
 import { OptimizingSubscriber } from '../optimize/stage/optimizing-subscriber.js';
 import type { Component } from '../lifecycle/component.js';
@@ -105,17 +106,29 @@ export function buildStages(deps: StageDeps): EngineStages {
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
   const profiling = new Profiling({ bus, db, config, invalid, logger });
   const autoProfile = (e: BottleneckEvent): AutoDecision => profiling.onBottleneck(e);
+  const dbAdvisor = new DbAdvisorStage({
+    open: (url) => openPgSession(url, { applicationName: `${c.agent_id} db-advisor` }),
+    settings: () => dbAdvisorSettings(settings()),
+    log: logger('db-advisor'),
+    append: (s) => void writer.append(s),
+    // Bound late: the loop is built after the advisor, with the advisor's applier.
+    proposals: (p) => optimization.propose(p),
+  });
+  const advisors = buildAdvisors({ db, bus, logger, sink: (p) => optimization.propose(p), indexApplier: dbAdvisor.applier });
   const optimization = new OptimizationStage({
     db,
     bus: sink,
     log: logger('optimize'),
     settings: () => optimizationSettings(settings()),
-    appliers: new ApplierRegistry([...installedAppliers(), ...(deps.appliers ?? [])]),
+    appliers: new ApplierRegistry(withOverrides(advisors.appliers, deps.appliers ?? [])),
     flushWrites: () => writer.flush(),
     retentionDays: () => settings().data_retention_days,
   });
   const optimizing = new OptimizingSubscriber(bus, optimization.service, invalid, logger('optimize'));
-  const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile, Date.now, (r) => optimization.onBottleneck(r));
+  const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile, Date.now, (r) => {
+    optimization.onBottleneck(r);
+    advisors.onBottleneckOpened(r);
+  });
   const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => optimization.observe(s)]);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
@@ -134,12 +147,6 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const dbAdvisor = new DbAdvisorStage({
-    open: (url) => openPgSession(url, { applicationName: `${c.agent_id} db-advisor` }),
-    settings: () => dbAdvisorSettings(settings()),
-    log: logger('db-advisor'),
-    append: (s) => void writer.append(s),
-  });
   const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
@@ -152,6 +159,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     alerting,
     diagnosis,
     dbAdvisor,
+    advisors.limits,
     optimization,
     optimizing,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop(), health: () => ingest.health() },
@@ -162,13 +170,10 @@ export function buildStages(deps: StageDeps): EngineStages {
   return { ...stages, components, latestTick: () => latest };
 }
 
-/**
- * The install list of the appliers the engine carries out actions with (docs/optimization.md#applying):
- * the index applier, the cgroup limit applier and the agent configuration applier are added here
- * as they land. Each action has at most one.
- */
-function installedAppliers(): ActionApplier[] {
-  return [];
+/** The installed appliers, less those whose actions a given applier (tests, embedding) takes over. */
+function withOverrides(installed: readonly ActionApplier[], given: readonly ActionApplier[]): ActionApplier[] {
+  const taken = new Set(given.flatMap((a) => a.actions));
+  return [...installed.filter((a) => !a.actions.some((action) => taken.has(action))), ...given];
 }
 
 function ingestLimits(c: Config) {
