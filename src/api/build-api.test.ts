@@ -21,6 +21,7 @@ const DATA_ROUTES = [
   { method: 'GET', url: '/api/v1/bottlenecks' },
   { method: 'GET', url: `/api/v1/bottlenecks/${ID}` },
   { method: 'GET', url: '/api/v1/advise/db' },
+  { method: 'GET', url: '/api/v1/live' },
 ] as const;
 
 const STATUS = { agent_id: 'engine-1', pid: 42, started_at: '2026-11-25T10:00:00.000Z', ready: false, bus: { connected: false }, monitor: null };
@@ -63,7 +64,7 @@ describe('buildApi', () => {
       for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
     });
     await app.ready();
-    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), 'GET /api/v1/status', 'GET /api/v1/config'];
+    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), 'GET /api/v1/status', 'GET /api/v1/config', 'GET /', 'GET /assets/:name'];
     expect(routes.sort()).toEqual(expected.sort());
   });
 

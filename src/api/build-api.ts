@@ -9,6 +9,7 @@ import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
+import { liveRoutes, webRoutes, type WebRouteDeps } from './web-routes.js';
 
 /** Where the engine is in its life. */
 export const ENGINE_PHASES = ['starting', 'running', 'stopping'] as const;
@@ -16,7 +17,7 @@ export const ENGINE_PHASES = ['starting', 'running', 'stopping'] as const;
 export type EnginePhase = (typeof ENGINE_PHASES)[number];
 
 /** What the API needs from the engine: the union of what each resource's routes need, and its phase. */
-export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
+export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, WebRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
   phase(): EnginePhase;
   /** Where unexpected errors are logged, with their stacks. */
   readonly log: ErrorLog;
@@ -58,9 +59,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
         await data.register(bottleneckRoutes(deps));
         await data.register(adviseRoutes(deps));
+        await data.register(liveRoutes(deps));
       });
     },
     { prefix: '/api/v1' },
   );
+  // The dashboard (docs/dashboard.md): its page and bundle answer in every phase; the page shows how far the engine got.
+  void app.register(webRoutes());
   return app;
 }

@@ -83,6 +83,7 @@ export class PerformanceEngine {
       alerting: () => this.#stages?.alerting ?? null,
       log: componentLogger(log, 'api'),
       dbAdvisor: () => this.#running().dbAdvisor,
+      live: () => this.#stages?.live ?? null,
     });
   }
 

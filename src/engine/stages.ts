@@ -27,6 +27,7 @@ import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
 import { SUBJECTS } from '../wire/subjects.js';
 import { LiveConfigUpdates } from './live-config-updates.js';
+import { LiveFeed } from '../api/live-feed.js';
 
 /** What the stages are built from: open connections, the live configuration, loggers. */
 export interface StageDeps {
@@ -53,6 +54,8 @@ export interface EngineStages {
   readonly diagnosis: DiagnosisStage;
   readonly delivery: DeliveryStage;
   readonly dbAdvisor: DbAdvisorStage;
+  /** Accepted snapshots for live watchers (the dashboard's SSE stream). */
+  readonly live: LiveFeed;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
 }
@@ -86,7 +89,8 @@ export function buildStages(deps: StageDeps): EngineStages {
   const profiling = new Profiling({ bus, db, config, invalid, logger });
   const autoProfile = (e: BottleneckEvent): AutoDecision => profiling.onBottleneck(e);
   const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile);
-  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)]);
+  const live = new LiveFeed();
+  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => live.publish(s)]);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   const onTick = (snapshots: readonly MetricSnapshot[]) => {
@@ -108,7 +112,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     log: logger('db-advisor'),
     append: (s) => void writer.append(s),
   });
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor };
+  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, live };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'writer', stop: () => writer.stop() },
