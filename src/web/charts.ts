@@ -4,6 +4,14 @@ import type { Series } from './api.js';
 /** A time span to mark on a chart (an alert or a bottleneck), times in seconds. */
 export interface Mark { from: number; to: number | null; label: string; color: string }
 
+/** Short tick labels: 1.5k, 2.3M, 4.1G (the axis has room for about 6 characters). */
+export function si(v: number): string {
+  const a = Math.abs(v);
+  for (const [d, u] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) if (a >= d) return `${+(v / d).toFixed(1)}${u}`;
+  return a !== 0 && a < 0.01 ? v.toExponential(0) : String(+v.toFixed(3));
+}
+const yValues = (_u: uPlot, vals: number[]) => vals.map(si);
+
 const AXIS = { stroke: '#9aa4b2', grid: { stroke: '#2a3140', width: 1 }, ticks: { stroke: '#2a3140', width: 1 } };
 
 /** Shades each mark's span on the plot and labels it; open spans run to the right edge. */
@@ -45,7 +53,7 @@ export function sparkline(el: HTMLElement, s: Series, color = '#5ab0ff'): uPlot 
       select: { show: false, left: 0, top: 0, width: 0, height: 0 },
       scales: { x: { time: true } },
       axes: [{ show: false }, { show: false }],
-      series: [{}, { stroke: color, width: 1.5, fill: color + '22' }],
+      series: [{}, { stroke: color, width: 1.5, fill: color + '22', points: { show: false } }],
     },
     [s.times, s.values],
     el,
@@ -68,7 +76,7 @@ export class MetricChart {
         width,
         height: 180,
         scales: { x: { time: true } },
-        axes: [{ ...AXIS }, { ...AXIS, size: 60 }],
+        axes: [{ ...AXIS }, { ...AXIS, size: 56, values: yValues }],
         series: [{}, { label: title, stroke: '#5ab0ff', width: 1.5, fill: '#5ab0ff18', spanGaps: false }],
         plugins: [marksPlugin(() => this.#marks)],
       },
@@ -120,7 +128,7 @@ export function beforeAfter(el: HTMLElement, title: string, before: Series, afte
       width,
       height: 180,
       scales: { x: { time: false } },
-      axes: [{ ...AXIS, label: 'seconds from start' }, { ...AXIS, size: 60 }],
+      axes: [{ ...AXIS, label: 'seconds from start' }, { ...AXIS, size: 56, values: yValues }],
       series: [{}, { label: 'before', stroke: '#ff9f43', spanGaps: true }, { label: 'after', stroke: '#2ecc71', spanGaps: true }],
     },
     [xs, at(before, t0b), at(after, t0a)],

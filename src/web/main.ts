@@ -89,7 +89,7 @@ async function overview(): Promise<void> {
   const body = h('tbody');
   table.append(body);
   for (const s of sources) {
-    const health = h('td.health', {}, '…');
+    const health = h('td.health', {}, 'waiting');
     const seen = h('td', {}, ago(now - Date.parse(s.lastSeen)));
     const sparkCell = h('td.sparks');
     const nb = open.filter((b) => b.source === s.source);
@@ -270,7 +270,10 @@ async function bottleneckPage(id: string): Promise<void> {
     profileTable(profiles.profiles),
   );
   const width = Math.max(320, Math.floor((charts.clientWidth - 16) / 2));
-  const metrics = b.metric ? [b.metric] : pickMetrics(await api.metrics(b.source), 2);
+  // The bottleneck's metric first, then the others its evidence names.
+  const evidenceMetrics = typeof b.evidence.metrics === 'object' && b.evidence.metrics ? Object.keys(b.evidence.metrics) : [];
+  const metrics = [...new Set([...(b.metric ? [b.metric] : []), ...evidenceMetrics])].slice(0, 6);
+  if (!metrics.length) metrics.push(...pickMetrics(await api.metrics(b.source), 2));
   for (const m of metrics) {
     const el = h('div.chart');
     charts.append(el);
