@@ -27,10 +27,17 @@ const stop = new AbortController();
 const agentPrefix = uniqueSchema('dash').replace(/_/g, '-');
 const hog = `${agentPrefix}-0`;
 
+// Browser types used inside page callbacks: the project compiles without the DOM lib.
+interface Canvas2d {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
 /** Non-blank pixels of the first canvas matching `selector`: proof the chart drew. */
 async function inkedPixels(p: Page, selector: string): Promise<number> {
   return p.$eval(selector, (c) => {
-    const canvas = c as HTMLCanvasElement;
+    const canvas = c as unknown as Canvas2d;
     const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
@@ -146,7 +153,7 @@ describe.skipIf(!hasChromium || !built)('dashboard in a real browser', () => {
       expect(res.status(), href).toBe(200);
     }
     await page.screenshot({ path: `${SHOTS}/flame.png`, fullPage: true });
-    const rootWidth = await page.$eval('#flame .frame[data-depth="1"]', (f) => (f as HTMLElement).style.width);
+    const rootWidth = await page.$eval('#flame .frame[data-depth="1"]', (f) => (f as unknown as { style: { width: string } }).style.width);
     await page.click('#flame .frame[data-depth="1"]');
     await page.waitForSelector('#flame .frame.ancestor');
     expect(rootWidth).toBeTruthy();
