@@ -1,17 +1,22 @@
 /** A frame of the flame graph: its name, value (samples or bytes) and children. */
 export interface Frame { name: string; value: number; self: number; children: Map<string, Frame>; parent: Frame | null; base?: number }
 
-/** Builds the call tree from folded stacks ("root;caller;callee 42" per line). */
-export function parseCollapsed(text: string): Frame {
+/** Frames that are the runtime waiting, not code: left out unless asked for. */
+const IDLE = new Set(['(idle)']);
+
+/** Builds the call tree from folded stacks ("root;caller;callee 42" per line), without idle time unless `idle`. */
+export function parseCollapsed(text: string, idle = false): Frame {
   const root: Frame = { name: 'all', value: 0, self: 0, children: new Map(), parent: null };
   for (const line of text.split('\n')) {
     const cut = line.lastIndexOf(' ');
     if (cut <= 0) continue;
     const n = Number(line.slice(cut + 1));
     if (!Number.isFinite(n) || n <= 0) continue;
+    const stack = line.slice(0, cut).split(';');
+    if (!idle && stack.some((f) => IDLE.has(f))) continue;
     let node = root;
     node.value += n;
-    for (const name of line.slice(0, cut).split(';')) {
+    for (const name of stack) {
       let child = node.children.get(name);
       if (!child) node.children.set(name, (child = { name, value: 0, self: 0, children: new Map(), parent: node }));
       child.value += n;
@@ -43,6 +48,7 @@ function hue(name: string): string {
 function diffColour(f: Frame): string {
   if (f.base === undefined) return hue(f.name);
   const delta = (f.value - f.base) / Math.max(f.value, f.base, 1);
+  if (Math.abs(delta) < 0.05) return '#9aa3b2';
   const a = Math.min(1, Math.abs(delta) * 1.5);
   return delta >= 0 ? `rgba(230, 70, 60, ${0.25 + 0.75 * a})` : `rgba(60, 130, 230, ${0.25 + 0.75 * a})`;
 }

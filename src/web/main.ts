@@ -2,7 +2,7 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { api, ApiFailure, DOWNLOAD_FORMATS, type Alert, type Bottleneck, type LiveSnapshot, type Profile, type Series } from './api.js';
 import { beforeAfter, MetricChart, sparkline, type Mark } from './charts.js';
-import { diffTrees, FlameGraph, parseCollapsed } from './flame.js';
+import { diffTrees, FlameGraph, parseCollapsed, type Frame } from './flame.js';
 
 type Child = Node | string | null | undefined | false;
 
@@ -366,12 +366,19 @@ async function profilesPage(): Promise<void> {
   );
 }
 
-function flameControls(graph: FlameGraph): HTMLElement {
+/** Draws a flame graph in `el` from folded stacks, with search, reset and an idle toggle above it. */
+function flameWithControls(el: HTMLElement, build: (idle: boolean) => Frame, unit: string): void {
+  let graph = new FlameGraph(el, build(false), unit);
   const search = h('input', { placeholder: 'highlight frames…', id: 'flame-search' }) as HTMLInputElement;
   search.addEventListener('input', () => graph.search(search.value));
   const reset = h('button', {}, 'reset zoom');
   reset.addEventListener('click', () => graph.reset());
-  return h('div.flame-controls', {}, search, ' ', reset, h('span.muted', {}, ' click a frame to zoom, hover for figures'));
+  const idle = h('input', { type: 'checkbox', id: 'flame-idle' }) as HTMLInputElement;
+  idle.addEventListener('change', () => {
+    graph = new FlameGraph(el, build(idle.checked), unit);
+    graph.search(search.value);
+  });
+  el.before(h('div.flame-controls', {}, search, ' ', reset, ' ', h('label', {}, idle, ' include idle time'), h('span.muted', {}, ' · click a frame to zoom, hover for figures')));
 }
 
 async function profilePage(id: string): Promise<void> {
@@ -398,8 +405,8 @@ async function profilePage(id: string): Promise<void> {
     flame.replaceWith(h('p.muted', {}, 'No flame graph for this profile.'));
     return;
   }
-  const graph = new FlameGraph(flame, parseCollapsed(await api.collapsed(id)), stored.kind === 'heap' ? 'bytes' : 'samples');
-  flame.before(flameControls(graph));
+  const folded = await api.collapsed(id);
+  flameWithControls(flame, (idle) => parseCollapsed(folded, idle), stored.kind === 'heap' ? 'bytes' : 'samples');
 }
 
 async function diffPage(a: string, b: string): Promise<void> {
@@ -410,8 +417,8 @@ async function diffPage(a: string, b: string): Promise<void> {
     h('p', {}, 'before ', link(`#/profile/${a}`, a.slice(0, 8)), ' → after ', link(`#/profile/${b}`, b.slice(0, 8)), h('span.muted', {}, ' · widths are the "after" profile; red grew, blue shrank (share of the total, scaled)')),
     flame,
   );
-  const graph = new FlameGraph(flame, diffTrees(parseCollapsed(ta), parseCollapsed(tb)), 'samples');
-  flame.before(flameControls(graph));
+  flame.classList.add('diff');
+  flameWithControls(flame, (idle) => diffTrees(parseCollapsed(ta, idle), parseCollapsed(tb, idle)), 'samples');
 }
 
 // ---- routing ----
