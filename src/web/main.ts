@@ -80,6 +80,9 @@ function bottleneckMarks(bs: readonly Bottleneck[]): Mark[] {
   return bs.map((b) => ({ from: Date.parse(b.started_at) / 1000, to: b.resolved_at ? Date.parse(b.resolved_at) / 1000 : null, label: b.kind, color: '#c77dff' }));
 }
 
+/** Two charts a row: half the grid less the gap and each chart's padding. */
+const chartWidth = (grid: HTMLElement) => Math.max(320, Math.floor((grid.clientWidth - 16) / 2) - 12);
+
 // ---- pages ----
 async function overview(): Promise<void> {
   const [status, sources, open, firing] = await Promise.all([api.status(), api.sources(), api.bottlenecks({ active: true }), api.alerts('firing').catch(() => [] as Alert[])]);
@@ -195,7 +198,7 @@ async function sourcePage(source: string, rangeName: string): Promise<void> {
     h('h2', {}, 'Alerts'),
     alertTable(mine),
   );
-  const width = Math.max(320, Math.floor((grid.clientWidth - 16) / 2));
+  const width = chartWidth(grid);
   const charts = new Map<string, MetricChart>();
   const shown = pickMetrics(metrics, 24);
   await Promise.all(
@@ -269,7 +272,7 @@ async function bottleneckPage(id: string): Promise<void> {
     h('h2', {}, 'Profiles of this source'),
     profileTable(profiles.profiles),
   );
-  const width = Math.max(320, Math.floor((charts.clientWidth - 16) / 2));
+  const width = chartWidth(charts);
   // The bottleneck's metric first, then the others its evidence names.
   const evidenceMetrics = typeof b.evidence.metrics === 'object' && b.evidence.metrics ? Object.keys(b.evidence.metrics) : [];
   const metrics = [...new Set([...(b.metric ? [b.metric] : []), ...evidenceMetrics])].slice(0, 6);
