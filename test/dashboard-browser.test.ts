@@ -115,6 +115,10 @@ describe.skipIf(!hasChromium || !built)('dashboard in a real browser', () => {
     expect(await page.textContent('h1')).toContain('cpu_saturation');
     await page.waitForSelector('#bottleneck-charts .chart:nth-child(2) canvas');
     expect(await page.textContent('#optimizations')).toMatch(/None yet|optimization/);
+    // The profile recommendation runs from the page: the engine answers (started, or why not).
+    await page.click('#recommendations button');
+    await page.waitForSelector('#recommendations .result:text-matches("started|refused")');
+    process.stderr.write(`dashboard-browser: recommended profile: ${await page.textContent('#recommendations .result')}\n`);
     await page.screenshot({ path: `${SHOTS}/bottleneck.png`, fullPage: true });
   });
 
@@ -126,14 +130,15 @@ describe.skipIf(!hasChromium || !built)('dashboard in a real browser', () => {
     await page.waitForSelector('#request-result:has-text("started")');
     // A second one through the API, for the diff.
     await waitFor(async () => {
-      const body = (await (await fetch(`${t.http}/api/v1/profiles`)).json()) as { running: unknown[]; profiles: { status: string }[] };
-      return body.running.length === 0 && body.profiles.some((p) => p.status === 'completed');
+      // The recommended agent profile (30 s) may still be recording: count completed ones.
+      const body = (await (await fetch(`${t.http}/api/v1/profiles`)).json()) as { profiles: { status: string; target: { self?: boolean } }[] };
+      return body.profiles.some((p) => p.status === 'completed' && p.target.self === true);
     }, 30_000, 500);
     const second = await fetch(`${t.http}/api/v1/profiles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ target: { self: true }, duration_seconds: 2 }) });
     expect(second.status).toBe(202);
     await waitFor(async () => {
-      const body = (await (await fetch(`${t.http}/api/v1/profiles`)).json()) as { running: unknown[]; profiles: { status: string; kind: string }[] };
-      return body.running.length === 0 && body.profiles.filter((p) => p.status === 'completed' && p.kind === 'cpu').length >= 2;
+      const body = (await (await fetch(`${t.http}/api/v1/profiles`)).json()) as { profiles: { status: string; kind: string; target: { self?: boolean } }[] };
+      return body.profiles.filter((p) => p.status === 'completed' && p.kind === 'cpu' && p.target.self === true).length >= 2;
     }, 30_000, 500);
     // Same hash as before: reload to list the new profiles.
     await page.reload();

@@ -266,7 +266,7 @@ async function bottleneckPage(id: string): Promise<void> {
       ? h('table.list', {}, h('thead', {}, h('tr', {}, ...['source', 'relation', 'kind', 'metric', 'value', 'baseline', 'ratio'].map((t) => h('th', {}, t)))), h('tbody', {}, ...b.related_sources.map((r) => h('tr', {}, h('td', {}, link(`#/source/${encodeURIComponent(r.source)}`, r.source)), h('td', {}, r.relation), h('td', {}, r.kind), h('td', {}, r.metric), h('td', {}, fmt(r.value)), h('td', {}, fmt(r.baseline)), h('td', {}, fmt(r.ratio))))))
       : h('p.muted', {}, 'None.'),
     h('h2', {}, 'Recommendations'),
-    b.recommendations.length ? h('ul', {}, ...b.recommendations.map((r) => h('li', {}, h('b', {}, r.action), ' — ', r.rationale, Object.keys(r.params).length ? h('code', {}, ' ' + JSON.stringify(r.params)) : null))) : h('p.muted', {}, 'None.'),
+    b.recommendations.length ? h('ul', { id: 'recommendations' }, ...b.recommendations.map(recommendation)) : h('p.muted', {}, 'None.'),
     h('h2', {}, 'Optimizations tried'),
     optimisationBlock,
     h('h2', {}, 'Profiles of this source'),
@@ -296,6 +296,23 @@ async function bottleneckPage(id: string): Promise<void> {
       beforeAfter(el, `${m}: before / after`, before, after, width);
     }
   }
+}
+
+/** A recommendation; a `profile` one can be run from the page (its params are a profile request). */
+function recommendation(r: Bottleneck['recommendations'][number]): HTMLElement {
+  const li = h('li', {}, h('b', {}, r.action), ' — ', r.rationale, Object.keys(r.params).length ? h('code', {}, ' ' + JSON.stringify(r.params)) : null);
+  if (r.action !== 'profile') return li;
+  const result = h('span.result.muted');
+  const run = h('button', { type: 'button' }, 'record this profile now');
+  run.addEventListener('click', () => {
+    result.textContent = ' starting…';
+    api
+      .requestProfile(r.params)
+      .then((p) => result.replaceChildren(' started ', link(`#/profile/${p.profile_id}`, p.profile_id.slice(0, 8)), ` (${p.duration_seconds} s)`))
+      .catch((err: Error) => (result.textContent = ` refused: ${err.message}`));
+  });
+  li.append(' ', run, result);
+  return li;
 }
 
 function profileTable(ps: readonly Profile[], pick?: (id: string, on: boolean) => void): HTMLElement {
