@@ -34,6 +34,8 @@ const LAYERS = [
   ['engine', '^src/engine/'],
   ['tools', '^src/tools/'],
   ['cli', '^src/cli/'],
+  // The dashboard's browser code: bundled on its own, imported by nothing in the engine.
+  ['web', '^src/web/'],
   ['index', '^src/[^/]+$'],
 ];
 

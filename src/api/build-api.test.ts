@@ -27,6 +27,7 @@ const DATA_ROUTES = [
   { method: 'POST', url: `/api/v1/optimizations/${ID}/apply` },
   { method: 'POST', url: `/api/v1/optimizations/${ID}/mark-applied`, payload: {} },
   { method: 'POST', url: `/api/v1/optimizations/${ID}/rollback`, payload: {} },
+  { method: 'GET', url: '/api/v1/live' },
 ] as const;
 
 /** The routes that answer in every phase (http-auth.test.ts and openapi.test.ts exercise /metrics and /openapi.json). */
@@ -81,7 +82,7 @@ describe('buildApi', () => {
       for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
     });
     await app.ready();
-    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), ...OTHER_ROUTES.map((u) => `GET ${u}`)];
+    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), ...OTHER_ROUTES.map((u) => `GET ${u}`), 'GET /', 'GET /assets/:name'];
     expect(routes.sort()).toEqual(expected.sort());
   });
 

@@ -13,6 +13,7 @@ import { installOpenApi, openApiRoute } from './openapi.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { NO_METRICS, prometheusRoute, type PrometheusSource } from './prometheus-route.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
+import { liveRoutes, webRoutes, type WebRouteDeps } from './web-routes.js';
 
 /** Where the engine is in its life. */
 export const ENGINE_PHASES = ['starting', 'running', 'stopping'] as const;
@@ -20,7 +21,7 @@ export const ENGINE_PHASES = ['starting', 'running', 'stopping'] as const;
 export type EnginePhase = (typeof ENGINE_PHASES)[number];
 
 /** What the API needs from the engine: the union of what each resource's routes need, and its phase. */
-export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, OptimizationRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
+export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, OptimizationRouteDeps, WebRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
   phase(): EnginePhase;
   /** Where unexpected errors are logged, with their stacks. */
   readonly log: ErrorLog;
@@ -73,11 +74,15 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
           await data.register(bottleneckRoutes(deps));
           await data.register(adviseRoutes(deps));
-        await data.register(optimizationRoutes(deps));
+          await data.register(optimizationRoutes(deps));
+          await data.register(liveRoutes(deps));
         });
       },
       { prefix: '/api/v1' },
     );
   });
+  // The dashboard (docs/dashboard.md): its page and bundle hold no data and answer in every phase;
+  // the data it shows comes from the routes above, under their access check.
+  void app.register(webRoutes());
   return app;
 }

@@ -100,6 +100,7 @@ export class PerformanceEngine {
       access: () => this.#access,
       metrics: this.metrics,
       optimizations: () => this.#running().optimization.service,
+      live: () => this.#stages?.live ?? null,
     });
   }
 

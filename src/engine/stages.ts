@@ -36,6 +36,7 @@ import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
 import { SUBJECTS } from '../wire/subjects.js';
 import { LiveConfigUpdates } from './live-config-updates.js';
+import { LiveFeed } from '../api/live-feed.js';
 
 /** What the stages are built from: open connections, the live configuration, loggers. */
 export interface StageDeps {
@@ -69,6 +70,8 @@ export interface EngineStages {
   readonly delivery: DeliveryStage;
   readonly dbAdvisor: DbAdvisorStage;
   readonly optimization: OptimizationStage;
+  /** Accepted snapshots for live watchers (the dashboard's SSE stream). */
+  readonly live: LiveFeed;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
   /** The snapshots of the last collection tick (the engine's host and processes); empty before the first. */
@@ -129,7 +132,8 @@ export function buildStages(deps: StageDeps): EngineStages {
     optimization.onBottleneck(r);
     advisors.onBottleneckOpened(r);
   });
-  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => optimization.observe(s)]);
+  const live = new LiveFeed();
+  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => optimization.observe(s), (s) => live.publish(s)]);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   let latest: readonly MetricSnapshot[] = [];
@@ -147,7 +151,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization };
+  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },

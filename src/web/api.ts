@@ -1,0 +1,120 @@
+/**
+ * The dashboard's only door to the engine: every request the pages make goes through here, so
+ * moving to the range query API (step, tiers) is a change in `series` alone.
+ */
+
+export interface Source { source: string; host: string | null; labels: Record<string, string>; firstSeen: string; lastSeen: string }
+export interface Alert { alert_id: string; source: string; metric: string; rule: string; severity: string; state: string; value: number | null; threshold: number | null; started_at: string; fired_at: string | null; resolved_at: string | null; message: string }
+export interface Recommendation { action: string; params: Record<string, unknown>; rationale: string }
+export interface Related { source: string; relation: string; kind: string; metric: string; value: number | null; baseline: number | null; ratio: number | null }
+export interface Bottleneck {
+  bottleneck_id: string; source: string; kind: string; severity: string; metric: string | null; status: string;
+  started_at: string; detected_at: string; updated_at: string; resolved_at: string | null; resolve_reason: string | null;
+  summary: string; evidence: Record<string, unknown>; recommendations: Recommendation[]; related_sources: Related[]; host: string | null;
+}
+export interface Hotspot { function: string; url: string; line: number; self_ms: number; self_pct: number; total_ms: number; total_pct: number }
+export interface Profile {
+  profile_id: string; source: string | null; kind: string; trigger: string; status: string; started_at: string; target: unknown;
+  duration_ms: number | null; sample_count: number | null; hotspots: Hotspot[]; error: string | null; raw_format: string | null; raw_bytes: number | null;
+}
+export interface RunningProfile { profile_id: string; status: 'running'; kind: string; trigger: string; started_at: string; ends_at: string; target: unknown }
+/** A series as the charts take it: times in seconds, values (null for gaps). */
+export interface Series { times: number[]; values: (number | null)[] }
+export interface LiveSnapshot { source: string; timestamp: number; health: string | null; metrics: Record<string, number> }
+
+/** Every export format of a stored profile (the download route's `format`). */
+export const DOWNLOAD_FORMATS = ['raw', 'cpuprofile', 'pprof', 'speedscope', 'collapsed', 'svg', 'html'] as const;
+
+export class ApiFailure extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+async function call<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new ApiFailure(res.status, body?.error?.code ?? 'http', body?.error?.message ?? `${res.status} ${res.statusText}`);
+  }
+  return (await res.json()) as T;
+}
+
+const q = (params: Record<string, string | number | boolean | undefined>) =>
+  new URLSearchParams(Object.entries(params).filter((e): e is [string, string | number | boolean] => e[1] !== undefined).map(([k, v]) => [k, String(v)])).toString();
+
+export const api = {
+  status: () => call<Record<string, unknown> & { ready: boolean; agent_id: string }>('/api/v1/status'),
+  sources: async () => (await call<{ sources: Source[] }>('/api/v1/sources')).sources,
+  metrics: async (source: string) => (await call<{ metrics: string[] }>(`/api/v1/metrics?${q({ source })}`)).metrics,
+  alerts: async (state?: string) => (await call<{ alerts: Alert[] }>(`/api/v1/alerts?${q({ state, limit: 1000 })}`)).alerts,
+  bottlenecks: async (opts: { active?: boolean; source?: string; since?: string } = {}) => (await call<{ bottlenecks: Bottleneck[] }>(`/api/v1/bottlenecks?${q({ ...opts, limit: 500 })}`)).bottlenecks,
+  bottleneck: async (id: string) => (await call<{ bottleneck: Bottleneck }>(`/api/v1/bottlenecks/${encodeURIComponent(id)}`)).bottleneck,
+  profiles: (opts: { source?: string } = {}) => call<{ running: RunningProfile[]; profiles: Profile[] }>(`/api/v1/profiles?${q({ ...opts, limit: 200 })}`),
+  profile: (id: string) => call<Profile | RunningProfile>(`/api/v1/profiles/${encodeURIComponent(id)}`),
+  requestProfile: (body: Record<string, unknown>) => call<{ profile_id: string; duration_seconds: number }>('/api/v1/profiles', { method: 'POST', body: JSON.stringify(body) }),
+  downloadUrl: (id: string, format: string) => `/api/v1/profiles/${encodeURIComponent(id)}/download?format=${format}`,
+  /** Folded stacks ("a;b;c 12" per line) of a stored profile, for the flame graph and the diff. */
+  collapsed: async (id: string) => {
+    const res = await fetch(`/api/v1/profiles/${encodeURIComponent(id)}/download?format=collapsed`);
+    if (!res.ok) throw new ApiFailure(res.status, 'download', `collapsed export refused (${res.status})`);
+    return res.text();
+  },
+  /** The optimization loop's records, or null while the engine has no such route ("none yet"). */
+  optimizations: async (bottleneckId?: string): Promise<Record<string, unknown>[] | null> => {
+    try {
+      const body = await call<{ optimizations?: Record<string, unknown>[] }>(`/api/v1/optimizations?${q({ bottleneck_id: bottleneckId })}`);
+      return body.optimizations ?? [];
+    } catch (err) {
+      if (err instanceof ApiFailure && (err.status === 404 || err.status === 400)) return null;
+      throw err;
+    }
+  },
+  /**
+   * One metric of one source over [from, until] (ms), at most `points` points (min/max kept per
+   * bucket). Today from the raw series route; this is the one place to switch to the range query API.
+   */
+  series: async (source: string, metric: string, fromMs: number, untilMs: number, points = 1200): Promise<Series> => {
+    const body = await call<{ samples: { timestamp: string; value: number | null }[] }>(
+      `/api/v1/series?${q({ source, metric, since: new Date(fromMs).toISOString(), until: new Date(untilMs).toISOString(), limit: 200_000 })}`,
+    );
+    return decimate(body.samples.map((s) => [Date.parse(s.timestamp) / 1000, s.value] as const), points);
+  },
+  /** One EventSource for all live data; the callback gets each coalesced batch. */
+  live: (onBatch: (batch: LiveSnapshot[]) => void, onState: (open: boolean) => void, source?: string): EventSource => {
+    const es = new EventSource(`/api/v1/live${source ? `?${q({ source })}` : ''}`);
+    es.addEventListener('open', () => onState(true));
+    es.addEventListener('error', () => onState(false));
+    es.addEventListener('snapshots', (e) => onBatch(JSON.parse((e as MessageEvent<string>).data) as LiveSnapshot[]));
+    return es;
+  },
+};
+
+/** Keeps the first, min and max of each bucket so spikes survive; at most about `points` points. */
+export function decimate(samples: readonly (readonly [number, number | null])[], points: number): Series {
+  if (samples.length <= points) return { times: samples.map((s) => s[0]), values: samples.map((s) => s[1]) };
+  const per = Math.ceil(samples.length / (points / 2));
+  const times: number[] = [];
+  const values: (number | null)[] = [];
+  for (let i = 0; i < samples.length; i += per) {
+    let lo: readonly [number, number | null] | null = null;
+    let hi: readonly [number, number | null] | null = null;
+    for (let j = i; j < Math.min(i + per, samples.length); j++) {
+      const s = samples[j]!;
+      if (s[1] === null) continue;
+      if (!lo || s[1] < lo[1]!) lo = s;
+      if (!hi || s[1] > hi[1]!) hi = s;
+    }
+    if (!lo || !hi) {
+      times.push(samples[i]![0]);
+      values.push(null);
+      continue;
+    }
+    for (const s of lo[0] <= hi[0] ? [lo, hi] : [hi, lo]) {
+      if (times.at(-1) === s[0]) continue;
+      times.push(s[0]);
+      values.push(s[1]);
+    }
+  }
+  return { times, values };
+}

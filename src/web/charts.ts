@@ -1,0 +1,137 @@
+import uPlot from 'uplot';
+import type { Series } from './api.js';
+
+/** A time span to mark on a chart (an alert or a bottleneck), times in seconds. */
+export interface Mark { from: number; to: number | null; label: string; color: string }
+
+/** Short tick labels: 1.5k, 2.3M, 4.1G (the axis has room for about 6 characters). */
+export function si(v: number): string {
+  const a = Math.abs(v);
+  for (const [d, u] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) if (a >= d) return `${+(v / d).toFixed(1)}${u}`;
+  return a !== 0 && a < 0.01 ? v.toExponential(0) : String(+v.toFixed(3));
+}
+const yValues = (_u: uPlot, vals: number[]) => vals.map(si);
+
+const AXIS = { stroke: '#9aa4b2', grid: { stroke: '#2a3140', width: 1 }, ticks: { stroke: '#2a3140', width: 1 } };
+
+/** Shades each mark's span on the plot and labels it; open spans run to the right edge. */
+function marksPlugin(marks: () => readonly Mark[]): uPlot.Plugin {
+  return {
+    hooks: {
+      drawAxes: [
+        (u: uPlot) => {
+          const { ctx } = u;
+          const { left, top, width, height } = u.bbox;
+          ctx.save();
+          for (const m of marks()) {
+            const x0 = Math.max(left, u.valToPos(m.from, 'x', true));
+            const x1 = m.to === null ? left + width : Math.min(left + width, u.valToPos(m.to, 'x', true));
+            if (x1 < left || x0 > left + width) continue;
+            ctx.fillStyle = m.color + '33';
+            ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
+            ctx.fillStyle = m.color;
+            ctx.fillRect(x0, top, 2, height);
+            ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+            ctx.fillText(m.label, x0 + 4, top + 12 * devicePixelRatio);
+          }
+          ctx.restore();
+        },
+      ],
+    },
+  };
+}
+
+/** A small line with no axes, for the overview. */
+export function sparkline(el: HTMLElement, s: Series, color = '#5ab0ff'): uPlot {
+  return new uPlot(
+    {
+      width: 160,
+      height: 36,
+      pxAlign: false,
+      cursor: { show: false },
+      legend: { show: false },
+      select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+      scales: { x: { time: true } },
+      axes: [{ show: false }, { show: false }],
+      series: [{}, { stroke: color, width: 1.5, fill: color + '22', points: { show: false } }],
+    },
+    [s.times, s.values],
+    el,
+  );
+}
+
+/** A live chart of one metric: time axis, values, marks, drag to zoom (double-click resets). */
+export class MetricChart {
+  readonly plot: uPlot;
+  #times: number[];
+  #values: (number | null)[];
+  #marks: Mark[] = [];
+
+  constructor(el: HTMLElement, title: string, s: Series, width: number) {
+    this.#times = [...s.times];
+    this.#values = [...s.values];
+    this.plot = new uPlot(
+      {
+        title,
+        width,
+        height: 180,
+        scales: { x: { time: true } },
+        axes: [{ ...AXIS }, { ...AXIS, size: 64, values: yValues }],
+        series: [{}, { label: title, stroke: '#5ab0ff', width: 1.5, fill: '#5ab0ff18', spanGaps: false }],
+        plugins: [marksPlugin(() => this.#marks)],
+      },
+      [this.#times, this.#values],
+      el,
+    );
+  }
+
+  setMarks(marks: Mark[]): void {
+    this.#marks = marks;
+    this.plot.redraw(false, true);
+  }
+
+  /** Appends a live point and drops those older than `keepFromS`. */
+  push(t: number, v: number, keepFromS: number): void {
+    if (this.#times.length && t <= this.#times.at(-1)!) return;
+    this.#times.push(t);
+    this.#values.push(v);
+    let drop = 0;
+    while (drop < this.#times.length && this.#times[drop]! < keepFromS) drop++;
+    if (drop) {
+      this.#times.splice(0, drop);
+      this.#values.splice(0, drop);
+    }
+    this.plot.setData([this.#times, this.#values]);
+  }
+
+  get points(): number {
+    return this.#times.length;
+  }
+
+  destroy(): void {
+    this.plot.destroy();
+  }
+}
+
+/** Two series on one chart (before and after), aligned on their own time from each start. */
+export function beforeAfter(el: HTMLElement, title: string, before: Series, after: Series, width: number): uPlot {
+  const t0b = before.times[0] ?? 0;
+  const t0a = after.times[0] ?? 0;
+  const xs = [...new Set([...before.times.map((t) => t - t0b), ...after.times.map((t) => t - t0a)])].sort((a, b) => a - b);
+  const at = (s: Series, t0: number) => {
+    const m = new Map(s.times.map((t, i) => [t - t0, s.values[i] ?? null]));
+    return xs.map((x) => m.get(x) ?? null);
+  };
+  return new uPlot(
+    {
+      title,
+      width,
+      height: 180,
+      scales: { x: { time: false } },
+      axes: [{ ...AXIS, label: 'seconds from start' }, { ...AXIS, size: 64, values: yValues }],
+      series: [{}, { label: 'before', stroke: '#ff9f43', spanGaps: true }, { label: 'after', stroke: '#2ecc71', spanGaps: true }],
+    },
+    [xs, at(before, t0b), at(after, t0a)],
+    el,
+  );
+}

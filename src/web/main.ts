@@ -1,0 +1,472 @@
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { api, ApiFailure, DOWNLOAD_FORMATS, type Alert, type Bottleneck, type LiveSnapshot, type Profile, type Series } from './api.js';
+import { beforeAfter, MetricChart, sparkline, type Mark } from './charts.js';
+import { diffTrees, FlameGraph, parseCollapsed, type Frame } from './flame.js';
+
+type Child = Node | string | null | undefined | false;
+
+/** Creates an element: `h('a.link', { href }, 'text')`. */
+function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const [name, ...classes] = tag.split('.');
+  const el = document.createElement(name || 'div');
+  if (classes.length) el.className = classes.join(' ');
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
+  return el;
+}
+
+const app = document.getElementById('app')!;
+/** Replaces the page's content. */
+function fill(...children: Child[]): void {
+  app.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+}
+const liveState = document.getElementById('live-state')!;
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+const ago = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s ago` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min ago` : `${Math.round(ms / 3_600_000)} h ago`);
+const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.abs(v) >= 1e6 ? v.toExponential(2) : Number.isInteger(v) ? String(v) : v.toFixed(2));
+const link = (href: string, text: string) => h('a', { href }, text);
+const badge = (text: string) => h(`span.badge.b-${text.replace(/[^a-z_]/gi, '')}`, {}, text);
+const SEVERITY_COLOUR: Record<string, string> = { critical: '#ff4d4f', warning: '#faad14', info: '#5ab0ff' };
+
+/** Ranges a source page offers, in ms. */
+const RANGES: [string, number][] = [
+  ['5m', 300_000],
+  ['15m', 900_000],
+  ['1h', 3_600_000],
+  ['6h', 21_600_000],
+  ['24h', 86_400_000],
+  ['7d', 604_800_000],
+  ['30d', 2_592_000_000],
+];
+/** Metrics shown first, when a source has them. */
+const PREFERRED = ['cpu_percent', 'cpu_usage_percent', 'event_loop_lag_p99_ms', 'event_loop_lag_ms', 'event_loop_utilization', 'heap_used_bytes', 'memory_rss_bytes', 'http_latency_p95_ms', 'requests_per_sec', 'error_rate'];
+
+function pickMetrics(all: readonly string[], n: number): string[] {
+  const score = (m: string) => {
+    const i = PREFERRED.findIndex((p) => m === p || m.startsWith(p));
+    return i < 0 ? PREFERRED.length : i;
+  };
+  return [...all].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, n);
+}
+
+// ---- live data: one EventSource per page, closed when the page changes ----
+let stream: EventSource | null = null;
+let liveCount = 0;
+function live(onBatch: (b: LiveSnapshot[]) => void, source?: string): void {
+  stream?.close();
+  stream = api.live(
+    (batch) => {
+      liveCount++;
+      liveState.textContent = `● live (${liveCount})`;
+      liveState.dataset.updates = String(liveCount);
+      onBatch(batch);
+    },
+    (open) => {
+      liveState.className = open ? 'on' : 'off';
+      if (!open) liveState.textContent = '○ reconnecting';
+    },
+    source,
+  );
+}
+let cleanup: (() => void)[] = [];
+
+function alertMarks(alerts: readonly Alert[], metric?: string): Mark[] {
+  return alerts
+    .filter((a) => !metric || a.metric === metric)
+    .map((a) => ({ from: Date.parse(a.fired_at ?? a.started_at) / 1000, to: a.resolved_at ? Date.parse(a.resolved_at) / 1000 : null, label: `alert ${a.severity}`, color: SEVERITY_COLOUR[a.severity] ?? '#faad14' }));
+}
+function bottleneckMarks(bs: readonly Bottleneck[]): Mark[] {
+  return bs.map((b) => ({ from: Date.parse(b.started_at) / 1000, to: b.resolved_at ? Date.parse(b.resolved_at) / 1000 : null, label: b.kind, color: '#c77dff' }));
+}
+
+/** Two charts a row: half the grid less the gap and each chart's padding. */
+const chartWidth = (grid: HTMLElement) => Math.max(320, Math.floor((grid.clientWidth - 16) / 2) - 12);
+
+// ---- pages ----
+async function overview(): Promise<void> {
+  const [status, sources, open, firing] = await Promise.all([api.status(), api.sources(), api.bottlenecks({ active: true }), api.alerts('firing').catch(() => [] as Alert[])]);
+  const now = Date.now();
+  const rows = new Map<string, { health: HTMLElement; seen: HTMLElement; sparks: Map<string, { el: HTMLElement; s: Series; chart?: ReturnType<typeof sparkline> }> }>();
+  const table = h('table.sources', { id: 'sources' }, h('thead', {}, h('tr', {}, ...['source', 'host', 'health', 'open bottlenecks', 'firing alerts', 'last seen', 'recent (15 min)'].map((t) => h('th', {}, t)))));
+  const body = h('tbody');
+  table.append(body);
+  for (const s of sources) {
+    const health = h('td.health', {}, 'waiting');
+    const seen = h('td', {}, ago(now - Date.parse(s.lastSeen)));
+    const sparkCell = h('td.sparks');
+    const nb = open.filter((b) => b.source === s.source);
+    const na = firing.filter((a) => a.source === s.source);
+    body.append(
+      h(
+        'tr',
+        { 'data-source': s.source },
+        h('td', {}, link(`#/source/${encodeURIComponent(s.source)}`, s.source)),
+        h('td', {}, s.host ?? '—'),
+        health,
+        h('td', {}, nb.length ? link(`#/bottleneck/${nb[0]!.bottleneck_id}`, `${nb.length} · ${nb[0]!.kind}`) : '0'),
+        h('td', {}, na.length ? h('span.warn', {}, `${na.length} · ${na[0]!.metric}`) : '0'),
+        seen,
+        sparkCell,
+      ),
+    );
+    rows.set(s.source, { health, seen, sparks: new Map() });
+    void (async () => {
+      const metrics = pickMetrics(await api.metrics(s.source), 3);
+      for (const m of metrics) {
+        const el = h('div.spark', { title: m }, h('span.spark-label', {}, m));
+        sparkCell.append(el);
+        const series = await api.series(s.source, m, now - 900_000, now, 300);
+        rows.get(s.source)!.sparks.set(m, { el, s: series, chart: sparkline(el, series) });
+      }
+    })().catch(() => undefined);
+  }
+  fill(
+    h('h1', {}, 'Overview'),
+    h('p.muted', {}, `engine ${status.agent_id} · ${status.ready ? 'ready' : 'not ready'} · ${sources.length} sources · ${open.length} open bottlenecks · ${firing.length} firing alerts`),
+    sources.length ? table : h('p', {}, 'No source has reported yet.'),
+    h('h2', {}, 'Open bottlenecks'),
+    bottleneckTable(open),
+    h('h2', {}, 'Firing alerts'),
+    alertTable(firing),
+  );
+  live((batch) => {
+    for (const snap of batch) {
+      const row = rows.get(snap.source);
+      if (!row) continue;
+      row.health.textContent = snap.health ?? 'reporting';
+      row.health.className = `health h-${snap.health ?? 'ok'}`;
+      row.seen.textContent = 'just now';
+      for (const [m, spark] of row.sparks) {
+        const v = snap.metrics[m];
+        if (v === undefined || !spark.chart) continue;
+        const t = snap.timestamp / 1000;
+        if (spark.s.times.length && t <= spark.s.times.at(-1)!) continue;
+        spark.s.times.push(t);
+        spark.s.values.push(v);
+        while (spark.s.times.length && spark.s.times[0]! < t - 900) {
+          spark.s.times.shift();
+          spark.s.values.shift();
+        }
+        spark.chart.setData([spark.s.times, spark.s.values]);
+      }
+    }
+  });
+}
+
+function bottleneckTable(bs: readonly Bottleneck[]): HTMLElement {
+  if (!bs.length) return h('p.muted', {}, 'None.');
+  return h(
+    'table.list',
+    { id: 'bottlenecks' },
+    h('thead', {}, h('tr', {}, ...['kind', 'source', 'severity', 'status', 'started', 'summary'].map((t) => h('th', {}, t)))),
+    h(
+      'tbody',
+      {},
+      ...bs.map((b) =>
+        h('tr', {}, h('td', {}, link(`#/bottleneck/${b.bottleneck_id}`, b.kind)), h('td', {}, link(`#/source/${encodeURIComponent(b.source)}`, b.source)), h('td', {}, badge(b.severity)), h('td', {}, badge(b.status)), h('td', {}, when(b.started_at)), h('td', {}, b.summary)),
+      ),
+    ),
+  );
+}
+
+function alertTable(as: readonly Alert[]): HTMLElement {
+  if (!as.length) return h('p.muted', {}, 'None.');
+  return h(
+    'table.list',
+    {},
+    h('thead', {}, h('tr', {}, ...['source', 'metric', 'rule', 'severity', 'state', 'value', 'since', 'message'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, ...as.map((a) => h('tr', {}, h('td', {}, link(`#/source/${encodeURIComponent(a.source)}`, a.source)), h('td', {}, a.metric), h('td', {}, a.rule), h('td', {}, badge(a.severity)), h('td', {}, a.state), h('td', {}, fmt(a.value)), h('td', {}, when(a.fired_at ?? a.started_at)), h('td', {}, a.message)))),
+  );
+}
+
+async function sourcePage(source: string, rangeName: string): Promise<void> {
+  const range = RANGES.find(([n]) => n === rangeName) ?? RANGES[1]!;
+  const now = Date.now();
+  const from = now - range[1];
+  const [metrics, alerts, bottlenecks] = await Promise.all([api.metrics(source), api.alerts().catch(() => [] as Alert[]), api.bottlenecks({ source })]);
+  const mine = alerts.filter((a) => a.source === source);
+  const picker = h('div.ranges', {}, 'range: ', ...RANGES.map(([n]) => h(`a${n === range[0] ? '.active' : ''}`, { href: `#/source/${encodeURIComponent(source)}/${n}` }, n)));
+  const grid = h('div.charts', { id: 'charts' });
+  fill(
+    h('h1', {}, source),
+    picker,
+    h('p.muted', {}, `${metrics.length} metrics · ${bottlenecks.filter((b) => b.status !== 'resolved').length} open bottlenecks · ${mine.filter((a) => a.state === 'firing').length} firing alerts · alerts and bottlenecks are shaded on the charts · drag to zoom, double-click to reset`),
+    grid,
+    h('h2', {}, 'Bottlenecks'),
+    bottleneckTable(bottlenecks),
+    h('h2', {}, 'Alerts'),
+    alertTable(mine),
+  );
+  const width = chartWidth(grid);
+  const charts = new Map<string, MetricChart>();
+  const shown = pickMetrics(metrics, 24);
+  await Promise.all(
+    shown.map(async (m) => {
+      const el = h('div.chart', { 'data-metric': m });
+      grid.append(el);
+      const s = await api.series(source, m, from, now);
+      const chart = new MetricChart(el, m, s, width);
+      chart.setMarks([...bottleneckMarks(bottlenecks.filter((b) => !b.metric || b.metric === m || b.source === source)), ...alertMarks(mine, m)]);
+      charts.set(m, chart);
+    }),
+  );
+  cleanup.push(() => charts.forEach((c) => c.destroy()));
+  live((batch) => {
+    for (const snap of batch) {
+      if (snap.source !== source) continue;
+      const t = snap.timestamp / 1000;
+      for (const [m, chart] of charts) {
+        const v = snap.metrics[m];
+        if (v !== undefined) chart.push(t, v, (Date.now() - range[1]) / 1000);
+      }
+    }
+  }, source);
+}
+
+async function bottlenecksPage(): Promise<void> {
+  const bs = await api.bottlenecks({});
+  fill(h('h1', {}, 'Bottlenecks'), bottleneckTable(bs));
+}
+
+async function bottleneckPage(id: string): Promise<void> {
+  const b = await api.bottleneck(id);
+  const start = Date.parse(b.started_at);
+  const end = b.resolved_at ? Date.parse(b.resolved_at) : Date.now();
+  const pad = Math.max(120_000, (end - start) / 2);
+  const [alerts, profiles, optimizations] = await Promise.all([
+    api.alerts().catch(() => [] as Alert[]),
+    api.profiles({ source: b.source }).catch(() => ({ running: [], profiles: [] as Profile[] })),
+    api.optimizations(b.bottleneck_id).catch(() => null),
+  ]);
+  const related = alerts.filter((a) => a.source === b.source && Date.parse(a.started_at) <= end + pad && (!a.resolved_at || Date.parse(a.resolved_at) >= start - pad));
+  const ev = (t: number, what: string): [number, string] => [t, what];
+  const timeline = [
+    ev(start, 'started'),
+    ev(Date.parse(b.detected_at), 'detected'),
+    ev(Date.parse(b.updated_at), 'last updated'),
+    ...(b.resolved_at ? [ev(Date.parse(b.resolved_at), `resolved (${b.resolve_reason ?? '—'})`)] : []),
+    ...related.map((a) => ev(Date.parse(a.fired_at ?? a.started_at), `alert ${a.severity}: ${a.message}`)),
+    ...profiles.profiles.filter((p) => Math.abs(Date.parse(p.started_at) - start) < 2 * pad + (end - start)).map((p) => ev(Date.parse(p.started_at), `profile ${p.kind} (${p.trigger})`)),
+  ].sort((x, y) => x[0] - y[0]);
+  const charts = h('div.charts', { id: 'bottleneck-charts' });
+  const optimisationBlock = h('div', { id: 'optimizations' });
+  if (!optimizations || optimizations.length === 0) optimisationBlock.append(h('p.muted', {}, 'None yet.'));
+  fill(
+    h('h1', {}, `${b.kind} on `, link(`#/source/${encodeURIComponent(b.source)}`, b.source)),
+    h('p', {}, badge(b.severity), ' ', badge(b.status), ' ', b.summary),
+    h('h2', {}, 'Evidence'),
+    h('table.kv', { id: 'evidence' }, ...Object.entries(b.evidence).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))))),
+    h('h2', {}, 'Charts'),
+    charts,
+    h('h2', {}, 'Timeline'),
+    h('ol.timeline', {}, ...timeline.map(([t, what]) => h('li', {}, h('time', {}, new Date(t).toLocaleString()), ' ', what))),
+    h('h2', {}, 'Related sources'),
+    b.related_sources.length
+      ? h('table.list', {}, h('thead', {}, h('tr', {}, ...['source', 'relation', 'kind', 'metric', 'value', 'baseline', 'ratio'].map((t) => h('th', {}, t)))), h('tbody', {}, ...b.related_sources.map((r) => h('tr', {}, h('td', {}, link(`#/source/${encodeURIComponent(r.source)}`, r.source)), h('td', {}, r.relation), h('td', {}, r.kind), h('td', {}, r.metric), h('td', {}, fmt(r.value)), h('td', {}, fmt(r.baseline)), h('td', {}, fmt(r.ratio))))))
+      : h('p.muted', {}, 'None.'),
+    h('h2', {}, 'Recommendations'),
+    b.recommendations.length ? h('ul', { id: 'recommendations' }, ...b.recommendations.map(recommendation)) : h('p.muted', {}, 'None.'),
+    h('h2', {}, 'Optimizations tried'),
+    optimisationBlock,
+    h('h2', {}, 'Profiles of this source'),
+    profileTable(profiles.profiles),
+  );
+  const width = chartWidth(charts);
+  // The bottleneck's metric first, then the others its evidence names.
+  const evidenceMetrics = typeof b.evidence.metrics === 'object' && b.evidence.metrics ? Object.keys(b.evidence.metrics) : [];
+  const metrics = [...new Set([...(b.metric ? [b.metric] : []), ...evidenceMetrics])].slice(0, 6);
+  if (!metrics.length) metrics.push(...pickMetrics(await api.metrics(b.source), 2));
+  for (const m of metrics) {
+    const el = h('div.chart');
+    charts.append(el);
+    const s = await api.series(b.source, m, start - pad, Math.min(Date.now(), end + pad));
+    new MetricChart(el, `${b.source} · ${m}`, s, width).setMarks([...bottleneckMarks([b]), ...alertMarks(related, m)]);
+  }
+  for (const o of optimizations ?? []) {
+    const box = h('div.card', {}, h('b', {}, String(o.action ?? o.kind ?? 'optimization')), ' ', badge(String(o.verdict ?? o.status ?? 'pending')), h('pre', {}, JSON.stringify(o, null, 1)));
+    optimisationBlock.append(box);
+    const m = String(o.metric ?? b.metric ?? '');
+    const applied = Date.parse(String(o.applied_at ?? ''));
+    if (m && Number.isFinite(applied)) {
+      const span = 600_000;
+      const [before, after] = await Promise.all([api.series(b.source, m, applied - span, applied), api.series(b.source, m, applied, Math.min(Date.now(), applied + span))]);
+      const el = h('div.chart');
+      box.append(el);
+      beforeAfter(el, `${m}: before / after`, before, after, width);
+    }
+  }
+}
+
+/** A recommendation; a `profile` one can be run from the page (its params are a profile request). */
+function recommendation(r: Bottleneck['recommendations'][number]): HTMLElement {
+  const li = h('li', {}, h('b', {}, r.action), ' — ', r.rationale, Object.keys(r.params).length ? h('code', {}, ' ' + JSON.stringify(r.params)) : null);
+  if (r.action !== 'profile') return li;
+  const result = h('span.result.muted');
+  const run = h('button', { type: 'button' }, 'record this profile now');
+  run.addEventListener('click', () => {
+    result.textContent = ' starting…';
+    api
+      .requestProfile(r.params)
+      .then((p) => result.replaceChildren(' started ', link(`#/profile/${p.profile_id}`, p.profile_id.slice(0, 8)), ` (${p.duration_seconds} s)`))
+      .catch((err: Error) => (result.textContent = ` refused: ${err.message}`));
+  });
+  li.append(' ', run, result);
+  return li;
+}
+
+function profileTable(ps: readonly Profile[], pick?: (id: string, on: boolean) => void): HTMLElement {
+  if (!ps.length) return h('p.muted', {}, 'None.');
+  return h(
+    'table.list',
+    { id: 'profiles' },
+    h('thead', {}, h('tr', {}, ...[pick ? 'diff' : '', 'profile', 'source', 'kind', 'trigger', 'status', 'started', 'duration', 'samples', 'top hotspot'].map((t) => h('th', {}, t)))),
+    h(
+      'tbody',
+      {},
+      ...ps.map((p) => {
+        const box = h('input', { type: 'checkbox', 'data-id': p.profile_id }) as HTMLInputElement;
+        box.addEventListener('change', () => pick?.(p.profile_id, box.checked));
+        return h(
+          'tr',
+          {},
+          h('td', {}, pick && p.status === 'completed' ? box : ''),
+          h('td', {}, link(`#/profile/${p.profile_id}`, p.profile_id.slice(0, 8))),
+          h('td', {}, p.source ?? '—'),
+          h('td', {}, p.kind),
+          h('td', {}, p.trigger),
+          h('td', {}, badge(p.status)),
+          h('td', {}, when(p.started_at)),
+          h('td', {}, p.duration_ms === null ? '—' : `${(p.duration_ms / 1000).toFixed(1)} s`),
+          h('td', {}, fmt(p.sample_count)),
+          h('td', {}, p.hotspots[0] ? `${p.hotspots[0].function} (${p.hotspots[0].self_pct.toFixed(1)}%)` : '—'),
+        );
+      }),
+    ),
+  );
+}
+
+async function profilesPage(): Promise<void> {
+  const { running, profiles } = await api.profiles();
+  const picked = new Set<string>();
+  const diffLink = h('a.button.disabled', { id: 'diff-link', href: '#/profiles' }, 'diff the two selected');
+  const update = () => {
+    const ids = [...picked];
+    diffLink.className = ids.length === 2 ? 'button' : 'button disabled';
+    diffLink.setAttribute('href', ids.length === 2 ? `#/diff/${ids[0]}/${ids[1]}` : '#/profiles');
+  };
+  const target = h('select', { name: 'target' }, h('option', { value: 'self' }, 'the engine itself'), h('option', { value: 'agent_id' }, 'agent id…'), h('option', { value: 'pid' }, 'pid…')) as HTMLSelectElement;
+  const targetValue = h('input', { name: 'target_value', placeholder: 'agent id or pid', size: '16' }) as HTMLInputElement;
+  const kind = h('select', { name: 'kind' }, ...['cpu', 'heap', 'event_loop'].map((k) => h('option', { value: k }, k))) as HTMLSelectElement;
+  const duration = h('input', { name: 'duration', type: 'number', value: '5', min: '1', max: '300', size: '4' }) as HTMLInputElement;
+  const result = h('span.muted', { id: 'request-result' });
+  const form = h('form.request', { id: 'request-profile' }, 'Request a profile of ', target, targetValue, ' kind ', kind, ' for ', duration, ' s ', h('button', { type: 'submit' }, 'start'), ' ', result);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = target.value === 'self' ? { self: true } : target.value === 'pid' ? { pid: Number(targetValue.value) } : { agent_id: targetValue.value };
+    result.textContent = 'starting…';
+    api
+      .requestProfile({ target: t, kind: kind.value, duration_seconds: Number(duration.value) })
+      .then((r) => {
+        result.textContent = `started ${r.profile_id.slice(0, 8)}; ready in ${r.duration_seconds} s`;
+        setTimeout(() => location.hash === '#/profiles' && void route(), r.duration_seconds * 1000 + 2000);
+      })
+      .catch((err: Error) => (result.textContent = `refused: ${err.message}`));
+  });
+  fill(
+    h('h1', {}, 'Profiles'),
+    form,
+    running.length ? h('p', {}, `recording: ${running.map((r) => `${r.kind} ${r.profile_id.slice(0, 8)} until ${new Date(r.ends_at).toLocaleTimeString()}`).join(', ')}`) : null,
+    h('p', {}, diffLink),
+    profileTable(profiles, (id, on) => {
+      if (on) picked.add(id);
+      else picked.delete(id);
+      update();
+    }),
+  );
+}
+
+/** Draws a flame graph in `el` from folded stacks, with search, reset and an idle toggle above it. */
+function flameWithControls(el: HTMLElement, build: (idle: boolean) => Frame, unit: string): void {
+  let graph = new FlameGraph(el, build(false), unit);
+  const search = h('input', { placeholder: 'highlight frames…', id: 'flame-search' }) as HTMLInputElement;
+  search.addEventListener('input', () => graph.search(search.value));
+  const reset = h('button', {}, 'reset zoom');
+  reset.addEventListener('click', () => graph.reset());
+  const idle = h('input', { type: 'checkbox', id: 'flame-idle' }) as HTMLInputElement;
+  idle.addEventListener('change', () => {
+    graph = new FlameGraph(el, build(idle.checked), unit);
+    graph.search(search.value);
+  });
+  el.before(h('div.flame-controls', {}, search, ' ', reset, ' ', h('label', {}, idle, ' include idle time'), h('span.muted', {}, ' · click a frame to zoom, hover for figures')));
+}
+
+async function profilePage(id: string): Promise<void> {
+  const p = await api.profile(id);
+  if ('ends_at' in p) {
+    fill(h('h1', {}, `Profile ${id.slice(0, 8)}`), h('p', {}, `recording until ${new Date(p.ends_at).toLocaleTimeString()}…`));
+    setTimeout(() => location.hash === `#/profile/${id}` && void route(), Math.max(1000, Date.parse(p.ends_at) - Date.now() + 1500));
+    return;
+  }
+  const stored = p as Profile;
+  const formats = DOWNLOAD_FORMATS.filter((f) => f === 'raw' || (stored.kind !== 'event_loop' && (f !== 'cpuprofile' || stored.kind === 'cpu')));
+  const flame = h('div', { id: 'flame' });
+  fill(
+    h('h1', {}, `${stored.kind} profile ${id.slice(0, 8)}`),
+    h('p.muted', {}, `${stored.source ?? JSON.stringify(stored.target)} · ${stored.trigger} · ${when(stored.started_at)} · ${stored.duration_ms ?? '—'} ms · ${fmt(stored.sample_count)} samples · ${badge(stored.status).textContent}`),
+    stored.error ? h('p.warn', {}, stored.error) : null,
+    h('p.downloads', { id: 'downloads' }, 'download: ', ...formats.flatMap((f) => [h('a.button', { href: api.downloadUrl(id, f), download: '' }, f), ' '])),
+    h('h2', {}, 'Flame graph'),
+    flame,
+    h('h2', {}, 'Hotspots'),
+    h('table.list', {}, h('thead', {}, h('tr', {}, ...['function', 'where', 'self %', 'self ms', 'total %'].map((t) => h('th', {}, t)))), h('tbody', {}, ...stored.hotspots.slice(0, 30).map((s) => h('tr', {}, h('td', {}, s.function || '(anonymous)'), h('td.muted', {}, `${s.url}:${s.line}`), h('td', {}, s.self_pct.toFixed(1)), h('td', {}, s.self_ms.toFixed(1)), h('td', {}, s.total_pct.toFixed(1)))))),
+  );
+  if (stored.status !== 'completed' || stored.kind === 'event_loop') {
+    flame.replaceWith(h('p.muted', {}, 'No flame graph for this profile.'));
+    return;
+  }
+  const folded = await api.collapsed(id);
+  flameWithControls(flame, (idle) => parseCollapsed(folded, idle), stored.kind === 'heap' ? 'bytes' : 'samples');
+}
+
+async function diffPage(a: string, b: string): Promise<void> {
+  const [ta, tb] = await Promise.all([api.collapsed(a), api.collapsed(b)]);
+  const flame = h('div', { id: 'flame' });
+  fill(
+    h('h1', {}, 'Profile diff'),
+    h('p', {}, 'before ', link(`#/profile/${a}`, a.slice(0, 8)), ' → after ', link(`#/profile/${b}`, b.slice(0, 8)), h('span.muted', {}, ' · widths are the "after" profile; red grew, blue shrank (share of the total, scaled)')),
+    flame,
+  );
+  flame.classList.add('diff');
+  flameWithControls(flame, (idle) => diffTrees(parseCollapsed(ta, idle), parseCollapsed(tb, idle)), 'samples');
+}
+
+// ---- routing ----
+async function route(): Promise<void> {
+  for (const c of cleanup) c();
+  cleanup = [];
+  const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  document.querySelectorAll('header nav a').forEach((a) => a.classList.toggle('active', a.getAttribute('href') === `#/${parts[0] ?? ''}`));
+  try {
+    if (parts[0] === 'source' && parts[1]) await sourcePage(parts[1], parts[2] ?? '15m');
+    else if (parts[0] === 'bottlenecks') await bottlenecksPage();
+    else if (parts[0] === 'bottleneck' && parts[1]) await bottleneckPage(parts[1]);
+    else if (parts[0] === 'profiles') await profilesPage();
+    else if (parts[0] === 'profile' && parts[1]) await profilePage(parts[1]);
+    else if (parts[0] === 'diff' && parts[1] && parts[2]) await diffPage(parts[1], parts[2]);
+    else await overview();
+    if (!['source', ''].includes(parts[0] ?? '')) {
+      stream?.close();
+      stream = null;
+      liveState.className = 'off';
+      liveState.textContent = '○ live off on this page';
+    }
+  } catch (err) {
+    const retry = err instanceof ApiFailure && err.status === 503;
+    fill(h('h1', {}, retry ? 'The engine is starting' : 'Error'), h('p.warn', {}, (err as Error).message));
+    if (retry) setTimeout(() => void route(), 2000);
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();
