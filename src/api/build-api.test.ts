@@ -21,6 +21,9 @@ const DATA_ROUTES = [
   { method: 'GET', url: '/api/v1/bottlenecks' },
   { method: 'GET', url: `/api/v1/bottlenecks/${ID}` },
   { method: 'GET', url: '/api/v1/advise/db' },
+  { method: 'GET', url: '/api/v1/report?since=1h' },
+  { method: 'GET', url: '/api/v1/reports' },
+  { method: 'GET', url: `/api/v1/reports/${ID}?format=html` },
 ] as const;
 
 const STATUS = { agent_id: 'engine-1', pid: 42, started_at: '2026-11-25T10:00:00.000Z', ready: false, bus: { connected: false }, monitor: null };

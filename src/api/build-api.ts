@@ -8,6 +8,7 @@ import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
+import { reportRoutes } from './report-routes.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
 
 /** Where the engine is in its life. */
@@ -58,6 +59,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
         await data.register(bottleneckRoutes(deps));
         await data.register(adviseRoutes(deps));
+        await data.register(reportRoutes(deps));
       });
     },
     { prefix: '/api/v1' },

@@ -16,6 +16,7 @@ export async function loadCommands(): Promise<CommandFactory[]> {
     import('./alerts.js'),
     import('./bottlenecks.js'),
     import('./advise.js'),
+    import('./report.js'),
   ]);
   return modules.map((m) => m.default);
 }

@@ -1,6 +1,7 @@
 import * as m001 from './001-core-tables.js';
 import * as m002 from './002-detection-alerting.js';
 import * as m003 from './003-diagnosis.js';
+import * as m008 from './008-reports.js';
 import * as m009 from './009-delivery.js';
 
 /** A versioned schema change. Versions only grow; an applied migration is never edited. */
@@ -15,5 +16,6 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, ...m001 },
   { version: 2, ...m002 },
   { version: 3, ...m003 },
+  { version: 8, ...m008 },
   { version: 9, ...m009 },
 ];
