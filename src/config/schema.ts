@@ -3,6 +3,7 @@ import { NAME_PATTERN } from '../model/metric-names.js';
 import { DELIVERY_DEFAULTS, DELIVERY_KEYS } from './delivery-schema.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
 import { OPTIMIZE_DB_DEFAULTS, OPTIMIZE_DB_KEYS, OPTIMIZE_DB_LIVE_KEYS } from './optimize-db-schema.js';
+import { REPORT_DEFAULTS, REPORT_KEYS, REPORT_LIVE_KEYS } from './report-config-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 
 const nullableString = (description: string) =>
@@ -251,6 +252,7 @@ export const ConfigSchema = Type.Object(
     ...DIAGNOSIS_KEYS,
     ...DELIVERY_KEYS,
     ...OPTIMIZE_DB_KEYS,
+    ...REPORT_KEYS,
   },
   { additionalProperties: false },
 );
@@ -308,6 +310,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   ...DIAGNOSIS_DEFAULTS,
   ...DELIVERY_DEFAULTS,
   ...OPTIMIZE_DB_DEFAULTS,
+  ...REPORT_DEFAULTS,
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
@@ -338,6 +341,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'alert_degradation',
   ...DIAGNOSIS_LIVE_KEYS,
   ...OPTIMIZE_DB_LIVE_KEYS,
+  ...REPORT_LIVE_KEYS,
 ];
 
 /** Environment variables that are not `PERF_ENGINE_<KEY>`. */

@@ -22,6 +22,7 @@ import { Profiling } from '../profile/service/profiling.js';
 import type { Db } from '../store/db.js';
 import { MetricWriter } from '../store/metric-writer.js';
 import { openPgSession } from '../store/pg-session.js';
+import { ReportScheduler, reportScheduleSettings } from '../report/stage/report-scheduler.js';
 import { RetentionJob } from '../store/retention-job.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
@@ -53,6 +54,7 @@ export interface EngineStages {
   readonly diagnosis: DiagnosisStage;
   readonly delivery: DeliveryStage;
   readonly dbAdvisor: DbAdvisorStage;
+  readonly reports: ReportScheduler;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
 }
@@ -108,7 +110,13 @@ export function buildStages(deps: StageDeps): EngineStages {
     log: logger('db-advisor'),
     append: (s) => void writer.append(s),
   });
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor };
+  const reports = new ReportScheduler({
+    db,
+    announce: (m) => bus.publish(SUBJECTS.reportReady, encodeJson(m)),
+    settings: () => reportScheduleSettings(settings()),
+    log: logger('report'),
+  });
+  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, reports };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'writer', stop: () => writer.stop() },
@@ -119,6 +127,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     alerting,
     diagnosis,
     dbAdvisor,
+    reports,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop() },
     monitor,
     profiling,
@@ -174,6 +183,7 @@ function applyConfig(
   s.alerting.applyConfig(changed);
   s.diagnosis.applyConfig(changed);
   s.dbAdvisor.applyConfig(changed);
+  s.reports.applyConfig(changed);
 }
 
 /** Passes every accepted snapshot batch to each listener; one failing listener does not stop the others. */

@@ -74,3 +74,19 @@ describe('HTML report', () => {
     expect(html).toContain('None yet');
   });
 });
+
+describe('schemas/report.schema.json', () => {
+  it('is the exported schema of the report document (run `perf-engine schemas` after changing it)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const committed = JSON.parse(readFileSync('schemas/report.schema.json', 'utf8')) as Record<string, unknown>;
+    expect({ ...committed, $schema: undefined, title: undefined }).toEqual({ ...JSON.parse(JSON.stringify(ReportSchema)), $schema: undefined, title: undefined });
+  });
+});
+
+describe('bottleneck follow-up', () => {
+  it('lists the optimizations tried for a bottleneck with their change, then how it ended', () => {
+    const r = fixtureReport({ optimizations: [{ optimization_id: 'o-1', bottleneck_id: 'b-1', source: 'api-1', action: 'restart_before_exhaustion', status: 'verified', verdict: 'verified', metric: 'memory_usage', before: 80, after: 40, change_pct: -50, applied_at: '2026-12-05T08:00:00.000Z' }] });
+    expect(r.bottlenecks[0]!.done).toEqual(['restart_before_exhaustion verified (memory_usage -50.0 %)', 'resolved: recovered']);
+    expect(renderReport(r, 'html')).toContain('restart_before_exhaustion verified');
+  });
+});
