@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'profile-overhead': () => import('./profile-overhead.js'),
   'sdk-overhead': () => import('./sdk-overhead.js'),
   diagnose: () => import('./diagnose.js'),
+  report: () => import('./report.js'),
 };
 
 function usage(): string {
