@@ -14,13 +14,17 @@ const iso = (v: unknown): string => new Date(v as string | Date).toISOString();
 const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
-/** Sources seen during the period (one row per source: its latest host and last sight). */
+/**
+ * Sources heard from since the period's start (one row per source: its latest host and last
+ * sight). `first_seen` is when the engine first stored a stream, not the time of its first sample,
+ * so it cannot bound a period that ends before it (backfilled history).
+ */
 export async function periodSources(q: Queryable, f: PeriodFilter): Promise<{ source: string; host: string | null; lastSeen: string | null }[]> {
   const r = await q.query<{ source: string; host: string; last_seen: unknown }>(
     `SELECT DISTINCT ON (source) source, host, last_seen FROM metric_streams
-     WHERE last_seen >= $1 AND first_seen <= $2 AND ($3::text[] IS NULL OR source = ANY($3))
+     WHERE last_seen >= $1 AND ($2::text[] IS NULL OR source = ANY($2))
      ORDER BY source, last_seen DESC`,
-    [new Date(f.since), new Date(f.until), f.sources],
+    [new Date(f.since), f.sources],
   );
   return r.rows.map((row) => ({ source: row.source, host: row.host === '' ? null : row.host, lastSeen: isoOrNull(row.last_seen) }));
 }
