@@ -55,7 +55,10 @@ describe('reports from a real engine', () => {
     expect(r.alerts.map((a) => a.alert_id)).toContain(alert.alert_id);
     expect(r.bottlenecks.map((b) => b.bottleneck_id)).toContain(detected.bottleneck_id);
     const chart = r.charts.find((c) => c.source === 'order-agent-1' && c.metric === 'cpu_usage')!;
-    expect(chart.points.length).toBeGreaterThan(0);
+    // The replayed values come back decoded: 50 at rest, 95 at the peak, the mean in between.
+    expect(Math.min(...chart.points.map((p) => p[1]))).toBe(50);
+    expect(Math.max(...chart.points.map((p) => p[3]))).toBe(95);
+    expect(chart.points.every(([, lo, mean, hi]) => lo <= mean && mean <= hi)).toBe(true);
     expect(chart.marks).toContainEqual(expect.objectContaining({ kind: 'alert', id: alert.alert_id, severity: 'critical' }));
     const b = r.bottlenecks.find((x) => x.bottleneck_id === detected.bottleneck_id)!;
     expect(b.recommendations.length).toBeGreaterThan(0);
