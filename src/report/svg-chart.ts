@@ -49,9 +49,10 @@ export function renderChartSvg(chart: ReportChart, since: number, until: number)
   }
   parts.push(`<line x1="${PAD.l}" y1="${H - PAD.b}" x2="${W - PAD.r}" y2="${H - PAD.b}" stroke="#999"/><line x1="${PAD.l}" y1="${PAD.t}" x2="${PAD.l}" y2="${H - PAD.b}" stroke="#999"/>`);
   for (const v of [lo, (lo + hi) / 2, hi]) parts.push(`<text x="${PAD.l - 4}" y="${f(y(v) + 4)}" text-anchor="end" font-size="10" fill="#555">${tick(v)}</text>`);
-  for (const t of [since, since + span / 2, until]) {
+  const ticks: [number, string][] = [[since, 'start'], [since + span / 2, 'middle'], [until, 'end']];
+  for (const [t, anchor] of ticks) {
     const d = new Date(t).toISOString();
-    parts.push(`<text x="${f(Math.min(W - 40, Math.max(PAD.l + 30, x(t))))}" y="${H - 6}" text-anchor="middle" font-size="10" fill="#555">${d.slice(5, 10)} ${d.slice(11, 16)}</text>`);
+    parts.push(`<text x="${f(x(t))}" y="${H - 6}" text-anchor="${anchor}" font-size="10" fill="#555">${d.slice(5, 10)} ${d.slice(11, 16)}</text>`);
   }
   parts.push('</svg>');
   return parts.join('');
