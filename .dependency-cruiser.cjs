@@ -18,6 +18,7 @@ const LAYERS = [
   ['profile/analysis', '^src/profile/analysis/'],
   ['profile/render', '^src/profile/render/'],
   ['profile/export', '^src/profile/export/'],
+  ['report', '^src/report/(?!stage/)'],
   ['bus', '^src/bus/'],
   ['store', '^src/store/'],
   ['collect', '^src/collect/'],
@@ -29,6 +30,7 @@ const LAYERS = [
   ['diagnose/stage', '^src/diagnose/stage/'],
   ['optimize/stage', '^src/optimize/stage/'],
   ['notify/stage', '^src/notify/stage/'],
+  ['report/stage', '^src/report/stage/'],
   ['agent', '^src/agent/'],
   ['api', '^src/api/'],
   ['engine', '^src/engine/'],
@@ -39,7 +41,7 @@ const LAYERS = [
   ['index', '^src/[^/]+$'],
 ];
 
-const PURE = ['model', 'wire', 'detect', 'alert', 'notify', 'optimize', 'diagnose', 'profile/analysis', 'profile/render', 'profile/export'];
+const PURE = ['model', 'wire', 'detect', 'alert', 'notify', 'optimize', 'diagnose', 'profile/analysis', 'profile/render', 'profile/export', 'report'];
 const ADAPTERS = ['bus', 'store', 'collect', 'ingest', 'profile/capture', 'profile/service', 'notify/stage', 'agent', 'api', 'engine', 'tools', 'cli'];
 const IO_LIBRARIES = '^(pg|pg-copy-streams|@nats-io/.+|fastify|@fastify/.+|@electric-sql/.+|ws|pino)$|^(node:)?(fs|net|http|https|child_process|inspector|worker_threads|dgram)$';
 

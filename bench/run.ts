@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   diagnose: () => import('./diagnose.js'),
   'property-fuzz': () => import('./property-fuzz.js'),
   'optimize-calibration': () => import('./optimize-calibration.js'),
+  report: () => import('./report.js'),
 };
 
 function usage(): string {

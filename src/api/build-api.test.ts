@@ -28,6 +28,9 @@ const DATA_ROUTES = [
   { method: 'POST', url: `/api/v1/optimizations/${ID}/mark-applied`, payload: {} },
   { method: 'POST', url: `/api/v1/optimizations/${ID}/rollback`, payload: {} },
   { method: 'GET', url: '/api/v1/live' },
+  { method: 'GET', url: '/api/v1/report?since=1h' },
+  { method: 'GET', url: '/api/v1/reports' },
+  { method: 'GET', url: `/api/v1/reports/${ID}?format=html` },
 ] as const;
 
 /** The routes that answer in every phase (http-auth.test.ts and openapi.test.ts exercise /metrics and /openapi.json). */

@@ -12,6 +12,7 @@ import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
 import { installOpenApi, openApiRoute } from './openapi.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { NO_METRICS, prometheusRoute, type PrometheusSource } from './prometheus-route.js';
+import { reportRoutes } from './report-routes.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
 import { liveRoutes, webRoutes, type WebRouteDeps } from './web-routes.js';
 
@@ -76,6 +77,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           await data.register(adviseRoutes(deps));
           await data.register(optimizationRoutes(deps));
           await data.register(liveRoutes(deps));
+          await data.register(reportRoutes(deps));
         });
       },
       { prefix: '/api/v1' },

@@ -17,6 +17,7 @@ export async function loadCommands(): Promise<CommandFactory[]> {
     import('./bottlenecks.js'),
     import('./advise.js'),
     import('./optimizations.js'),
+    import('./report.js'),
   ]);
   return modules.map((m) => m.default);
 }

@@ -5,6 +5,7 @@ import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagn
 import { HTTP_ACCESS_DEFAULTS, HTTP_ACCESS_KEYS, HTTP_SECRET_KEYS } from './http-schema.js';
 import { OPTIMIZE_DB_DEFAULTS, OPTIMIZE_DB_KEYS, OPTIMIZE_DB_LIVE_KEYS } from './optimize-db-schema.js';
 import { DURABILITY_DEFAULTS, DURABILITY_KEYS } from './durability-schema.js';
+import { REPORT_DEFAULTS, REPORT_KEYS, REPORT_LIVE_KEYS } from './report-config-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 import { OPTIMIZATION_DEFAULTS, OPTIMIZATION_KEYS, OPTIMIZATION_LIVE_KEYS } from './optimization-schema.js';
 
@@ -257,6 +258,7 @@ export const ConfigSchema = Type.Object(
     ...DELIVERY_KEYS,
     ...OPTIMIZE_DB_KEYS,
     ...OPTIMIZATION_KEYS,
+    ...REPORT_KEYS,
   },
   { additionalProperties: false },
 );
@@ -317,6 +319,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   ...DELIVERY_DEFAULTS,
   ...OPTIMIZE_DB_DEFAULTS,
   ...OPTIMIZATION_DEFAULTS,
+  ...REPORT_DEFAULTS,
 } satisfies Config);
 
 /** Keys holding secrets: masked when printed, redacted in logs. */
@@ -348,6 +351,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   ...DIAGNOSIS_LIVE_KEYS,
   ...OPTIMIZE_DB_LIVE_KEYS,
   ...OPTIMIZATION_LIVE_KEYS,
+  ...REPORT_LIVE_KEYS,
 ];
 
 /** Environment variables that are not `PERF_ENGINE_<KEY>`. */

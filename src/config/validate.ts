@@ -92,16 +92,13 @@ function problemFromAjv(e: ErrorObject, candidate: Record<string, unknown>, orig
 
 function semanticProblems(config: Config, originOf: (k: string) => string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  if (config.profiling_schedule !== null) {
+  for (const key of ['profiling_schedule', 'report_schedule'] as const) {
+    const expression = config[key];
+    if (expression === null) continue;
     try {
-      new Cron(config.profiling_schedule, { paused: true }).stop();
+      new Cron(expression, { paused: true }).stop();
     } catch (err) {
-      problems.push({
-        key: 'profiling_schedule',
-        value: config.profiling_schedule,
-        origin: originOf('profiling_schedule'),
-        allowed: `a cron expression such as "0 */6 * * *" (${(err as Error).message})`,
-      });
+      problems.push({ key, value: expression, origin: originOf(key), allowed: `a cron expression such as "0 */6 * * *" (${(err as Error).message})` });
     }
   }
   for (const key of ['watch_processes', 'profiling_allowed_processes'] as const) {

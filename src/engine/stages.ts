@@ -31,6 +31,7 @@ import { Profiling } from '../profile/service/profiling.js';
 import type { Db } from '../store/db.js';
 import { MetricWriter } from '../store/metric-writer.js';
 import { openPgSession } from '../store/pg-session.js';
+import { ReportScheduler, reportScheduleSettings } from '../report/stage/report-scheduler.js';
 import { RetentionJob } from '../store/retention-job.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
@@ -72,6 +73,7 @@ export interface EngineStages {
   readonly optimization: OptimizationStage;
   /** Accepted snapshots for live watchers (the dashboard's SSE stream). */
   readonly live: LiveFeed;
+  readonly reports: ReportScheduler;
   /** Components in start order (stopped in reverse: ingest and collection before the writer flushes). */
   readonly components: readonly Component[];
   /** The snapshots of the last collection tick (the engine's host and processes); empty before the first. */
@@ -151,7 +153,13 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live };
+  const reports = new ReportScheduler({
+    db,
+    announce: (m) => bus.publish(SUBJECTS.reportReady, encodeJson(m)),
+    settings: () => reportScheduleSettings(settings()),
+    log: logger('report'),
+  });
+  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },
@@ -166,6 +174,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     advisors.limits,
     optimization,
     optimizing,
+    reports,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop(), health: () => ingest.health() },
     monitor,
     profiling,
@@ -259,6 +268,7 @@ function applyConfig(
   s.alerting.applyConfig(changed);
   s.diagnosis.applyConfig(changed);
   s.dbAdvisor.applyConfig(changed);
+  s.reports.applyConfig(changed);
 }
 
 /** Passes every accepted snapshot batch to each listener; one failing listener does not stop the others. */

@@ -12,6 +12,7 @@ import {
 } from './outbound.js';
 import { OptimizationAppliedMessage, OptimizationRolledBackMessage, OptimizationStatusMessage } from './optimizing.js';
 import { InsightsMessage } from './insights.js';
+import { ReportReadyMessage } from './report-ready.js';
 import { Reply } from './common.js';
 import { AgentProfileReply, AgentProfileRequest } from './agent-profile.js';
 import { AgentConfigReply, AgentConfigUpdate, AgentTunablesReply, AgentTunablesRequest } from './agent-config.js';
@@ -38,6 +39,7 @@ export const WIRE_SCHEMAS: readonly { subject: string; direction: 'in' | 'out' |
   { subject: 'performance.alert', direction: 'out', schema: AlertMessage },
   { subject: 'performance.alert_update', direction: 'out', schema: AlertUpdateMessage },
   { subject: 'performance.invalid_message', direction: 'out', schema: InvalidMessageNotice },
+  { subject: 'performance.report_ready', direction: 'out', schema: ReportReadyMessage },
   { subject: 'reply', direction: 'reply', schema: { ...Reply, $id: 'reply' } },
   { subject: 'agent.{agent_id}.profile', direction: 'out', schema: AgentProfileRequest },
   { subject: 'agent.{agent_id}.profile.reply', direction: 'reply', schema: AgentProfileReply },

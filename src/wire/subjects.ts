@@ -24,6 +24,8 @@ export const SUBJECTS = {
   configRejected: 'performance.config_rejected',
   /** Announces an applied live configuration update (project extension). */
   configApplied: 'performance.config_applied',
+  /** A scheduled report is stored and can be downloaded (project extension, docs/reports.md). */
+  reportReady: 'performance.report_ready',
 } as const;
 
 /** Subject on which an SDK agent answers profile requests. */
