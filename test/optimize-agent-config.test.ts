@@ -25,7 +25,7 @@ const tag = randomBytes(4).toString('hex');
 const prefix = `cfg_${tag}.`;
 const agentId = 'cfg-sim-agent';
 /** Requests per second, each holding its connection 20 ms: a pool of one is about 75 % busy. */
-const RATE = 35;
+const RATE = 42;
 const HOLD_MS = 20;
 const PHASE_MS = 12_000;
 
