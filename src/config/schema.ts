@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { DIAGNOSIS_DEFAULTS, DIAGNOSIS_KEYS, DIAGNOSIS_LIVE_KEYS } from './diagnosis-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
+import { TIER_DEFAULTS, TIER_KEYS } from './tiers-schema.js';
 
 const nullableString = (description: string) =>
   Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description });
@@ -207,6 +208,7 @@ export const ConfigSchema = Type.Object(
       maximum: 86400,
       description: 'How often the retention job runs.',
     }),
+    ...TIER_KEYS,
     detect_enabled: Type.Boolean({
       description: 'Feed every sample to the streaming anomaly detector (degradation alerts and diagnosis build on it); false stores and forwards only.',
     }),
@@ -292,6 +294,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   store_batch_max_samples: 100000,
   store_max_pending_samples: 2000000,
   retention_check_interval_seconds: 3600,
+  ...TIER_DEFAULTS,
   detect_enabled: true,
   detect_max_series: 100000,
   detect_anomaly_score: 0.6,

@@ -161,6 +161,7 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     monitor: s?.monitor.status() ?? null,
     ingest: s?.ingest.stats() ?? null,
     writer: s?.writer.stats() ?? null,
+    tiers: s?.tiers?.stats() ?? null,
     invalid_messages: s ? { total: s.invalid.total, by_reason: s.invalid.counts() } : null,
     config_updates: s?.liveConfig.stats() ?? null,
     retention: s?.retention.status() ?? null,

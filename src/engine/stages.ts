@@ -20,6 +20,8 @@ import { Profiling } from '../profile/service/profiling.js';
 import type { Db } from '../store/db.js';
 import { MetricWriter } from '../store/metric-writer.js';
 import { RetentionJob } from '../store/retention-job.js';
+import type { OwnRetention } from '../store/retention.js';
+import { TierWriter } from '../store/tier-writer.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
 import { SUBJECTS } from '../wire/subjects.js';
@@ -39,6 +41,8 @@ export interface StageDeps {
 /** Every stage of the engine, built and wired, in pipeline order. */
 export interface EngineStages {
   readonly writer: MetricWriter;
+  /** Maintains the downsampled tiers; null when `store_tiers_enabled` is false. */
+  readonly tiers: TierWriter | null;
   readonly invalid: InvalidMessageReporter;
   readonly ingest: RealtimeIngest;
   readonly monitor: MonitorLoop;
@@ -66,10 +70,12 @@ export function buildStages(deps: StageDeps): EngineStages {
   const { db, bus, config, logger } = deps;
   const c = config.current;
   const settings = () => config.current;
+  const tiers = c.store_tiers_enabled ? new TierWriter(db, logger('tiers')) : null;
   const writer = new MetricWriter(db, logger('store'), {
     flushIntervalMs: c.store_flush_interval_ms,
     batchMaxSamples: c.store_batch_max_samples,
     maxPendingSamples: c.store_max_pending_samples,
+    ...(tiers ? { onCommitted: (snapshots, streamIds, setIds) => tiers.fold(snapshots, streamIds, setIds) } : {}),
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
   const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c));
@@ -90,14 +96,16 @@ export function buildStages(deps: StageDeps): EngineStages {
   const monitor = new MonitorLoop(collectors(), onTick, c.monitoring_interval_seconds, logger('monitor'));
   const retention = new RetentionJob(
     db,
-    [writer.partitions],
+    [writer.partitions, ...tierRetention(tiers, settings)],
     () => ({ retentionDays: settings().data_retention_days, intervalSeconds: settings().retention_check_interval_seconds }),
     logger('retention'),
   );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
-  const stages = { writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
+  const stages = { writer, tiers, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
+    // Stopped after the writer, so that its last batches are folded before the tiers are written.
+    ...(tiers ? [tiers] : []),
     { name: 'writer', stop: () => writer.stop() },
     retention,
     detection,
@@ -109,6 +117,16 @@ export function buildStages(deps: StageDeps): EngineStages {
     liveConfig,
   ];
   return { ...stages, components };
+}
+
+/** The tiers' partitions, each kept for its own `store_tier_<name>_retention_days`. */
+function tierRetention(tiers: TierWriter | null, settings: () => Config): OwnRetention[] {
+  if (!tiers) return [];
+  return [
+    { partitions: tiers.partitions['1m'], retentionDays: () => settings().store_tier_1m_retention_days },
+    { partitions: tiers.partitions['5m'], retentionDays: () => settings().store_tier_5m_retention_days },
+    { partitions: tiers.partitions['1h'], retentionDays: () => settings().store_tier_1h_retention_days },
+  ];
 }
 
 function ingestLimits(c: Config) {

@@ -21,7 +21,12 @@ export interface MetricWriterOptions {
   readonly maxPendingSamples: number;
   /** Batches written at once (overlaps one batch's commit with the next one's COPY); default 2. */
   readonly maxInFlight?: number;
+  /** Called once per committed batch, after its commit, with its stream and set ids (the tiers fold it). */
+  readonly onCommitted?: CommittedListener;
 }
+
+/** Receives each committed batch: `streamIds[i]` and `setIds[i]` are those of `snapshots[i]`. */
+export type CommittedListener = (snapshots: readonly MetricSnapshot[], streamIds: Int32Array, setIds: Int32Array) => void;
 
 /** Counters exposed by `status`. */
 export interface WriterStats {
@@ -247,6 +252,11 @@ export class MetricWriter {
       }
     });
     this.#registry.markLastSeen(lastSeen.keys(), now);
+    try {
+      this.opts.onCommitted?.(snapshots, streamIds, setIds);
+    } catch (err) {
+      this.log.error({ err }, 'committed-batch listener failed');
+    }
   }
 
   /** Counters for status reports. */
