@@ -9,6 +9,7 @@ const DATA_ROUTES = [
   { method: 'GET', url: '/api/v1/sources' },
   { method: 'GET', url: '/api/v1/metrics?source=a' },
   { method: 'GET', url: '/api/v1/series?source=a&metric=b' },
+  { method: 'GET', url: '/api/v1/query_range?metric=cpu_usage' },
   { method: 'GET', url: '/api/v1/alerts' },
   { method: 'POST', url: `/api/v1/alerts/${ID}/ack`, payload: {} },
   { method: 'GET', url: '/api/v1/silences' },

@@ -7,6 +7,7 @@ import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
+import { queryRoutes, type HistoryRouteDeps } from './query-routes.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
 
 /** Where the engine is in its life. */
@@ -15,7 +16,7 @@ export const ENGINE_PHASES = ['starting', 'running', 'stopping'] as const;
 export type EnginePhase = (typeof ENGINE_PHASES)[number];
 
 /** What the API needs from the engine: the union of what each resource's routes need, and its phase. */
-export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
+export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, HistoryRouteDeps, AlertRouteDeps, BottleneckRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
   phase(): EnginePhase;
   /** Where unexpected errors are logged, with their stacks. */
   readonly log: ErrorLog;
@@ -53,6 +54,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       await v1.register(async (data) => {
         data.addHook('onRequest', phaseGate(() => deps.phase()));
         await data.register(metricRoutes(deps));
+        await data.register(queryRoutes(deps));
         await data.register(alertRoutes(deps));
         await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
         await data.register(bottleneckRoutes(deps));

@@ -12,6 +12,7 @@ import type { DiagnosisStage } from '../diagnose/stage/diagnosis-stage.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { componentLogger } from '../lifecycle/logger.js';
 import { acquireLock } from '../store/data-dir-lock.js';
+import { storeLayout } from '../store/history-query.js';
 import { migrate } from '../store/migrate.js';
 import { describeDb, openDb } from '../store/open-db.js';
 import { buildStages, type EngineStages } from './stages.js';
@@ -77,6 +78,7 @@ export class PerformanceEngine {
     return buildApi({
       phase: () => this.#phase,
       db: () => this.agent.db,
+      layout: () => storeLayout(this.config.current),
       status: () => this.status(),
       config: () => describeConfig(this.config),
       profiles: () => this.#stages?.profiling.service ?? null,
