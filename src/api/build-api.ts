@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance, type onRequestHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { DEFAULTS } from '../config/schema.js';
+import { storeLayout } from '../store/history-query.js';
 import { ProfileExportPool, type ProfileExporter } from '../profile/service/export-pool.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { ApiError, installErrorHandling, type ErrorLog } from './api-errors.js';
@@ -7,6 +9,7 @@ import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
+import { prometheusRoutes } from './prometheus/prometheus-routes.js';
 import { queryRoutes, type HistoryRouteDeps } from './query-routes.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
 
@@ -39,7 +42,8 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
 
 /**
  * Builds the engine's HTTP app (not listening): one plugin per resource under `/api/v1`, schemas
- * for every input and response, one error handler. Status and configuration answer in every
+ * for every input and response, one error handler; and the Prometheus-compatible query API under
+ * `/prometheus/api/v1`, with Prometheus's error shape. Status and configuration answer in every
  * phase; the other routes answer 503 until the engine runs. Unknown query parameters and body
  * fields are refused rather than silently dropped.
  */
@@ -62,5 +66,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     },
     { prefix: '/api/v1' },
   );
+  // Grafana's Prometheus data source, pointed at http://<engine>/prometheus, calls /prometheus/api/v1/...
+  void app.register(prometheusRoutes({ db: () => deps.db(), layout: () => (deps.layout ? deps.layout() : storeLayout(DEFAULTS)), phase: () => deps.phase(), log: deps.log }), {
+    prefix: '/prometheus/api/v1',
+  });
   return app;
 }
