@@ -98,6 +98,8 @@ interface EngineRun {
   readonly cpuMs: number;
   readonly rss: { peak: number; current: number };
   readonly bytes: number;
+  /** The tier writer's counters after the run (null with the tiers off). */
+  readonly tiers: { foldMs: number; flushMs: number; foldedSamples: number; rowsWritten: Record<string, number> } | null;
 }
 
 /** Starts an engine, sends every message durably, checks that every sample is stored, and measures. */
@@ -120,6 +122,9 @@ async function measureEngine(
     const seconds = (performance.now() - t0) / 1000;
     const cpuMs = processCpuMs(pid) - cpu0;
     const rss = processRss(pid);
+    // The tiers close a bucket 10 s after its last sample when its time is over, and write at the next 5-s tick.
+    await new Promise((r) => setTimeout(r, 16_000));
+    const status = (await (await fetch(`${engine.http}/api/v1/status`)).json()) as { tiers: EngineRun['tiers'] };
     const stored = await sql<{ n: string }>(
       `SELECT coalesce(sum(cardinality(ms.names)), 0)::text AS n FROM "${engine.schema}".metric_snapshots s
        JOIN "${engine.schema}".metric_sets ms ON ms.id = s.set_id`,
@@ -127,12 +132,36 @@ async function measureEngine(
     if (Number(stored[0]!.n) < samples) throw new Error(`stored ${stored[0]!.n} samples, sent ${samples}`);
     const bytes = await schemaBytes(engine.schema);
     ctx.log(`${label}: ${seconds.toFixed(2)} s, ${cpuMs.toFixed(0)} ms CPU`);
-    return { rate: samples / seconds, cpuMs, rss, bytes };
+    return { rate: samples / seconds, cpuMs, rss, bytes, tiers: status.tiers };
   } finally {
     await nc.close();
     await engine.stop();
     await dropSchema(engine.schema);
   }
+}
+
+/** What maintaining the tiers (docs/storage.md#tiers-downsampled-history) cost during the run. */
+function tierFigures(withTiers: EngineRun, without: EngineRun, samples: number): Figure[] {
+  const t = withTiers.tiers;
+  if (!t) return [];
+  return [
+    figure({
+      bench: 'ingest',
+      name: 'samples/s on the ingest path with the tiers maintained',
+      value: withTiers.rate,
+      unit: 'samples/s',
+      reference: { name: 'the same run with store_tiers_enabled=false', value: without.rate, unit: 'samples/s' },
+      notes: `engine CPU ${((withTiers.cpuMs * 1000) / samples).toFixed(2)} us/sample with tiers, ${((without.cpuMs * 1000) / samples).toFixed(2)} without`,
+    }),
+    figure({
+      bench: 'ingest',
+      name: 'tier maintenance time per sample during the run (fold in the writer + upserts of closed buckets, engine counters)',
+      value: ((t.foldMs + t.flushMs) * 1000) / samples,
+      unit: 'us/sample',
+      reference: { name: 'engine CPU per sample (ingest path)', value: (withTiers.cpuMs * 1000) / samples, unit: 'us/sample' },
+      notes: `fold ${((t.foldMs * 1000) / samples).toFixed(3)} us/sample, upserts ${((t.flushMs * 1000) / samples).toFixed(3)} us/sample (${JSON.stringify(t.rowsWritten)} rows)`,
+    }),
+  ];
 }
 
 const bench: Benchmark = {
@@ -157,6 +186,7 @@ const bench: Benchmark = {
 
     const ingestOnly = await measureEngine(ctx, 'ingest path (detection and diagnosis off)', STAGES_OFF, messages, perMessage, window, samples);
     const full = await measureEngine(ctx, 'whole engine (every stage on)', {}, messages, perMessage, window, samples);
+    const noTiers = await measureEngine(ctx, 'ingest path without the tiers', { ...STAGES_OFF, PERF_ENGINE_STORE_TIERS_ENABLED: 'false' }, messages, perMessage, window, samples);
     ctx.log('measuring the psql \\copy reference');
     const ref = await reference(ctx, snapshots, samples);
     const refName = 'psql \\copy, row per sample, btree (source, metric, ts)';
@@ -199,6 +229,7 @@ const bench: Benchmark = {
         met: ingestOnly.rss.peak < 300 * 1048576,
         notes: `whole engine: ${(full.rss.peak / 1048576).toFixed(0)} MB (detector state of ${(samples / (workload.snapshotsPerSource)).toLocaleString('en-US')} series)`,
       }),
+      ...tierFigures(ingestOnly, noTiers, samples),
     ];
     return figures;
   },

@@ -4,6 +4,9 @@ import type { Db } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
 import { openPgliteDb } from '../src/store/pglite-db.js';
+import { queryHistory } from '../src/store/history-query.js';
+import type { Aggregation } from '../src/store/range-query.js';
+import { windowValue } from '../src/store/range-query.js';
 import { runRetention } from '../src/store/retention.js';
 import { TierWriter, TIER_WRITER_DEFAULTS } from '../src/store/tier-writer.js';
 import { TIERS } from '../src/store/tiers.js';
@@ -84,6 +87,28 @@ async function writeWithTiers(db: Db): Promise<TierWriter> {
   return tiers;
 }
 
+/**
+ * A range query over the workload (through the tiers or raw samples the step picks) against the
+ * same aggregation computed in SQL over `system_metrics`, for every window [t - step, t).
+ */
+async function expectRangeEqualsRaw(db: Db, stepMs: number, agg: Aggregation, metric: string): Promise<string> {
+  const startMs = Math.ceil(T0 / stepMs) * stepMs;
+  const endMs = startMs + 3 * 3_600_000;
+  const layout = { rawRetentionDays: 36500, tiers: TIERS.map((t) => ({ name: t.name, retentionDays: 36500 })) };
+  const answer = await queryHistory(db, layout, { startMs, endMs, stepMs, agg, accept: (s) => s.source === 'tier-a' && s.metric === metric, maxSeries: 10 }, Date.now());
+  const sqlAgg = { mean: 'sum(value) / count(*)', min: 'min(value)', max: 'max(value)', count: 'count(*)', sum: 'sum(value)', last: '(array_agg(value ORDER BY ts DESC))[1]' }[agg];
+  const raw = await db.query<{ k: number; v: number }>(
+    `SELECT floor((extract(epoch FROM ts) * 1000 - $1) / $2)::int AS k, (${sqlAgg})::float8 AS v FROM system_metrics
+     WHERE source = 'tier-a' AND metric = $3 AND ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp(($4 + 0.0) / 1000) GROUP BY 1 ORDER BY 1`,
+    [startMs - stepMs, stepMs, metric, endMs],
+  );
+  expect(answer.series).toHaveLength(1);
+  const got = [...answer.series[0]!.windows].sort(([a], [b]) => a - b).map(([k, p]) => ({ k, v: windowValue(agg, p) }));
+  expect(got.map((x) => x.k)).toEqual(raw.rows.map((x) => x.k));
+  got.forEach((x, i) => expect(Math.abs(x.v - raw.rows[i]!.v)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(raw.rows[i]!.v))));
+  return answer.plan.main;
+}
+
 function expectEqualAggregates({ tier, raw }: { tier: Agg[]; raw: Agg[] }): void {
   expect(tier.length).toBe(raw.length);
   expect(tier.map(({ mean: _, ...rest }) => rest)).toEqual(raw.map(({ mean: _, ...rest }) => rest));
@@ -108,6 +133,16 @@ describe('tiers on PostgreSQL', () => {
     const r = await tierAndRaw(db, t.view, t.widthMs);
     expect(r.raw.length).toBeGreaterThan(0);
     expectEqualAggregates(r);
+  });
+
+  it.each([
+    [3_600_000, 'max', 'cpu_usage', '1h'],
+    [300_000, 'mean', 'queue_depth', '5m'],
+    [60_000, 'last', 'network_rx_bytes_per_sec.eth0', '1m'],
+    [15_000, 'min', 'queue_depth', 'raw'],
+    [30_000, 'count', 'cpu_usage', 'raw'],
+  ] as const)('a range query at step %i ms (%s of %s) reads the %s tier and equals the raw samples\' aggregate', async (step, agg, metric, tier) => {
+    expect(await expectRangeEqualsRaw(db, step, agg, metric)).toBe(tier);
   });
 
   it('merged the late parts into stored buckets and wrote one row per stream, set and bucket', async () => {
@@ -146,12 +181,14 @@ describe('tiers on PostgreSQL', () => {
 });
 
 describe('tiers on PGlite', () => {
-  it('equal the aggregates of the raw samples in every tier', async () => {
+  it('equal the aggregates of the raw samples in every tier, and range queries read them', async () => {
     const db = await openPgliteDb(null, 'public');
     try {
       await migrate(db);
       await writeWithTiers(db);
       for (const t of TIERS) expectEqualAggregates(await tierAndRaw(db, t.view, t.widthMs));
+      expect(await expectRangeEqualsRaw(db, 300_000, 'max', 'queue_depth')).toBe('5m');
+      expect(await expectRangeEqualsRaw(db, 15_000, 'mean', 'queue_depth')).toBe('raw');
     } finally {
       await db.close();
     }

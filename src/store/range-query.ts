@@ -1,7 +1,7 @@
 import type { Queryable } from './db.js';
-import type { RangePlan, Segment } from './range-plan.js';
+import type { RangePlan } from './range-plan.js';
 import type { SeriesRef } from './series-catalog.js';
-import { tierSpec } from './tiers.js';
+import { decodeRawRecords, decodeTierRecords, segmentRowsParams, segmentRowsSql, tierColumn, type PairWant, type RecordVisitor } from './segment-rows.js';
 
 /** How the samples of a window become one value. */
 export const AGGREGATIONS = ['mean', 'min', 'max', 'last', 'count', 'sum'] as const;
@@ -55,96 +55,44 @@ export function windowValue(agg: Aggregation, p: WindowPartial): number {
   }
 }
 
-/** SQL of the partial for an aggregation over a tier's rows `t` (the metric at position `k.idx`). */
-function tierPartial(agg: Aggregation): string {
-  switch (agg) {
-    case 'min':
-      return 'min(t.min_v[k.idx]) AS a, 0::float8 AS b';
-    case 'max':
-      return 'max(t.max_v[k.idx]) AS a, 0::float8 AS b';
-    case 'last':
-      return `extract(epoch FROM max(t.last_ts))::float8 * 1000 AS a, (array_agg(t.last_v[k.idx] ORDER BY t.last_ts DESC))[1] AS b`;
-    case 'count':
-      return 'sum(t.count)::float8 AS a, 0::float8 AS b';
-    default:
-      return 'sum(t.count)::float8 AS a, sum(t.sum_v[k.idx]) AS b';
-  }
-}
-
-/** SQL of the partial for an aggregation over raw samples: value `x.v` of snapshot `s`. */
-function rawPartial(agg: Aggregation): string {
-  switch (agg) {
-    case 'min':
-      return 'min(x.v) AS a, 0::float8 AS b';
-    case 'max':
-      return 'max(x.v) AS a, 0::float8 AS b';
-    case 'last':
-      return `extract(epoch FROM max(s.ts))::float8 * 1000 AS a, (array_agg(x.v ORDER BY s.ts DESC))[1] AS b`;
-    case 'count':
-      return 'count(*)::float8 AS a, 0::float8 AS b';
-    default:
-      return 'count(*)::float8 AS a, sum(x.v) AS b';
-  }
+/** The stream and set pairs of the series, each with the positions and series indexes wanted of it. */
+function pairsOf(series: readonly SeriesRef[]): PairWant[] {
+  const pairs = new Map<string, { streamId: number; setId: number; idxs: number[]; series: number[] }>();
+  series.forEach((s, i) => {
+    for (const part of s.parts) {
+      const key = `${s.streamId}:${part.setId}`;
+      let p = pairs.get(key);
+      if (!p) pairs.set(key, (p = { streamId: s.streamId, setId: part.setId, idxs: [], series: [] }));
+      p.idxs.push(part.index);
+      p.series.push(i);
+    }
+  });
+  return [...pairs.values()];
 }
 
 /**
- * One segment's query: per series and window, the partial. The stream and set pairs drive an index
- * scan each (every row read once, whatever the number of its metrics asked for), then each row
- * is joined to the metrics wanted of it.
- */
-function segmentSql(seg: Segment, agg: Aggregation): string {
-  const head = `WITH k AS (SELECT * FROM unnest($1::int[], $2::int[], $3::int[], $4::int[]) AS k(stream_id, set_id, idx, series)),
-       p AS (SELECT DISTINCT stream_id, set_id FROM k)`;
-  const bin = (col: string) => `date_bin($5::float8 * interval '1 millisecond', ${col}, $6::timestamptz)`;
-  if (seg.source === 'raw') {
-    return `${head}
-      SELECT k.series, ${bin('s.ts')} AS w, ${rawPartial(agg)}
-      FROM p JOIN metric_snapshots s ON s.stream_id = p.stream_id AND s.set_id = p.set_id AND s.ts >= $7 AND s.ts < $8
-      JOIN k ON k.stream_id = s.stream_id AND k.set_id = s.set_id
-      CROSS JOIN LATERAL (SELECT perf_snapshot_value(s.enc, s.f8, k.idx) AS v) x
-      GROUP BY 1, 2`;
-  }
-  return `${head}
-    SELECT k.series, ${bin('t.ts')} AS w, ${tierPartial(agg)}
-    FROM p JOIN ${tierSpec(seg.source).table} t ON t.stream_id = p.stream_id AND t.set_id = p.set_id AND t.ts >= $7 AND t.ts < $8
-    JOIN k ON k.stream_id = t.stream_id AND k.set_id = t.set_id
-    GROUP BY 1, 2`;
-}
-
-/**
- * Reads the windows of every series over a plan: one query per segment, partials combined where
- * a window spans two segments. Result `i` belongs to `series[i]`.
+ * Reads the windows of every series over a plan: one query per segment returning the rows read
+ * packed (src/store/segment-rows.ts), binned into windows here; partials combine where a window
+ * spans two segments. Result `i` belongs to `series[i]`.
  */
 export async function readWindows(q: Queryable, series: readonly SeriesRef[], plan: RangePlan, agg: Aggregation): Promise<SeriesWindows[]> {
   const out: SeriesWindows[] = series.map(() => new Map());
   if (series.length === 0) return out;
-  const keys = { streams: [] as number[], sets: [] as number[], idxs: [] as number[], series: [] as number[] };
-  series.forEach((s, i) => {
-    for (const p of s.parts) {
-      keys.streams.push(s.streamId);
-      keys.sets.push(p.setId);
-      keys.idxs.push(p.index);
-      keys.series.push(i);
-    }
-  });
+  const pairs = pairsOf(series);
+  const visit: RecordVisitor = (s, ts, value, count, lastTs) => {
+    const k = Math.floor((ts - plan.originMs) / plan.stepMs);
+    const part = agg === 'min' || agg === 'max' ? { a: value, b: 0 } : agg === 'last' ? { a: lastTs, b: value } : { a: count, b: value };
+    const windows = out[s]!;
+    const had = windows.get(k);
+    if (had) combinePartial(agg, had, part);
+    else windows.set(k, part);
+  };
   for (const seg of plan.segments) {
-    const r = await q.query<{ series: number; w: Date | string; a: number | null; b: number | null }>(segmentSql(seg, agg), [
-      keys.streams,
-      keys.sets,
-      keys.idxs,
-      keys.series,
-      plan.stepMs,
-      new Date(plan.originMs),
-      new Date(seg.fromMs),
-      new Date(seg.toMs),
-    ]);
+    const r = await q.query<{ no: number; packed: Uint8Array }>(segmentRowsSql(seg.source, tierColumn(agg)), segmentRowsParams(pairs, seg));
     for (const row of r.rows) {
-      const k = Math.round((new Date(row.w).getTime() - plan.originMs) / plan.stepMs);
-      const part = { a: Number(row.a), b: Number(row.b) };
-      const windows = out[row.series]!;
-      const had = windows.get(k);
-      if (had) combinePartial(agg, had, part);
-      else windows.set(k, part);
+      const pair = pairs[row.no - 1]!;
+      if (seg.source === 'raw') decodeRawRecords(row.packed, pair, visit);
+      else decodeTierRecords(row.packed, pair, visit);
     }
   }
   return out;

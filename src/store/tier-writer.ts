@@ -3,6 +3,7 @@ import type { MetricSnapshot } from '../model/snapshot.js';
 import type { Db, Queryable } from './db.js';
 import { DailyPartitions, dayOf } from './partitions.js';
 import { mergeBucket, TierBuckets, type ClosedBuckets, type StreamSetUse, type TierBucket } from './tier-buckets.js';
+import { encodeTierRows, TIER_COPY_COLUMNS } from './tier-copy.js';
 import { TIERS, type TierName, type TierSpec } from './tiers.js';
 
 /** Tuning of the tier maintenance. */
@@ -56,8 +57,27 @@ function float8Literal(a: Float64Array): string {
   return `${s}}`;
 }
 
-/** Upserts buckets of one tier, merging with a stored bucket of the same stream, set and start. */
+/** How a stored bucket and a new part of it merge (the part is `EXCLUDED`). */
+const MERGE = `ON CONFLICT (stream_id, ts, set_id) DO UPDATE SET
+         count = t.count + EXCLUDED.count,
+         min_v = perf_float8_least(t.min_v, EXCLUDED.min_v),
+         max_v = perf_float8_greatest(t.max_v, EXCLUDED.max_v),
+         sum_v = perf_float8_add(t.sum_v, EXCLUDED.sum_v),
+         last_v = CASE WHEN EXCLUDED.last_ts >= t.last_ts THEN EXCLUDED.last_v ELSE t.last_v END,
+         last_ts = greatest(t.last_ts, EXCLUDED.last_ts)`;
+
+/**
+ * Upserts buckets of one tier, merging with a stored bucket of the same stream, set and start.
+ * On PostgreSQL through a binary COPY into a temporary staging table; on PGlite from arrays.
+ */
 async function upsertBuckets(q: Queryable, tier: TierSpec, rows: readonly TierBucket[]): Promise<void> {
+  if (q.copyBinary) {
+    await q.query(`CREATE TEMP TABLE IF NOT EXISTS perf_tier_stage (LIKE metric_tier_1m) ON COMMIT DELETE ROWS`);
+    await q.copyBinary(`COPY perf_tier_stage ${TIER_COPY_COLUMNS} FROM STDIN (FORMAT binary)`, encodeTierRows(rows));
+    await q.query(`INSERT INTO ${tier.table} AS t SELECT * FROM perf_tier_stage ${MERGE}`);
+    await q.query('TRUNCATE perf_tier_stage');
+    return;
+  }
   for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
     const chunk = rows.slice(at, at + CHUNK_ROWS);
     await q.query(
@@ -66,13 +86,7 @@ async function upsertBuckets(q: Queryable, tier: TierSpec, rows: readonly TierBu
               u.min_v::float8[], u.max_v::float8[], u.sum_v::float8[], u.last_v::float8[]
        FROM unnest($1::float8[], $2::int[], $3::int[], $4::int[], $5::float8[], $6::text[], $7::text[], $8::text[], $9::text[])
          AS u(ts, stream_id, set_id, count, last_ts, min_v, max_v, sum_v, last_v)
-       ON CONFLICT (stream_id, ts, set_id) DO UPDATE SET
-         count = t.count + EXCLUDED.count,
-         min_v = perf_float8_least(t.min_v, EXCLUDED.min_v),
-         max_v = perf_float8_greatest(t.max_v, EXCLUDED.max_v),
-         sum_v = perf_float8_add(t.sum_v, EXCLUDED.sum_v),
-         last_v = CASE WHEN EXCLUDED.last_ts >= t.last_ts THEN EXCLUDED.last_v ELSE t.last_v END,
-         last_ts = greatest(t.last_ts, EXCLUDED.last_ts)`,
+       ${MERGE}`,
       [
         chunk.map((b) => b.start),
         chunk.map((b) => b.streamId),
