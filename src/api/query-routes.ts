@@ -6,7 +6,7 @@ import { parseDuration } from '../model/time.js';
 import type { Queryable } from '../store/db.js';
 import { QueryLimitError, queryHistory, storeLayout } from '../store/history-query.js';
 import type { StoreLayout } from '../store/range-plan.js';
-import { AGGREGATIONS, windowValue } from '../store/range-query.js';
+import { AGGREGATIONS } from '../store/range-query.js';
 import type { SeriesIdentity } from '../store/series-catalog.js';
 import { badRequest, ERROR_RESPONSES } from './api-errors.js';
 import { limitParam, nullable, stringEnum, timeArg, timeParam } from './api-schemas.js';
@@ -94,7 +94,10 @@ function seriesFilter(q: { source?: string; metric?: string; device?: string; ho
 /** `GET /query_range`: several series at once, one value per step, from the tier the step allows. */
 export function queryRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/query_range', { schema: { querystring: QueryRangeQuery, response: { 200: QueryRangeBody, ...ERROR_RESPONSES } } }, async (req) => {
+    // The schema documents the answer; JSON.stringify writes it: on 10^5 numbers it is 4-5 times
+    // faster than the schema-compiled serializer, and the handler builds exactly that shape.
+    const serializerCompiler = () => (data: unknown) => JSON.stringify(data);
+    app.get('/query_range', { schema: { querystring: QueryRangeQuery, response: { 200: QueryRangeBody, ...ERROR_RESPONSES } }, serializerCompiler }, async (req) => {
       const q = req.query;
       const now = Date.now();
       const endMs = timeParam('end', q.end ?? 'now', now);
@@ -115,7 +118,7 @@ export function queryRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncTypebox {
           agg,
           tier: answer.plan.main,
           series: answer.series.map(({ ref, windows }) => {
-            const ks = [...windows.keys()].sort((a, b) => a - b);
+            const ks = windows.indexes();
             return {
               source: ref.source,
               host: ref.host,
@@ -126,7 +129,7 @@ export function queryRoutes(deps: HistoryRouteDeps): FastifyPluginAsyncTypebox {
               timestamps: ks.map((k) => startMs + k * stepMs),
               // JSON has no NaN or Infinity.
               values: ks.map((k) => {
-                const v = windowValue(agg, windows.get(k)!);
+                const v = windows.value(k)!;
                 return Number.isFinite(v) ? v : null;
               }),
             };

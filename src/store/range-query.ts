@@ -18,8 +18,57 @@ export interface WindowPartial {
   b: number;
 }
 
-/** The windows of one series that hold data: window index (0 = the first point) -> partial. */
-export type SeriesWindows = Map<number, WindowPartial>;
+/**
+ * The windows of one series, dense (a range query has at most 11,000 points): the partials in
+ * `a` and `b`, `has[k]` set where window `k` (0 = the first point) holds data. Typed arrays
+ * rather than an object per window, which cost more in allocation than the query.
+ */
+export class SeriesWindows {
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly has: Uint8Array;
+
+  constructor(
+    readonly points: number,
+    readonly agg: Aggregation,
+  ) {
+    this.a = new Float64Array(points);
+    this.b = new Float64Array(points);
+    this.has = new Uint8Array(points);
+  }
+
+  /** Folds a partial into window `k` (ignored outside the windows). */
+  add(k: number, a: number, b: number): void {
+    if (!(k >= 0 && k < this.points)) return;
+    if (!this.has[k]) {
+      this.has[k] = 1;
+      this.a[k] = a;
+      this.b[k] = b;
+      return;
+    }
+    const p = { a: this.a[k]!, b: this.b[k]! };
+    combinePartial(this.agg, p, { a, b });
+    this.a[k] = p.a;
+    this.b[k] = p.b;
+  }
+
+  /** The partial of window `k`, undefined when it holds no data. */
+  partial(k: number): WindowPartial | undefined {
+    return this.has[k] ? { a: this.a[k]!, b: this.b[k]! } : undefined;
+  }
+
+  /** The value of window `k`, undefined when it holds no data. */
+  value(k: number): number | undefined {
+    return this.has[k] ? windowValue(this.agg, { a: this.a[k]!, b: this.b[k]! }) : undefined;
+  }
+
+  /** Indexes of the windows that hold data, in order. */
+  indexes(): number[] {
+    const out: number[] = [];
+    for (let k = 0; k < this.points; k++) if (this.has[k]) out.push(k);
+    return out;
+  }
+}
 
 /** Folds `from` into `into` (same aggregation). */
 export function combinePartial(agg: Aggregation, into: WindowPartial, from: WindowPartial): void {
@@ -76,16 +125,15 @@ function pairsOf(series: readonly SeriesRef[]): PairWant[] {
  * spans two segments. Result `i` belongs to `series[i]`.
  */
 export async function readWindows(q: Queryable, series: readonly SeriesRef[], plan: RangePlan, agg: Aggregation): Promise<SeriesWindows[]> {
-  const out: SeriesWindows[] = series.map(() => new Map());
+  const out = series.map(() => new SeriesWindows(plan.points, agg));
   if (series.length === 0) return out;
   const pairs = pairsOf(series);
+  const single = agg === 'min' || agg === 'max';
   const visit: RecordVisitor = (s, ts, value, count, lastTs) => {
     const k = Math.floor((ts - plan.originMs) / plan.stepMs);
-    const part = agg === 'min' || agg === 'max' ? { a: value, b: 0 } : agg === 'last' ? { a: lastTs, b: value } : { a: count, b: value };
-    const windows = out[s]!;
-    const had = windows.get(k);
-    if (had) combinePartial(agg, had, part);
-    else windows.set(k, part);
+    if (single) out[s]!.add(k, value, 0);
+    else if (agg === 'last') out[s]!.add(k, lastTs, value);
+    else out[s]!.add(k, count, value);
   };
   for (const seg of plan.segments) {
     const r = await q.query<{ no: number; packed: Uint8Array }>(segmentRowsSql(seg.source, tierColumn(agg)), segmentRowsParams(pairs, seg));

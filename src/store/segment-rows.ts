@@ -4,7 +4,8 @@ import { decodeValueAt } from './value-codec.js';
 
 /**
  * Reading the rows of a range query's segment in bulk. A query returns, per stream and metric set
- * and per UTC day, one bytea packing every row read (PostgreSQL's binary send formats), and JS
+ * (and per day for raw samples, whose count the points cap does not bound), one bytea packing
+ * every row read (PostgreSQL's binary send formats), and JS
  * decodes the values wanted and bins them into windows: parsing 10^5 result rows, or grouping
  * 10^5 values in SQL, costs far more than reading them (docs/history.md#how-a-query-reads).
  */
@@ -39,7 +40,7 @@ export function segmentRowsSql(source: DataSource, column: string): string {
                    FROM unnest($1::int[], $2::int[], $3::int[], $4::int[]) WITH ORDINALITY AS u(stream_id, set_id, lo, hi, no))
     SELECT p.no, string_agg(${record}, ''::bytea) AS packed
     FROM p JOIN ${table} r ON r.stream_id = p.stream_id AND r.set_id = p.set_id AND r.ts >= $5 AND r.ts < $6
-    GROUP BY p.no, date_trunc('day', r.ts)`;
+    GROUP BY p.no${source === 'raw' ? ", date_trunc('day', r.ts)" : ''}`;
 }
 
 /** The parameters of `segmentRowsSql` for some pairs. */

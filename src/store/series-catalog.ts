@@ -51,13 +51,15 @@ interface UseRow {
   names: string[];
 }
 
+const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 function compare(a: SeriesRef, b: SeriesRef): number {
   return (
-    a.name.localeCompare(b.name) ||
-    a.source.localeCompare(b.source) ||
-    (a.host ?? '').localeCompare(b.host ?? '') ||
-    (a.device ?? '').localeCompare(b.device ?? '') ||
-    JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)) ||
+    cmp(a.name, b.name) ||
+    cmp(a.source, b.source) ||
+    cmp(a.host ?? '', b.host ?? '') ||
+    cmp(a.device ?? '', b.device ?? '') ||
+    cmp(JSON.stringify(a.labels), JSON.stringify(b.labels)) ||
     a.streamId - b.streamId
   );
 }

@@ -59,7 +59,7 @@ async function selector(matchers: readonly Matcher[], grid: Grid, fetch: Fetch):
     const values: (number | undefined)[] = new Array(grid.points);
     let carry: WindowPartial | undefined;
     for (let k = 0; k < grid.points; k++) {
-      const w = s.windows.get(k);
+      const w = s.windows.partial(k);
       if (w) carry = w;
       const t = grid.startMs + k * grid.stepMs;
       values[k] = carry && carry.a >= t - LOOKBACK_MS ? carry.b : undefined;
@@ -80,7 +80,7 @@ async function rangeFunction(e: Extract<Expr, { type: 'range_function' }>, grid:
     for (let k = 0; k < grid.points; k++) {
       let acc: WindowPartial | undefined;
       for (let j = k; j < k + m; j++) {
-        const w = s.windows.get(j);
+        const w = s.windows.partial(j);
         if (!w) continue;
         if (acc) combinePartial(agg, acc, w);
         else acc = { ...w };
