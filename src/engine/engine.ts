@@ -78,7 +78,10 @@ export class PerformanceEngine {
     return buildApi({
       phase: () => this.#phase,
       db: () => this.agent.db,
-      layout: () => storeLayout(this.config.current),
+      layout: () => {
+        const tiers = this.#stages?.tiers;
+        return tiers ? { ...storeLayout(this.config.current), unstoredSince: tiers.unstoredSince() } : storeLayout(this.config.current);
+      },
       status: () => this.status(),
       config: () => describeConfig(this.config),
       profiles: () => this.#stages?.profiling.service ?? null,

@@ -13,6 +13,8 @@ export interface TierAvailability {
 export interface StoreLayout {
   readonly tiers: readonly TierAvailability[];
   readonly rawRetentionDays: number;
+  /** Per tier, where this engine's unstored buckets begin (TierWriter.unstoredSince): the tier is read only before it. */
+  readonly unstoredSince?: Readonly<Partial<Record<TierName, number>>>;
 }
 
 /** A time range read from one source. */
@@ -64,8 +66,9 @@ function fits(widthMs: number, stepMs: number, originMs: number): boolean {
  * Chooses where a range query reads: the coarsest tier that fits the step and still holds the
  * range's start (raw samples when none does; when neither the fitting tiers nor the raw samples
  * reach back that far, the finest tier that does, whose answer then has fewer points than the
- * step allows). The part of the range a tier does not hold yet (its open buckets) is read from
- * the finer tiers and the raw samples.
+ * step allows). The part of the range a tier does not hold yet (its open buckets: the ones a
+ * bucket's age says, and those the engine's tier writer still has, late data included) is read
+ * from the finer tiers and the raw samples.
  */
 export function planRange(startMs: number, endMs: number, stepMs: number, now: number, layout: StoreLayout): RangePlan {
   const points = Math.floor((endMs - startMs) / stepMs) + 1;
@@ -83,7 +86,7 @@ export function planRange(startMs: number, endMs: number, stepMs: number, now: n
   const segments: Segment[] = [];
   let cursor = originMs;
   for (const source of chain) {
-    const horizon = source === 'raw' ? to : Math.min(to, bucketStart(now - STORE_LAG_MS[source], tierSpec(source).widthMs));
+    const horizon = source === 'raw' ? to : Math.min(to, bucketStart(now - STORE_LAG_MS[source], tierSpec(source).widthMs), layout.unstoredSince?.[source] ?? Infinity);
     if (horizon > cursor) {
       segments.push({ source, fromMs: cursor, toMs: horizon });
       cursor = horizon;

@@ -74,6 +74,15 @@ describe('TierBuckets', () => {
     ]);
   });
 
+  it('says where each tier\'s oldest bucket still in memory begins', () => {
+    const b = new TierBuckets({ graceMs: 10_000, maxOpen: 1000 });
+    expect(b.oldestOpen()).toEqual({ '1m': Infinity, '5m': Infinity, '1h': Infinity });
+    fold(b, [snap(T0 + 400_000, { a: 1 }), snap(T0 + 10_000, { a: 2 })], T0 + 400_000);
+    expect(b.oldestOpen()).toEqual({ '1m': T0, '5m': Infinity, '1h': Infinity });
+    b.close(T0 + 410_000);
+    expect(b.oldestOpen()).toEqual({ '1m': T0 + 360_000, '5m': T0, '1h': Infinity });
+  });
+
   it('closes everything when more buckets are open than allowed', () => {
     const b = new TierBuckets({ graceMs: 10_000, maxOpen: 1 });
     fold(b, [snap(T0, { a: 1 })], T0, 1);

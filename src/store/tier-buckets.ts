@@ -96,6 +96,7 @@ export class TierBuckets {
   readonly #levels: Level[] = TIERS.map((t) => ({ widthMs: t.widthMs, current: new Map(), late: new Map(), closed: [] }));
   readonly #pairs = new Map<number, Map<number, PairState>>();
   #open = 0;
+  #newPairs = 0;
 
   constructor(private readonly opts: TierBucketOptions) {}
 
@@ -164,6 +165,26 @@ export class TierBuckets {
     return out;
   }
 
+  /** Per tier, the start of its oldest bucket still in memory (Infinity when none): the tier is not complete from there on. */
+  oldestOpen(): Record<TierName, number> {
+    const out = { '1m': Infinity, '5m': Infinity, '1h': Infinity } as Record<TierName, number>;
+    this.#levels.forEach((level, k) => {
+      let min = Infinity;
+      for (const bySet of level.current.values()) for (const b of bySet.values()) if (b.start < min) min = b.start;
+      for (const b of level.late.values()) if (b.start < min) min = b.start;
+      for (const b of level.closed) if (b.start < min) min = b.start;
+      out[TIERS[k]!.name] = min;
+    });
+    return out;
+  }
+
+  /** How many stream and set uses appeared since the last call (so they can be recorded at once). */
+  takeNewStreamSets(): number {
+    const n = this.#newPairs;
+    this.#newPairs = 0;
+    return n;
+  }
+
   /** Stream and set uses that are new, or whose newest sample moved `everyMs` past what was last handed out. */
   dueStreamSets(everyMs: number): StreamSetUse[] {
     const due: StreamSetUse[] = [];
@@ -192,7 +213,10 @@ export class TierBuckets {
     let bySet = this.#pairs.get(streamId);
     if (!bySet) this.#pairs.set(streamId, (bySet = new Map()));
     const p = bySet.get(setId);
-    if (!p) bySet.set(setId, { firstTs: ts, newestTs: ts, writtenTs: -Infinity });
+    if (!p) {
+      bySet.set(setId, { firstTs: ts, newestTs: ts, writtenTs: -Infinity });
+      this.#newPairs++;
+    }
     else {
       if (ts < p.firstTs) p.firstTs = ts;
       if (ts > p.newestTs) p.newestTs = ts;

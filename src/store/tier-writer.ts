@@ -118,7 +118,7 @@ async function upsertStreamSets(q: Queryable, uses: readonly StreamSetUse[]): Pr
 /**
  * Maintains the tiers as data arrives: the metric writer hands it every committed batch
  * (`fold`, in memory, on the writer's path), and every `tickMs` it closes the buckets that are
- * due and upserts them in one transaction with the streams' metric-set uses. A failed write is
+ * due and upserts them in one transaction with the streams' metric-set uses (a new use at once). A failed write is
  * kept and retried at the next tick; at stop every open bucket is written.
  */
 export class TierWriter {
@@ -147,6 +147,8 @@ export class TierWriter {
     this.#stats.foldedSamples += this.#buckets.fold(snapshots, streamIds, setIds, Date.now());
     this.#stats.foldMs += performance.now() - t0;
     this.#stats.foldedSnapshots += snapshots.length;
+    // A stream or metric set seen for the first time is recorded now, not at the next tick: queries find series through it.
+    if (this.#buckets.takeNewStreamSets() > 0 && this.#timer !== null) void this.flush();
   }
 
   async start(): Promise<void> {
@@ -212,6 +214,23 @@ export class TierWriter {
         this.#stats.droppedRows++;
       }
     }
+  }
+
+  /**
+   * Per tier, the start of the oldest bucket this engine has not stored yet (open, or closed and
+   * waiting to be written); Infinity when none. Queries read what lies after it from finer
+   * sources, so late data counts as soon as it is committed.
+   */
+  unstoredSince(): Record<TierName, number> {
+    const out = this.#buckets.oldestOpen();
+    let finer = Infinity;
+    for (const t of TIERS) {
+      for (const b of this.#pending.get(t.name)!.values()) if (b.start < out[t.name]) out[t.name] = b.start;
+      // What a finer tier has not stored has not reached the coarser ones either.
+      out[t.name] = Math.min(out[t.name], finer);
+      finer = out[t.name];
+    }
+    return out;
   }
 
   /** Counters for status reports and benchmarks. */
