@@ -6,6 +6,7 @@ import type { Benchmark, Figure } from './figure.js';
 /** The install list of benchmarks: name -> module path. */
 const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   ingest: () => import('./ingest.js'),
+  history: () => import('./history.js'),
   validate: () => import('./validate.js'),
   nab: () => import('./nab.js'),
   detect: () => import('./detect.js'),

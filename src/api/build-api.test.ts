@@ -10,6 +10,7 @@ const DATA_ROUTES = [
   { method: 'GET', url: '/api/v1/sources' },
   { method: 'GET', url: '/api/v1/metrics?source=a' },
   { method: 'GET', url: '/api/v1/series?source=a&metric=b' },
+  { method: 'GET', url: '/api/v1/query_range?metric=cpu_usage' },
   { method: 'GET', url: '/api/v1/alerts' },
   { method: 'POST', url: `/api/v1/alerts/${ID}/ack`, payload: {} },
   { method: 'GET', url: '/api/v1/silences' },
@@ -35,6 +36,15 @@ const DATA_ROUTES = [
 
 /** The routes that answer in every phase (http-auth.test.ts and openapi.test.ts exercise /metrics and /openapi.json). */
 const OTHER_ROUTES = ['/api/v1/status', '/api/v1/config', '/metrics', '/openapi.json'] as const;
+/** The Prometheus-compatible routes (Grafana's data source), with requests that would succeed once the engine runs. */
+const PROMETHEUS_ROUTES = [
+  ...['query?query=1%2B1', 'query_range?query=up&start=1&end=2&step=1', 'labels', 'series?match[]=up'].flatMap((path) => [
+    { method: 'GET', url: `/prometheus/api/v1/${path}`, route: path.split('?')[0]! },
+    { method: 'POST', url: `/prometheus/api/v1/${path}`, route: path.split('?')[0]! },
+  ]),
+  { method: 'GET', url: '/prometheus/api/v1/label/__name__/values', route: 'label/:name/values' },
+  { method: 'GET', url: '/prometheus/api/v1/metadata', route: 'metadata' },
+] as const;
 
 const STATUS = { agent_id: 'engine-1', pid: 42, started_at: '2026-11-25T10:00:00.000Z', ready: false, bus: { connected: false }, monitor: null };
 
@@ -85,7 +95,13 @@ describe('buildApi', () => {
       for (const m of [r.method].flat()) if (m !== 'HEAD') routes.push(`${m} ${r.url}`);
     });
     await app.ready();
-    const expected = [...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`), ...OTHER_ROUTES.map((u) => `GET ${u}`), 'GET /', 'GET /assets/:name'];
+    const expected = [
+      ...DATA_ROUTES.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(ID, ':id')}`),
+      ...PROMETHEUS_ROUTES.map((r) => `${r.method} /prometheus/api/v1/${r.route}`),
+      ...OTHER_ROUTES.map((u) => `GET ${u}`),
+      'GET /',
+      'GET /assets/:name',
+    ];
     expect(routes.sort()).toEqual(expected.sort());
   });
 
@@ -96,6 +112,16 @@ describe('buildApi', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(res.json()).toEqual({ error: { code: 'starting', message: 'the engine is still starting; retry in a moment' } });
+    expect(built.touched).toEqual([]);
+  });
+
+  it.each(PROMETHEUS_ROUTES)('answers 503 unavailable in Prometheus\'s error shape to $method $url while the engine starts', async (route) => {
+    const built = build(() => 'starting');
+    app = built.app;
+    const res = await app.inject({ method: route.method, url: route.url });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toEqual({ status: 'error', errorType: 'unavailable', error: 'the engine is still starting; retry in a moment' });
     expect(built.touched).toEqual([]);
   });
 

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance, type onRequestHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { DEFAULTS } from '../config/schema.js';
+import { storeLayout } from '../store/history-query.js';
 import { ProfileExportPool, type ProfileExporter } from '../profile/service/export-pool.js';
 import { adviseRoutes, type AdviseRouteDeps } from './advise-routes.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
@@ -13,6 +15,8 @@ import { installOpenApi, openApiRoute } from './openapi.js';
 import { profileRoutes, type ProfileRouteDeps } from './profile-routes.js';
 import { NO_METRICS, prometheusRoute, type PrometheusSource } from './prometheus-route.js';
 import { reportRoutes } from './report-routes.js';
+import { prometheusRoutes } from './prometheus/prometheus-routes.js';
+import { queryRoutes, type HistoryRouteDeps } from './query-routes.js';
 import { statusRoutes, type StatusRouteDeps } from './status-routes.js';
 import { liveRoutes, webRoutes, type WebRouteDeps } from './web-routes.js';
 
@@ -22,7 +26,7 @@ export const ENGINE_PHASES = ['starting', 'running', 'stopping'] as const;
 export type EnginePhase = (typeof ENGINE_PHASES)[number];
 
 /** What the API needs from the engine: the union of what each resource's routes need, and its phase. */
-export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, OptimizationRouteDeps, WebRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
+export interface ApiDeps extends StatusRouteDeps, MetricRouteDeps, HistoryRouteDeps, AlertRouteDeps, BottleneckRouteDeps, AdviseRouteDeps, OptimizationRouteDeps, WebRouteDeps, Omit<ProfileRouteDeps, 'exporter'> {
   phase(): EnginePhase;
   /** Where unexpected errors are logged, with their stacks. */
   readonly log: ErrorLog;
@@ -53,7 +57,8 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
  * route of the app is behind the bearer-token check (the health routes, added later outside this
  * scope, are not). Status, configuration, metrics and the document answer in every phase; the
  * other routes answer 503 until the engine runs. Unknown query parameters and body fields are
- * refused rather than silently dropped.
+ * refused rather than silently dropped. The Prometheus-compatible query API for Grafana is under
+ * `/prometheus/api/v1`, with Prometheus's error shape.
  */
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } }).withTypeProvider<TypeBoxTypeProvider>();
@@ -71,6 +76,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
         await v1.register(async (data) => {
           data.addHook('onRequest', phaseGate(() => deps.phase()));
           await data.register(metricRoutes(deps));
+          await data.register(queryRoutes(deps));
           await data.register(alertRoutes(deps));
           await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
           await data.register(bottleneckRoutes(deps));
@@ -82,6 +88,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       },
       { prefix: '/api/v1' },
     );
+    // Grafana's Prometheus data source, pointed at http://<engine>/prometheus, calls /prometheus/api/v1/...
+    await guarded.register(prometheusRoutes({ db: () => deps.db(), layout: () => (deps.layout ? deps.layout() : storeLayout(DEFAULTS)), phase: () => deps.phase(), log: deps.log }), {
+      prefix: '/prometheus/api/v1',
+    });
   });
   // The dashboard (docs/dashboard.md): its page and bundle hold no data and answer in every phase;
   // the data it shows comes from the routes above, under their access check.

@@ -8,6 +8,7 @@ import { DURABILITY_DEFAULTS, DURABILITY_KEYS } from './durability-schema.js';
 import { REPORT_DEFAULTS, REPORT_KEYS, REPORT_LIVE_KEYS } from './report-config-schema.js';
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 import { OPTIMIZATION_DEFAULTS, OPTIMIZATION_KEYS, OPTIMIZATION_LIVE_KEYS } from './optimization-schema.js';
+import { TIER_DEFAULTS, TIER_KEYS } from './tiers-schema.js';
 
 const nullableString = (description: string) =>
   Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description });
@@ -215,6 +216,7 @@ export const ConfigSchema = Type.Object(
       maximum: 86400,
       description: 'How often the retention job runs.',
     }),
+    ...TIER_KEYS,
     detect_enabled: Type.Boolean({
       description: 'Feed every sample to the streaming anomaly detector (degradation alerts and diagnosis build on it); false stores and forwards only.',
     }),
@@ -306,6 +308,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   store_max_pending_samples: 2000000,
   ...DURABILITY_DEFAULTS,
   retention_check_interval_seconds: 3600,
+  ...TIER_DEFAULTS,
   detect_enabled: true,
   detect_max_series: 100000,
   detect_anomaly_score: 0.6,

@@ -16,6 +16,7 @@ import type { OptimizationStage } from '../optimize/stage/optimization-stage.js'
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { componentLogger } from '../lifecycle/logger.js';
 import { acquireLock } from '../store/data-dir-lock.js';
+import { storeLayout } from '../store/history-query.js';
 import { migrate } from '../store/migrate.js';
 import { describeDb, openDb } from '../store/open-db.js';
 import { EngineMetrics, readStages } from './engine-metrics.js';
@@ -91,6 +92,10 @@ export class PerformanceEngine {
     return buildApi({
       phase: () => this.#phase,
       db: () => this.agent.db,
+      layout: () => {
+        const tiers = this.#stages?.tiers;
+        return tiers ? { ...storeLayout(this.config.current), unstoredSince: tiers.unstoredSince() } : storeLayout(this.config.current);
+      },
       status: () => this.status(),
       config: () => describeConfig(this.config),
       profiles: () => this.#stages?.profiling.service ?? null,
@@ -207,6 +212,7 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     ingest: s?.ingest.stats() ?? null,
     writer: s?.writer.stats() ?? null,
     outbox: s?.outbox.stats() ?? null,
+    tiers: s?.tiers?.stats() ?? null,
     invalid_messages: s ? { total: s.invalid.total, by_reason: s.invalid.counts() } : null,
     config_updates: s?.liveConfig.stats() ?? null,
     retention: s?.retention.status() ?? null,

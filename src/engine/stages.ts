@@ -33,6 +33,8 @@ import { MetricWriter } from '../store/metric-writer.js';
 import { openPgSession } from '../store/pg-session.js';
 import { ReportScheduler, reportScheduleSettings } from '../report/stage/report-scheduler.js';
 import { RetentionJob } from '../store/retention-job.js';
+import type { OwnRetention } from '../store/retention.js';
+import { TierWriter } from '../store/tier-writer.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
 import { SUBJECTS } from '../wire/subjects.js';
@@ -59,6 +61,8 @@ export interface EngineStages {
   /** The bus every stage publishes through: holds publications while NATS is down. */
   readonly outbox: OutboxBus;
   readonly writer: MetricWriter;
+  /** Maintains the downsampled tiers; null when `store_tiers_enabled` is false. */
+  readonly tiers: TierWriter | null;
   readonly invalid: InvalidMessageReporter;
   readonly ingest: RealtimeIngest;
   readonly monitor: MonitorLoop;
@@ -97,11 +101,13 @@ export function buildStages(deps: StageDeps): EngineStages {
   const outbox = new OutboxBus(deps.bus, c.nats_outbox_max_messages, logger('outbox'));
   const bus: Bus = outbox;
   const settings = () => config.current;
+  const tiers = c.store_tiers_enabled ? new TierWriter(db, logger('tiers')) : null;
   const writer = new MetricWriter(db, logger('store'), {
     flushIntervalMs: c.store_flush_interval_ms,
     batchMaxSamples: c.store_batch_max_samples,
     maxPendingSamples: c.store_max_pending_samples,
     ...(deps.onWriterCommit ? { onCommitted: deps.onWriterCommit } : {}),
+    ...(tiers ? { onStored: (snapshots: readonly MetricSnapshot[], streamIds: Int32Array, setIds: Int32Array) => tiers.fold(snapshots, streamIds, setIds) } : {}),
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
   const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c), durableIngest(deps.bus, c, logger('ingest')));
@@ -148,7 +154,7 @@ export function buildStages(deps: StageDeps): EngineStages {
   const monitor = new MonitorLoop(collectors(), onTick, c.monitoring_interval_seconds, logger('monitor'));
   const retention = new RetentionJob(
     db,
-    [writer.partitions],
+    [writer.partitions, ...tierRetention(tiers, settings)],
     () => ({ retentionDays: settings().data_retention_days, intervalSeconds: settings().retention_check_interval_seconds }),
     logger('retention'),
   );
@@ -159,10 +165,12 @@ export function buildStages(deps: StageDeps): EngineStages {
     settings: () => reportScheduleSettings(settings()),
     log: logger('report'),
   });
-  const stages = { outbox, writer, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
+  const stages = { outbox, writer, tiers, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },
+    // Stopped after the writer, so that its last batches are folded before the tiers are written.
+    ...(tiers ? [tiers] : []),
     { name: 'writer', stop: () => writer.stop() },
     retention,
     // Before the stages that notify, so it stops after them and still takes their last notices.
@@ -187,6 +195,16 @@ export function buildStages(deps: StageDeps): EngineStages {
 function withOverrides(installed: readonly ActionApplier[], given: readonly ActionApplier[]): ActionApplier[] {
   const taken = new Set(given.flatMap((a) => a.actions));
   return [...installed.filter((a) => !a.actions.some((action) => taken.has(action))), ...given];
+}
+
+/** The tiers' partitions, each kept for its own `store_tier_<name>_retention_days`. */
+function tierRetention(tiers: TierWriter | null, settings: () => Config): OwnRetention[] {
+  if (!tiers) return [];
+  return [
+    { partitions: tiers.partitions['1m'], retentionDays: () => settings().store_tier_1m_retention_days },
+    { partitions: tiers.partitions['5m'], retentionDays: () => settings().store_tier_5m_retention_days },
+    { partitions: tiers.partitions['1h'], retentionDays: () => settings().store_tier_1h_retention_days },
+  ];
 }
 
 function ingestLimits(c: Config) {

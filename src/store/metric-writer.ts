@@ -4,7 +4,8 @@ import type { MetricSnapshot } from '../model/snapshot.js';
 import { countSamples } from '../model/snapshot.js';
 import type { Db } from './db.js';
 import { DailyPartitions, dayOf } from './partitions.js';
-import { insertSnapshotRows, snapshotRows } from './snapshot-insert.js';
+import type { SnapshotRow } from './copy-binary.js';
+import { insertSnapshotRows, snapshotRows, type InsertedRows } from './snapshot-insert.js';
 import { StreamRegistry } from './stream-registry.js';
 import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 
@@ -23,6 +24,8 @@ export interface MetricWriterOptions {
   readonly maxInFlight?: number;
   /** Told of each committed batch: seconds its write took (retries included), and seconds each of its appends waited from `append` to commit. */
   readonly onCommitted?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
+  /** Called once per committed batch with the snapshots it stored (not those found stored already) and their stream and set ids: the tiers fold them. */
+  readonly onStored?: StoredListener;
 }
 
 /** How an `append` is keyed and admitted. */
@@ -34,6 +37,9 @@ export interface AppendOptions {
   /** Refuse unless this many samples of room would be left (kept for the engine's own collection). */
   readonly reserveSamples?: number;
 }
+
+/** Receives the snapshots a batch stored: `streamIds[i]` and `setIds[i]` are those of `snapshots[i]`. */
+export type StoredListener = (snapshots: readonly MetricSnapshot[], streamIds: Int32Array, setIds: Int32Array) => void;
 
 /** Counters exposed by `status`. */
 export interface WriterStats {
@@ -277,10 +283,11 @@ export class MetricWriter {
     await this.#partitions.ensure(days);
     const now = Date.now();
     const lastSeen = this.#registry.dueLastSeen(rows, now);
-    const inserted = await this.db.transaction(async (tx) => {
+    const inserted = await this.db.transaction(async (tx): Promise<InsertedRows> => {
       if (isRetry) {
+        // The first attempt committed though its answer was lost: all of it is stored, and unfolded.
         const seen = await tx.query('SELECT 1 FROM ingest_batches WHERE batch_id = $1', [batchId]);
-        if (seen.rows.length > 0) return rows.length;
+        if (seen.rows.length > 0) return { count: rows.length, rows };
       }
       const n = await insertSnapshotRows(tx, rows, checked);
       await tx.query('INSERT INTO ingest_batches (batch_id, snapshots, samples) VALUES ($1, $2, $3)', [
@@ -299,7 +306,22 @@ export class MetricWriter {
       return n;
     });
     this.#registry.markLastSeen(lastSeen.keys(), now);
-    return inserted;
+    this.#tellStored(snapshots, streamIds, setIds, rows, inserted);
+    return inserted.count;
+  }
+
+  /** Tells `onStored` what the batch stored: all of it, only the rows found new, or nothing when unknown. */
+  #tellStored(snapshots: readonly MetricSnapshot[], streamIds: Int32Array, setIds: Int32Array, rows: readonly SnapshotRow[], inserted: InsertedRows): void {
+    if (!this.opts.onStored || inserted.count === 0) return;
+    try {
+      if (inserted.count === rows.length) return this.opts.onStored(snapshots, streamIds, setIds);
+      if (inserted.rows === null) return;
+      const fresh = new Set(inserted.rows);
+      const keep = rows.flatMap((r, i) => (fresh.has(r) ? [i] : []));
+      this.opts.onStored(keep.map((i) => snapshots[i]!), Int32Array.from(keep, (i) => streamIds[i]!), Int32Array.from(keep, (i) => setIds[i]!));
+    } catch (err) {
+      this.log.error({ err }, 'stored-batch listener failed');
+    }
   }
 
   /** Counters for status reports. */

@@ -29,17 +29,26 @@ export interface DroppedPartition {
 }
 
 /**
- * Daily range partitions of a table partitioned by `ts`: created ahead of time and on demand
- * for late or replayed data, and dropped whole once past retention.
+ * Range partitions of a table partitioned by `ts`, each `spanDays` UTC days long (1 by default;
+ * spans start at multiples of `spanDays` days since the epoch): created ahead of time and on
+ * demand for late or replayed data, and dropped whole once past retention. A partition is named
+ * after its first day.
  */
 export class DailyPartitions {
+  /** First days of the partitions that exist. */
   readonly #known = new Set<number>();
   #loaded = false;
 
   constructor(
     private readonly db: Db,
     readonly table: string,
+    readonly spanDays = 1,
   ) {}
+
+  /** First day of the partition that holds `day`. */
+  #spanStart(day: number): number {
+    return day - (((day % this.spanDays) + this.spanDays) % this.spanDays);
+  }
 
   async #load(): Promise<void> {
     const r = await this.db.query<{ name: string }>(
@@ -60,10 +69,11 @@ export class DailyPartitions {
   /** Ensures a partition exists for every day in `days`. */
   async ensure(days: Iterable<number>): Promise<void> {
     if (!this.#loaded) await this.#load();
-    for (const day of days) {
+    for (const d of days) {
+      const day = this.#spanStart(d);
       if (this.#known.has(day)) continue;
       const from = new Date(day * DAY_MS).toISOString();
-      const to = new Date((day + 1) * DAY_MS).toISOString();
+      const to = new Date((day + this.spanDays) * DAY_MS).toISOString();
       try {
         await this.db.query(
           `CREATE TABLE IF NOT EXISTS ${quoteIdent(partitionName(this.table, day))}
@@ -84,13 +94,13 @@ export class DailyPartitions {
     await this.ensure(Array.from({ length: daysAhead + 1 }, (_, i) => today + i));
   }
 
-  /** Drops every partition whose whole day ends at or before `cutoffMs`. */
+  /** Drops every partition whose whole span ends at or before `cutoffMs`. */
   async dropBefore(cutoffMs: number): Promise<DroppedPartition[]> {
     if (!this.#loaded) await this.#load();
     const lastWholeDay = dayOf(cutoffMs) - 1;
     const dropped: DroppedPartition[] = [];
     for (const day of [...this.#known].sort((a, b) => a - b)) {
-      if (day > lastWholeDay) continue;
+      if (day + this.spanDays - 1 > lastWholeDay) continue;
       const name = partitionName(this.table, day);
       const stats = await this.db.query<{ rows: number; bytes: string }>(
         `SELECT GREATEST(c.reltuples, 0)::float8 AS rows, pg_total_relation_size(c.oid)::text AS bytes

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from './db.js';
-import type { DailyPartitions } from './partitions.js';
-import { runRetention, type RetentionReport } from './retention.js';
+import { partitionsOf, runRetention, type RetainedPartitions, type RetentionReport } from './retention.js';
 
 /** Settings read at each run, so a changed retention takes effect on the next one. */
 export interface RetentionSettings {
@@ -22,7 +21,7 @@ export class RetentionJob {
 
   constructor(
     private readonly db: Db,
-    private readonly partitioned: readonly DailyPartitions[],
+    private readonly partitioned: readonly RetainedPartitions[],
     private readonly settings: () => RetentionSettings,
     private readonly log: Logger,
   ) {}
@@ -57,7 +56,7 @@ export class RetentionJob {
   async #run(now: number): Promise<void> {
     const { retentionDays } = this.settings();
     try {
-      for (const p of this.partitioned) await p.ensureAhead(now, 2);
+      for (const p of this.partitioned) await partitionsOf(p).ensureAhead(now, 2);
       const report = await runRetention(this.db, this.partitioned, retentionDays, now);
       this.#last = report;
       this.#lastError = null;

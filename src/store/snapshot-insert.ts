@@ -40,13 +40,22 @@ export function snapshotRows(groups: readonly KeyedSnapshots[], streamIds: Int32
  * Checked, the rows already stored and repeats within the batch are left out first. On PGlite,
  * multi-row INSERTs with ON CONFLICT DO NOTHING.
  */
-export async function insertSnapshotRows(tx: Queryable, rows: readonly SnapshotRow[], checked: boolean): Promise<number> {
-  if (!tx.copyBinary) return insertSkippingConflicts(tx, rows);
+export async function insertSnapshotRows(tx: Queryable, rows: readonly SnapshotRow[], checked: boolean): Promise<InsertedRows> {
+  if (!tx.copyBinary) {
+    const count = await insertSkippingConflicts(tx, rows);
+    return { count, rows: count === rows.length ? rows : null };
+  }
   const fresh = checked ? await withoutStored(tx, distinctRows(rows)) : rows;
   if (fresh.length > 0) {
     await tx.copyBinary(`COPY metric_snapshots ${SNAPSHOT_COPY_COLUMNS} FROM STDIN (FORMAT binary)`, encodeSnapshotRows(fresh));
   }
-  return fresh.length;
+  return { count: fresh.length, rows: fresh };
+}
+
+/** What an insert stored: how many rows, and which (null when the database did not say which). */
+export interface InsertedRows {
+  readonly count: number;
+  readonly rows: readonly SnapshotRow[] | null;
 }
 
 /** The rows without repeats of the same (stream, time, key), first occurrence kept. */

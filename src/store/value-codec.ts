@@ -94,29 +94,25 @@ export function encodeValues(values: ArrayLike<number>): EncodedValues {
   return { enc, f8 };
 }
 
+/**
+ * Value `i` (0-based) of an encoding of `length` bytes at byte `at` of `view`; a raw value comes
+ * from `f8`. Readers that fetch packed rows decode in place with it.
+ */
+export function decodeValueAt(view: DataView, at: number, length: number, i: number, f8: readonly (number | null)[] | null): number {
+  const width = view.getUint8(at);
+  const n = (length - 1) / (1 + width);
+  const tag = view.getUint8(at + 1 + i);
+  if (tag === RAW_TAG) return f8?.[i] ?? NaN;
+  const o = at + 1 + n + i * width;
+  const z =
+    width === 1 ? view.getUint8(o) : width === 2 ? view.getUint16(o) : width === 4 ? view.getUint32(o) : view.getUint32(o) * TWO_32 + view.getUint32(o + 4);
+  const r = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  return r / POW10[tag]!;
+}
+
 /** Decodes what `encodeValues` wrote (used by readers that fetch raw rows, and by tests). */
 export function decodeValues(enc: Uint8Array, f8: readonly (number | null)[] | null): number[] {
-  const width = enc[0]!;
-  const n = (enc.length - 1) / (1 + width);
   const view = new DataView(enc.buffer, enc.byteOffset, enc.byteLength);
-  const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const tag = enc[1 + i]!;
-    if (tag === RAW_TAG) {
-      out[i] = f8?.[i] ?? NaN;
-      continue;
-    }
-    const o = 1 + n + i * width;
-    const z =
-      width === 1
-        ? view.getUint8(o)
-        : width === 2
-          ? view.getUint16(o)
-          : width === 4
-            ? view.getUint32(o)
-            : view.getUint32(o) * TWO_32 + view.getUint32(o + 4);
-    const r = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    out[i] = r / POW10[tag]!;
-  }
-  return out;
+  const n = (enc.length - 1) / (1 + enc[0]!);
+  return Array.from({ length: n }, (_, i) => decodeValueAt(view, 0, enc.length, i, f8));
 }

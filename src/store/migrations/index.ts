@@ -4,6 +4,7 @@ import * as m003 from './003-diagnosis.js';
 import * as m004 from './004-snapshot-keys.js';
 import * as m005 from './005-stream-keys.js';
 import * as m006 from './006-optimizations.js';
+import * as m007 from './007-tiers.js';
 import * as m008 from './008-reports.js';
 import * as m009 from './009-delivery.js';
 
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, ...m004 },
   { version: 5, ...m005 },
   { version: 6, ...m006 },
+  { version: 7, ...m007 },
   { version: 8, ...m008 },
   { version: 9, ...m009 },
 ];

@@ -1,0 +1,60 @@
+import type { TierBucket } from './tier-buckets.js';
+
+/**
+ * Buckets in PostgreSQL's binary COPY format, for the tier writer's staging table on PostgreSQL:
+ * float8[] arrays as text would cost a formatted and a parsed number per metric and aggregate.
+ */
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Milliseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
+const PG_EPOCH_MS = 946_684_800_000;
+const FLOAT8_OID = 701;
+const TWO_32 = 4_294_967_296;
+
+/** Columns of the rows `encodeTierRows` writes, in order. */
+export const TIER_COPY_COLUMNS = '(ts, stream_id, set_id, count, last_ts, min_v, max_v, sum_v, last_v)';
+
+function writeTime(buf: Buffer, o: number, ms: number): number {
+  const us = Math.round((ms - PG_EPOCH_MS) * 1000);
+  const hi = Math.floor(us / TWO_32);
+  o = buf.writeInt32BE(8, o);
+  o = buf.writeInt32BE(hi, o);
+  return buf.writeUInt32BE(us - hi * TWO_32, o);
+}
+
+function writeArray(buf: Buffer, o: number, a: Float64Array): number {
+  o = buf.writeInt32BE(20 + 12 * a.length, o);
+  o = buf.writeInt32BE(1, o);
+  o = buf.writeInt32BE(0, o);
+  o = buf.writeInt32BE(FLOAT8_OID, o);
+  o = buf.writeInt32BE(a.length, o);
+  o = buf.writeInt32BE(1, o);
+  for (let i = 0; i < a.length; i++) {
+    o = buf.writeInt32BE(8, o);
+    o = buf.writeDoubleBE(a[i]!, o);
+  }
+  return o;
+}
+
+/** Encodes buckets for `COPY <table> (ts, stream_id, set_id, count, last_ts, min_v, max_v, sum_v, last_v) FROM STDIN (FORMAT binary)`. */
+export function encodeTierRows(rows: readonly TierBucket[]): Buffer {
+  let size = SIGNATURE.length + 8 + 2;
+  // Per row: field count, two timestamps and three integers with their lengths, four float8[].
+  for (const r of rows) size += 2 + 2 * 12 + 3 * 8 + 4 * (4 + 20 + 12 * r.min.length);
+  const buf = Buffer.allocUnsafe(size);
+  let o = SIGNATURE.copy(buf, 0);
+  o = buf.writeInt32BE(0, o);
+  o = buf.writeInt32BE(0, o);
+  for (const r of rows) {
+    o = buf.writeInt16BE(9, o);
+    o = writeTime(buf, o, r.start);
+    for (const v of [r.streamId, r.setId, r.count]) {
+      o = buf.writeInt32BE(4, o);
+      o = buf.writeInt32BE(v, o);
+    }
+    o = writeTime(buf, o, r.lastTs);
+    for (const a of [r.min, r.max, r.sum, r.last]) o = writeArray(buf, o, a);
+  }
+  buf.writeInt16BE(-1, o);
+  return buf;
+}
