@@ -1,4 +1,4 @@
-import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { OPTIMIZATION_STATUSES } from '../model/optimization.js';
@@ -7,6 +7,7 @@ import type { CommandResult, OptimizationService } from '../optimize/stage/optim
 import { optimizationDetail, optimizationViews } from '../optimize/stage/optimization-views.js';
 import { statusMessage } from '../optimize/optimization-record.js';
 import type { Queryable } from '../store/db.js';
+import { literalUnion } from '../wire/common.js';
 import { ApiError, badRequest, ERROR_RESPONSES, notFound } from './api-errors.js';
 
 /** What the optimization routes need from the running engine. */
@@ -18,13 +19,9 @@ export interface OptimizationRouteDeps {
 
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
-function literals<T extends string>(values: readonly T[]): TUnion<TLiteral<T>[]> {
-  return Type.Union(values.map((v) => Type.Literal(v)));
-}
-
 const ListQuery = Type.Object(
   {
-    status: Type.Optional(literals(OPTIMIZATION_STATUSES)),
+    status: Type.Optional(literalUnion(OPTIMIZATION_STATUSES)),
     source: Type.Optional(Type.String({ pattern: NAME_PATTERN })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
   },

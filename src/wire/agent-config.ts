@@ -1,10 +1,9 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import { TUNABLE_NAME_PATTERN, TUNABLE_ROLES, TUNABLE_TYPES, type TunableDescriptor, type TunableValue } from '../model/agent-tunable.js';
-import { Name, OutboundTimestamp } from './common.js';
+import { Name, OutboundTimestamp, literalUnion } from './common.js';
 import { wireAjv } from './wire-ajv.js';
 
-const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 const Value = Type.Union([Type.Number(), Type.Boolean(), Type.String({ maxLength: 1024 })], { description: 'a tunable value' });
 const ErrorReply = (codes: readonly string[]) =>
   Type.Object({ ok: Type.Literal(false), error: Type.Object({ code: literalUnion(codes), message: Type.String() }) });

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
 import { NAME_PATTERN } from '../model/metric-names.js';
 import { parseRfc3339 } from '../model/time.js';
 
@@ -33,4 +33,9 @@ export const Reply = Type.Union([
 /** Parses an inbound timestamp already validated by `InboundTimestamp`; NaN when not a real date (`2026-02-30`, `T24:00`). */
 export function parseInboundTimestamp(ts: string | number): number {
   return typeof ts === 'number' ? ts : parseRfc3339(ts);
+}
+
+/** A schema accepting exactly one of `values` (a closed set of `src/model/`), with an optional description. */
+export function literalUnion<T extends string>(values: readonly T[], description?: string): TUnion<TLiteral<T>[]> {
+  return Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
 }

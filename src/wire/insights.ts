@@ -1,10 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Name, OutboundTimestamp } from './common.js';
+import { Name, OutboundTimestamp, literalUnion } from './common.js';
 import { BOTTLENECK_KINDS } from '../model/bottleneck.js';
 import { OPTIMIZATION_ACTIONS, OPTIMIZATION_STATUSES } from '../model/optimization.js';
 import { SEVERITIES } from '../model/severity.js';
-
-const literalUnion = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
 
 /** The usual level of one metric of the source. */
 const Baseline = Type.Object({ p50: Type.Number(), p95: Type.Number() }, { additionalProperties: true });

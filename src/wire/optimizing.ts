@@ -1,9 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { EXPECT_DIRECTIONS, OPTIMIZATION_ACTIONS, OPTIMIZATION_ACTORS, OPTIMIZATION_ORIGINS, OPTIMIZATION_STATUSES, type OptimizationAction } from '../model/optimization.js';
-import { Name, InboundTimestamp, OutboundTimestamp } from './common.js';
-
-const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
+import { Name, InboundTimestamp, OutboundTimestamp, literalUnion } from './common.js';
 
 const Text = (description: string) => Type.String({ minLength: 1, description });
 const Strings = (description: string) => Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description });

@@ -3,10 +3,7 @@ import { ALERT_MESSAGE_STATES, ALERT_RESOLVE_REASONS, ALERT_RULES, ALERT_UPDATES
 import { BOTTLENECK_KINDS, BOTTLENECK_RESOLVE_REASONS, BOTTLENECK_STATUSES, BOTTLENECK_UPDATES, RELATIONS } from '../model/bottleneck.js';
 import { PROFILE_KINDS, ProfileTarget } from '../model/profile.js';
 import { SEVERITIES } from '../model/severity.js';
-import { Name, OutboundTimestamp } from './common.js';
-
-const literalUnion = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
+import { Name, OutboundTimestamp, literalUnion } from './common.js';
 
 /** A recommended action. */
 export const Recommendation = Type.Object({

@@ -17,17 +17,8 @@ export interface SilenceView {
   readonly active: boolean;
 }
 
-/** What creating a silence takes. */
-export interface NewSilence {
-  readonly id: string;
-  readonly sourceGlob: string;
-  readonly metricGlob: string;
-  readonly severity: Severity | null;
-  readonly startsAt: number;
-  readonly endsAt: number;
-  readonly comment: string;
-  readonly createdBy: string | null;
-}
+/** What creating a silence takes: a silence before the store stamps its creation time. */
+export type NewSilence = Omit<Silence, 'createdAt'>;
 
 const ms = (v: unknown) => new Date(v as string | Date).getTime();
 
