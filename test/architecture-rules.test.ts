@@ -17,7 +17,12 @@ interface Violation {
 function violationsIn(root: string): Violation[] {
   let out: string;
   try {
-    out = execFileSync(DEPCRUISE, ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], { cwd: root, encoding: 'utf8' });
+    out = execFileSync(DEPCRUISE, ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
+      cwd: root,
+      encoding: 'utf8',
+      // The report of the whole project is over 1 MiB, execFileSync's default limit.
+      maxBuffer: 256 * 1024 * 1024,
+    });
   } catch (err) {
     out = (err as { stdout: string }).stdout;
   }
