@@ -21,10 +21,10 @@ import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advis
 import type { ActionApplier } from '../optimize/proposal.js';
 import { ApplierRegistry } from '../optimize/stage/appliers.js';
 import { buildAdvisors } from './advisors.js';
+import { logListenerFailure, snapshotFanOut } from './snapshot-fan-out.js';
 import { OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
 import { OptimizingSubscriber } from '../optimize/stage/optimizing-subscriber.js';
 import type { Component } from '../lifecycle/component.js';
-import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { Profiling } from '../profile/service/profiling.js';
@@ -141,7 +141,8 @@ export function buildStages(deps: StageDeps): EngineStages {
     advisors.onBottleneckOpened(r);
   });
   const live = new LiveFeed();
-  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => optimization.observe(s), (s) => live.publish(s)]);
+  const analysis = [(s: readonly MetricSnapshot[]) => detection.ingest(s), (s: readonly MetricSnapshot[]) => alerting.ingest(s), (s: readonly MetricSnapshot[]) => diagnosis.ingest(s), (s: readonly MetricSnapshot[]) => optimization.observe(s)];
+  const fanOut = snapshotFanOut(analysis, [(s) => live.publish(s)], logListenerFailure(deps.log));
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   let latest: readonly MetricSnapshot[] = [];
@@ -287,20 +288,6 @@ function applyConfig(
   s.diagnosis.applyConfig(changed);
   s.dbAdvisor.applyConfig(changed);
   s.reports.applyConfig(changed);
-}
-
-/** Passes every accepted snapshot batch to each listener; one failing listener does not stop the others. */
-function snapshotFanOut(log: Logger, listeners: readonly ((s: readonly MetricSnapshot[]) => void)[]) {
-  const limited = new RateLimitedLog(log);
-  return (snapshots: readonly MetricSnapshot[]): void => {
-    for (const l of listeners) {
-      try {
-        l(snapshots);
-      } catch (err) {
-        limited.error('snapshot listener failed', { err }, 'snapshot listener failed');
-      }
-    }
-  };
 }
 
 /** The notification queues' view of the bus; delivery beyond NATS sees every notification as it is queued. */
