@@ -67,17 +67,24 @@ describe('diagnosis of a replayed synthetic stream through the engine (NATS, Pos
     expect(api.bottlenecks.map((b) => [b.bottleneck_id, b.status])).toEqual([[d.bottleneck_id, 'resolved']]);
   });
 
-  it('gives the same bottlenecks for the same stream replayed fast (large batches) and slowly (one snapshot at a time)', async () => {
-    const stream = oneEpisode('gc_pressure', 5);
+  it('gives exactly the same bottlenecks (every field, times included) for one stream replayed three times: in batches of 500, of 7, and one snapshot at a time', { timeout: 120_000 }, async () => {
+    const stream = oneEpisode('disk_io_saturation', 5);
     const all = [...stream.snapshots()];
     // Only the last hour and a half: the paced replay stays short, the episode is inside.
     const from = stream.truth[0]!.start - 80 * 60_000;
     const part: MetricSnapshot[] = all.filter((s) => s.timestamp >= from);
-    await replaySnapshots(t.nc, t.prefix, renamed(part, 'fast-'), { batch: 500 });
-    await replaySnapshots(t.nc, t.prefix, renamed(part, 'slow-'), { paceMs: 1 });
-    await waitFor(() => ['fast-', 'slow-'].every((p) => seen.some((b) => String(b.body.source).startsWith(p) && b.body.update === 'resolved')), 30_000);
-    const fast = normalisedBottlenecks(seen, 'fast-');
-    expect(fast.map((b) => `${b.subject} ${b.kind} ${b.source}`)).toEqual([`detected gc_pressure <p>${stream.truth[0]!.source}`, `updated gc_pressure <p>${stream.truth[0]!.source}`]);
-    expect(normalisedBottlenecks(seen, 'slow-')).toEqual(fast);
+    const runs = ['big-', 'small-', 'paced-'];
+    await replaySnapshots(t.nc, t.prefix, renamed(part, 'big-'), { batch: 500 });
+    await replaySnapshots(t.nc, t.prefix, renamed(part, 'small-'), { batch: 7 });
+    await replaySnapshots(t.nc, t.prefix, renamed(part, 'paced-'), { paceMs: 1 });
+    await waitFor(() => runs.every((p) => seen.some((b) => String(b.body.source).startsWith(p) && b.body.update === 'resolved')), 60_000);
+    // The auto-profile decision joins the evidence when the profiling service answers (wall clock),
+    // so which update first carries it is not part of the diagnosis: left out of the comparison.
+    const norm = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b) => ({ ...b, evidence: { ...(b.evidence as object), auto_profile: '-' } }));
+    const first = norm('big-');
+    expect(first[0]).toMatchObject({ subject: 'detected', kind: 'disk_io_saturation', source: `<p>${stream.truth[0]!.source}` });
+    expect(first.filter((b) => b.subject === 'detected')).toHaveLength(1);
+    expect(norm('small-')).toEqual(first);
+    expect(norm('paced-')).toEqual(first);
   });
 });
