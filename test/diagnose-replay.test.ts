@@ -80,7 +80,7 @@ describe('diagnosis of a replayed synthetic stream through the engine (NATS, Pos
     await waitFor(() => runs.every((p) => seen.some((b) => String(b.body.source).startsWith(p) && b.body.update === 'resolved')), 60_000);
     // The auto-profile decision joins the evidence when the profiling service answers (wall clock),
     // so which update first carries it is not part of the diagnosis: left out of the comparison.
-    const norm = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b) => ({ ...b, evidence: { ...(b.evidence as object), auto_profile: '-' } }));
+    const norm = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b): Record<string, unknown> => ({ ...b, evidence: { ...(b.evidence as object), auto_profile: '-' } }));
     const first = norm('big-');
     expect(first[0]).toMatchObject({ subject: 'detected', kind: 'disk_io_saturation', source: `<p>${stream.truth[0]!.source}` });
     expect(first.filter((b) => b.subject === 'detected')).toHaveLength(1);
