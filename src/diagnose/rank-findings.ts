@@ -8,14 +8,15 @@ import type { SourceView } from './source-view.js';
  * Which kinds a cause explains when both show at once: their symptoms follow from it. A leak
  * makes GC work and fills memory; memory near its limit makes V8 collect back to back; GC steals
  * the loop; a saturated loop delays every callback (queries included); a blocked loop, slow
- * queries, a busy disk or link all lengthen handler latency. The one pair listed both ways (a
- * saturated loop and a blocked one) is settled per frame by {@link blockOutgrowsSaturation}, so
- * within a frame the relation has no cycle and a root always exists.
+ * queries, a busy disk or link all lengthen handler latency. The pairs listed both ways are settled
+ * per frame (a saturated loop and a blocked one by {@link blockOutgrowsSaturation}, a leak and GC
+ * churn by {@link churnOutgrowsLeak}), so within a frame the relation has no cycle and a root
+ * always exists.
  */
 export const EXPLAINS: Readonly<Record<BottleneckKind, readonly BottleneckKind[]>> = {
   memory_leak: ['memory_pressure', 'gc_pressure', 'cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
   memory_pressure: ['gc_pressure', 'cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
-  gc_pressure: ['cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
+  gc_pressure: ['memory_leak', 'cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
   cpu_saturation: ['event_loop_blocked', 'slow_db_query', 'latency_regression', 'anomaly'],
   disk_io_saturation: ['event_loop_blocked', 'latency_regression', 'anomaly'],
   network_saturation: ['latency_regression', 'anomaly'],
@@ -41,12 +42,29 @@ export function explains(cause: Finding, effect: Finding): boolean {
     const delay = effect.metrics.event_loop_delay_p99_ms?.value ?? 0;
     return gc >= 0.5 * delay;
   }
+  // A leak makes the collector work harder about as its live heap grows; GC time many times its
+  // reference while the heap grew far less is churn, whose garbage also lifts the sampled heap.
+  if (cause.kind === 'memory_leak' && effect.kind === 'gc_pressure') return !churnOutgrowsLeak(effect, cause);
+  if (cause.kind === 'gc_pressure' && effect.kind === 'memory_leak') return churnOutgrowsLeak(cause, effect);
   // A saturated loop delays its timers by the length of its busy turns, which grows as a queue's
   // wait does when utilisation nears 1; a delay far beyond that is long synchronous turns, a
   // blocked loop, and the blocks are what saturate it.
   if (cause.kind === 'cpu_saturation' && effect.kind === 'event_loop_blocked') return !blockOutgrowsSaturation(effect, cause);
   if (cause.kind === 'event_loop_blocked' && effect.kind === 'cpu_saturation') return blockOutgrowsSaturation(cause, effect);
   return true;
+}
+
+/**
+ * True when GC time rose far more than a leak's heap growth explains: its ratio to the reference
+ * at least {@link SIGNATURE_LIMITS.churnOverLeak} times the heap's. A leaking heap raises GC time
+ * roughly in proportion (more live objects to mark); allocation churn raises it many times while
+ * the heap, sampled between collections, grows by its uncollected garbage only.
+ */
+export function churnOutgrowsLeak(gc: Finding, leak: Finding): boolean {
+  const gcRatio = gc.metrics.gc_pause_ms?.ratio;
+  const heapRatio = leak.metrics[leak.metric]?.ratio;
+  if (gcRatio === undefined || gcRatio === null || heapRatio === undefined || heapRatio === null) return false;
+  return gcRatio >= L.churnOverLeak * Math.max(heapRatio, 1);
 }
 
 /**

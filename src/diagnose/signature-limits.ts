@@ -32,6 +32,8 @@ export const SIGNATURE_LIMITS = Object.freeze({
   /** Share of the interval spent in GC pauses, and its rise over the reference share. */
   gcShare: 0.05,
   gcShareRatio: 5,
+  /** GC time over its reference, as a multiple of the heap's growth ratio, from which GC churn rather than a leak is the cause. */
+  churnOverLeak: 4,
   /** GC share from which GC explains a saturated loop (share of the busy time). */
   gcExplainsCpu: 0.25,
   /** Leak: growth over the reference (share and spreads), trend fit, frames in the fit, the least growth rate kept up in the last half, and snapshots behind the reference. */
