@@ -35,6 +35,7 @@ import { ReportScheduler, reportScheduleSettings } from '../report/stage/report-
 import { RetentionJob } from '../store/retention-job.js';
 import type { OwnRetention } from '../store/retention.js';
 import { TierWriter } from '../store/tier-writer.js';
+import { storeLayout } from '../store/history-query.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
 import { SUBJECTS } from '../wire/subjects.js';
@@ -163,6 +164,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     db,
     announce: (m) => bus.publish(SUBJECTS.reportReady, encodeJson(m)),
     settings: () => reportScheduleSettings(settings()),
+    layout: () => (tiers ? { ...storeLayout(settings()), unstoredSince: tiers.unstoredSince() } : storeLayout(settings())),
     log: logger('report'),
   });
   const stages = { outbox, writer, tiers, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
