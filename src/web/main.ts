@@ -1,20 +1,13 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { api, ApiFailure, DOWNLOAD_FORMATS, type Alert, type Bottleneck, type LiveSnapshot, type Profile, type Series } from './api.js';
+import { api, ApiFailure, DOWNLOAD_FORMATS, type Alert, type Anomaly, type Bottleneck, type LiveSnapshot, type Profile, type Series } from './api.js';
 import { beforeAfter, MetricChart, sparkline, type Mark } from './charts.js';
+import { downloadLink, tokenControl } from './auth.js';
+import { badge, fmt, h, link, when, type Child } from './dom.js';
+import { evidenceTable, inlineParams } from './evidence.js';
 import { diffTrees, FlameGraph, parseCollapsed, type Frame } from './flame.js';
-
-type Child = Node | string | null | undefined | false;
-
-/** Creates an element: `h('a.link', { href }, 'text')`. */
-function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
-  const [name, ...classes] = tag.split('.');
-  const el = document.createElement(name || 'div');
-  if (classes.length) el.className = classes.join(' ');
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
+import { reportsSection } from './reports.js';
+import type { EventStream } from './sse.js';
 
 const app = document.getElementById('app')!;
 /** Replaces the page's content. */
@@ -22,11 +15,7 @@ function fill(...children: Child[]): void {
   app.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
 }
 const liveState = document.getElementById('live-state')!;
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 const ago = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s ago` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min ago` : `${Math.round(ms / 3_600_000)} h ago`);
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.abs(v) >= 1e6 ? v.toExponential(2) : Number.isInteger(v) ? String(v) : v.toFixed(2));
-const link = (href: string, text: string) => h('a', { href }, text);
-const badge = (text: string) => h(`span.badge.b-${text.replace(/[^a-z_]/gi, '')}`, {}, text);
 const SEVERITY_COLOUR: Record<string, string> = { critical: '#ff4d4f', warning: '#faad14', info: '#5ab0ff' };
 
 /** Ranges a source page offers, in ms. */
@@ -50,8 +39,8 @@ function pickMetrics(all: readonly string[], n: number): string[] {
   return [...all].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, n);
 }
 
-// ---- live data: one EventSource per page, closed when the page changes ----
-let stream: EventSource | null = null;
+// ---- live data: one stream per page, closed when the page changes ----
+let stream: EventStream | null = null;
 let liveCount = 0;
 function live(onBatch: (b: LiveSnapshot[]) => void, source?: string): void {
   stream?.close();
@@ -64,7 +53,7 @@ function live(onBatch: (b: LiveSnapshot[]) => void, source?: string): void {
     },
     (open) => {
       liveState.className = open ? 'on' : 'off';
-      if (!open) liveState.textContent = '○ reconnecting';
+      liveState.textContent = open ? (liveCount ? `● live (${liveCount})` : '● live, waiting for data') : '○ reconnecting';
     },
     source,
   );
@@ -75,6 +64,9 @@ function alertMarks(alerts: readonly Alert[], metric?: string): Mark[] {
   return alerts
     .filter((a) => !metric || a.metric === metric)
     .map((a) => ({ from: Date.parse(a.fired_at ?? a.started_at) / 1000, to: a.resolved_at ? Date.parse(a.resolved_at) / 1000 : null, label: `alert ${a.severity}`, color: SEVERITY_COLOUR[a.severity] ?? '#faad14' }));
+}
+function anomalyMarks(anomalies: readonly Anomaly[], metric: string): Mark[] {
+  return anomalies.filter((a) => a.metric === metric).map((a) => ({ from: Date.parse(a.timestamp) / 1000, to: null, label: `anomaly ${a.score.toFixed(2)}`, color: '#ff7ab6', value: a.value }));
 }
 function bottleneckMarks(bs: readonly Bottleneck[]): Mark[] {
   return bs.map((b) => ({ from: Date.parse(b.started_at) / 1000, to: b.resolved_at ? Date.parse(b.resolved_at) / 1000 : null, label: b.kind, color: '#c77dff' }));
@@ -184,14 +176,19 @@ async function sourcePage(source: string, rangeName: string): Promise<void> {
   const range = RANGES.find(([n]) => n === rangeName) ?? RANGES[1]!;
   const now = Date.now();
   const from = now - range[1];
-  const [metrics, alerts, bottlenecks] = await Promise.all([api.metrics(source), api.alerts().catch(() => [] as Alert[]), api.bottlenecks({ source })]);
+  const [metrics, alerts, bottlenecks, anomalies] = await Promise.all([
+    api.metrics(source),
+    api.alerts().catch(() => [] as Alert[]),
+    api.bottlenecks({ source }),
+    api.anomalies(source, from, now).catch(() => [] as Anomaly[]),
+  ]);
   const mine = alerts.filter((a) => a.source === source);
   const picker = h('div.ranges', {}, 'range: ', ...RANGES.map(([n]) => h(`a${n === range[0] ? '.active' : ''}`, { href: `#/source/${encodeURIComponent(source)}/${n}` }, n)));
   const grid = h('div.charts', { id: 'charts' });
   fill(
     h('h1', {}, source),
     picker,
-    h('p.muted', {}, `${metrics.length} metrics · ${bottlenecks.filter((b) => b.status !== 'resolved').length} open bottlenecks · ${mine.filter((a) => a.state === 'firing').length} firing alerts · alerts and bottlenecks are shaded on the charts · drag to zoom, double-click to reset`),
+    h('p.muted', {}, `${metrics.length} metrics · ${bottlenecks.filter((b) => b.status !== 'resolved').length} open bottlenecks · ${mine.filter((a) => a.state === 'firing').length} firing alerts · ${anomalies.length} anomalies · alerts and bottlenecks are shaded on the charts, anomalies are dots · drag to zoom, double-click to reset`),
     grid,
     h('h2', {}, 'Bottlenecks'),
     bottleneckTable(bottlenecks),
@@ -207,7 +204,7 @@ async function sourcePage(source: string, rangeName: string): Promise<void> {
       grid.append(el);
       const s = await api.series(source, m, from, now);
       const chart = new MetricChart(el, m, s, width);
-      chart.setMarks([...bottleneckMarks(bottlenecks.filter((b) => !b.metric || b.metric === m || b.source === source)), ...alertMarks(mine, m)]);
+      chart.setMarks([...bottleneckMarks(bottlenecks.filter((b) => !b.metric || b.metric === m || b.source === source)), ...alertMarks(mine, m), ...anomalyMarks(anomalies, m)]);
       charts.set(m, chart);
     }),
   );
@@ -256,7 +253,7 @@ async function bottleneckPage(id: string): Promise<void> {
     h('h1', {}, `${b.kind} on `, link(`#/source/${encodeURIComponent(b.source)}`, b.source)),
     h('p', {}, badge(b.severity), ' ', badge(b.status), ' ', b.summary),
     h('h2', {}, 'Evidence'),
-    h('table.kv', { id: 'evidence' }, ...Object.entries(b.evidence).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))))),
+    evidenceTable(b.evidence, b.metric ?? '', 0, 'evidence'),
     h('h2', {}, 'Charts'),
     charts,
     h('h2', {}, 'Timeline'),
@@ -300,7 +297,7 @@ async function bottleneckPage(id: string): Promise<void> {
 
 /** A recommendation; a `profile` one can be run from the page (its params are a profile request). */
 function recommendation(r: Bottleneck['recommendations'][number]): HTMLElement {
-  const li = h('li', {}, h('b', {}, r.action), ' — ', r.rationale, Object.keys(r.params).length ? h('code', {}, ' ' + JSON.stringify(r.params)) : null);
+  const li = h('li', {}, h('b', {}, r.action), ' — ', r.rationale, Object.keys(r.params).length ? h('span.muted.params', {}, ` (${inlineParams(r.params)})`) : null);
   if (r.action !== 'profile') return li;
   const result = h('span.result.muted');
   const run = h('button', { type: 'button' }, 'record this profile now');
@@ -415,7 +412,7 @@ async function profilePage(id: string): Promise<void> {
     h('h1', {}, `${stored.kind} profile ${id.slice(0, 8)}`),
     h('p.muted', {}, `${stored.source ?? JSON.stringify(stored.target)} · ${stored.trigger} · ${when(stored.started_at)} · ${stored.duration_ms ?? '—'} ms · ${fmt(stored.sample_count)} samples · ${badge(stored.status).textContent}`),
     stored.error ? h('p.warn', {}, stored.error) : null,
-    h('p.downloads', { id: 'downloads' }, 'download: ', ...formats.flatMap((f) => [h('a.button', { href: api.downloadUrl(id, f), download: '' }, f), ' '])),
+    h('p.downloads', { id: 'downloads' }, 'download: ', ...formats.flatMap((f) => [downloadLink(api.downloadUrl(id, f), f, `profile-${id}.${f}`), ' '])),
     h('h2', {}, 'Flame graph'),
     flame,
     h('h2', {}, 'Hotspots'),
@@ -452,6 +449,7 @@ async function route(): Promise<void> {
     else if (parts[0] === 'bottlenecks') await bottlenecksPage();
     else if (parts[0] === 'bottleneck' && parts[1]) await bottleneckPage(parts[1]);
     else if (parts[0] === 'profiles') await profilesPage();
+    else if (parts[0] === 'reports') fill(h('h1', {}, 'Reports'), h('p.muted', {}, 'Reports the schedule (report_schedule) stored, newest first; each downloads in its formats.'), await reportsSection());
     else if (parts[0] === 'profile' && parts[1]) await profilePage(parts[1]);
     else if (parts[0] === 'diff' && parts[1] && parts[2]) await diffPage(parts[1], parts[2]);
     else await overview();
@@ -463,10 +461,16 @@ async function route(): Promise<void> {
     }
   } catch (err) {
     const retry = err instanceof ApiFailure && err.status === 503;
-    fill(h('h1', {}, retry ? 'The engine is starting' : 'Error'), h('p.warn', {}, (err as Error).message));
+    const auth = err instanceof ApiFailure && err.status === 401;
+    fill(
+      h('h1', {}, retry ? 'The engine is starting' : auth ? 'This engine needs a token' : 'Error'),
+      h('p.warn', { id: auth ? 'auth-needed' : 'error' }, (err as Error).message),
+      auth ? h('p', {}, 'Enter the read token (http_read_token) in the token field at the top right; it is kept in this tab only.') : null,
+    );
     if (retry) setTimeout(() => void route(), 2000);
   }
 }
 
+document.querySelector('header')!.append(tokenControl(() => void route()));
 window.addEventListener('hashchange', () => void route());
 void route();
