@@ -226,10 +226,11 @@ async function bottleneckPage(id: string): Promise<void> {
   const start = Date.parse(b.started_at);
   const end = b.resolved_at ? Date.parse(b.resolved_at) : Date.now();
   const pad = Math.max(120_000, (end - start) / 2);
-  const [alerts, profiles, optimizations] = await Promise.all([
+  const [alerts, profiles, optimizations, anomalies] = await Promise.all([
     api.alerts().catch(() => [] as Alert[]),
     api.profiles({ source: b.source }).catch(() => ({ running: [], profiles: [] as Profile[] })),
     api.optimizations(b.bottleneck_id).catch(() => null),
+    api.anomalies(b.source, start - pad, Math.min(Date.now(), end + pad)).catch(() => [] as Anomaly[]),
   ]);
   const related = alerts.filter((a) => a.source === b.source && Date.parse(a.started_at) <= end + pad && (!a.resolved_at || Date.parse(a.resolved_at) >= start - pad));
   const ev = (t: number, what: string): [number, string] => [t, what];
@@ -273,7 +274,7 @@ async function bottleneckPage(id: string): Promise<void> {
     const el = h('div.chart');
     charts.append(el);
     const s = await api.series(b.source, m, start - pad, Math.min(Date.now(), end + pad));
-    new MetricChart(el, `${b.source} · ${m}`, s, width).setMarks([...bottleneckMarks([b]), ...alertMarks(related, m)]);
+    new MetricChart(el, `${b.source} · ${m}`, s, width).setMarks([...bottleneckMarks([b]), ...alertMarks(related, m), ...anomalyMarks(anomalies, m)]);
   }
   for (const o of optimizations ?? []) {
     const box = h('div.card', {}, h('b', {}, String(o.action ?? o.kind ?? 'optimization')), ' ', badge(String(o.verdict ?? o.status ?? 'pending')), h('pre', {}, JSON.stringify(o, null, 1)));
