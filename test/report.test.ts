@@ -38,6 +38,12 @@ beforeAll(async () => {
   await waitFor(() => alerts.some((a) => a.body.source === 'order-agent-1' && a.body.state === 'resolved'), 20_000);
   await waitFor(() => bottlenecks.some((b) => b.subject === 'detected'), 20_000);
   await t.engine.diagnosis!.flushed();
+  // Charts are read as query_range reads them: a new stream or metric set is found once the tier
+  // writer has recorded it (at once, but asynchronously).
+  await waitFor(async () => {
+    const body = (await (await fetch(`${t.http}/api/v1/query_range?source=order-agent-1&metric=cpu_usage&start=8h&step=15m`)).json()) as { series: unknown[] };
+    return body.series.length > 0;
+  }, 10_000, 50);
 }, 120_000);
 afterAll(async () => t?.stop());
 
@@ -49,6 +55,7 @@ async function report(query: string): Promise<Report> {
 
 describe('reports from a real engine', () => {
   it('contain the alerts and bottlenecks the engine produced, marked on the charts of their metric', async () => {
+    await t.engine.anomalyLog!.flush();
     const r = await report('since=8h&format=json');
     const alert = alerts.find((a) => a.body.source === 'order-agent-1')!.body;
     const detected = bottlenecks.find((b) => b.subject === 'detected')!.body;
@@ -60,6 +67,12 @@ describe('reports from a real engine', () => {
     expect(Math.max(...chart.points.map((p) => p[3]))).toBe(95);
     expect(chart.points.every(([, lo, mean, hi]) => lo <= mean && mean <= hi)).toBe(true);
     expect(chart.marks).toContainEqual(expect.objectContaining({ kind: 'alert', id: alert.alert_id, severity: 'critical' }));
+    // The anomalies the engine's detector flagged and stored are marked on the charts of their series.
+    const stored = ((await (await fetch(`${t.http}/api/v1/anomalies?start=8h&limit=5000`)).json()) as { anomalies: { source: string; metric: string; timestamp: string }[] }).anomalies;
+    for (const c of r.charts) {
+      expect(c.marks.filter((m) => m.kind === 'anomaly').map((m) => m.from), `${c.source} ${c.metric}`).toEqual(stored.filter((a) => a.source === c.source && a.metric === c.metric).map((a) => a.timestamp));
+    }
+    expect(r.charts.flatMap((c) => c.marks).filter((m) => m.kind === 'anomaly').length).toBeGreaterThan(0);
     const b = r.bottlenecks.find((x) => x.bottleneck_id === detected.bottleneck_id)!;
     expect(b.recommendations.length).toBeGreaterThan(0);
     expect(r.sources.map((s) => s.source)).toEqual(expect.arrayContaining(['order-agent-1', String(detected.source)]));

@@ -12,6 +12,7 @@ const DATA_ROUTES = [
   { method: 'GET', url: '/api/v1/series?source=a&metric=b' },
   { method: 'GET', url: '/api/v1/query_range?metric=cpu_usage' },
   { method: 'GET', url: '/api/v1/alerts' },
+  { method: 'GET', url: '/api/v1/anomalies?source=a&start=1h' },
   { method: 'POST', url: `/api/v1/alerts/${ID}/ack`, payload: {} },
   { method: 'GET', url: '/api/v1/silences' },
   { method: 'POST', url: '/api/v1/silences', payload: { source: 'a', duration_seconds: 60 } },

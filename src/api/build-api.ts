@@ -4,6 +4,7 @@ import { DEFAULTS } from '../config/schema.js';
 import { storeLayout } from '../store/history-query.js';
 import { ProfileExportPool, type ProfileExporter } from '../profile/service/export-pool.js';
 import { adviseRoutes, type AdviseRouteDeps } from './advise-routes.js';
+import { anomalyRoutes } from './anomaly-routes.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { optimizationRoutes, type OptimizationRouteDeps } from './optimization-routes.js';
 import { ApiError, installErrorHandling, type ErrorLog } from './api-errors.js';
@@ -78,6 +79,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
           await data.register(metricRoutes(deps));
           await data.register(queryRoutes(deps));
           await data.register(alertRoutes(deps));
+          await data.register(anomalyRoutes(deps));
           await data.register(profileRoutes({ db: () => deps.db(), profiles: () => deps.profiles(), exporter }));
           await data.register(bottleneckRoutes(deps));
           await data.register(adviseRoutes(deps));

@@ -6,13 +6,18 @@ import { REPORT_CONTENT_TYPES, renderReport } from '../report/render-report.js';
 import { REPORT_FORMATS, type Report } from '../report/report-schema.js';
 import { gatherReport } from '../report/stage/gather-report.js';
 import { getStoredReport, listStoredReports } from '../report/stage/report-repo.js';
+import { DEFAULTS } from '../config/schema.js';
 import type { Queryable } from '../store/db.js';
+import { storeLayout } from '../store/history-query.js';
+import type { StoreLayout } from '../store/range-plan.js';
 import { badRequest, ERROR_RESPONSES, notFound } from './api-errors.js';
 import { IdParams, limitParam, stringEnum, timeArg, timeParam } from './api-schemas.js';
 
 /** What the report routes need: the store. */
 export interface ReportRouteDeps {
   db(): Queryable;
+  /** The tiers kept (where the charts are read from); the defaults' layout when not given. */
+  layout?(): StoreLayout;
 }
 
 const Format = stringEnum(REPORT_FORMATS, { description: 'json (the documented report object, in {report}), md or html (the file itself)' });
@@ -50,7 +55,7 @@ export function reportRoutes(deps: ReportRouteDeps): FastifyPluginAsyncTypebox {
       const since = req.query.since === undefined ? now - 86_400_000 : timeParam('since', req.query.since, now);
       const until = req.query.until === undefined ? now : timeParam('until', req.query.until, now);
       if (since >= until) throw badRequest('since must be before until');
-      const report = await gatherReport(deps.db(), { since, until, sources: req.query.source, now });
+      const report = await gatherReport(deps.db(), { since, until, sources: req.query.source, now, layout: deps.layout?.() ?? storeLayout(DEFAULTS) });
       const out = send(report, req.query.format ?? 'json', 'report');
       if (out.disposition) reply.header('content-disposition', out.disposition);
       return reply.type(out.type).send(out.body);

@@ -35,7 +35,7 @@ const INDEX_HTML = `<!doctype html>
 <link rel="stylesheet" href="/assets/app.css">
 </head>
 <body>
-<header><a href="#/" class="brand">perf-engine</a><nav><a href="#/">Overview</a><a href="#/bottlenecks">Bottlenecks</a><a href="#/profiles">Profiles</a></nav><span id="live-state" title="live data over SSE">○ offline</span></header>
+<header><a href="#/" class="brand">perf-engine</a><nav><a href="#/">Overview</a><a href="#/bottlenecks">Bottlenecks</a><a href="#/profiles">Profiles</a><a href="#/reports">Reports</a></nav><span id="live-state" title="live data over SSE">○ offline</span></header>
 <main id="app"><p>Loading…</p></main>
 <script type="module" src="/assets/app.js"></script>
 </body>

@@ -5,6 +5,7 @@ import { parseTimeArg, TIME_ARG_HELP } from '../model/time.js';
 import { renderReport } from '../report/render-report.js';
 import { REPORT_FORMATS, type Report, type ReportFormat } from '../report/report-schema.js';
 import { gatherReport } from '../report/stage/gather-report.js';
+import { storeLayout } from '../store/history-query.js';
 import { CliError, usageError } from './cli-error.js';
 import { fetchEngine, loadCliConfig, withConfigOption, withDirectDb } from './shared.js';
 
@@ -51,7 +52,7 @@ export default function reportCommand(): Command {
       const sources = flags.source ?? [];
       for (const s of sources) if (!isValidName(s)) throw usageError(`--source "${s}": expected 1-128 characters of A-Z a-z 0-9 _ . : -`);
       const { config } = loadCliConfig(flags.config);
-      let report = await withDirectDb(config, (db) => gatherReport(db, { since, until, sources, now }));
+      let report = await withDirectDb(config, (db) => gatherReport(db, { since, until, sources, now, layout: storeLayout(config) }));
       if (report === null) {
         const q = new URLSearchParams({ since: String(since), until: String(until), format: 'json' });
         for (const s of sources) q.append('source', s);

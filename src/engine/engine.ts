@@ -1,3 +1,4 @@
+import type { AnomalyLog } from '../detect/stage/anomaly-log.js';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { BaseAgent, type BusSource } from '../agent/base-agent.js';
@@ -125,6 +126,11 @@ export class PerformanceEngine {
     return this.#stages?.optimization ?? null;
   }
 
+  /** The anomaly log (anomaly_events: flush, counters); null before start. */
+  get anomalyLog(): AnomalyLog | null {
+    return this.#stages?.anomalyLog ?? null;
+  }
+
   /** The streaming detection stage's anomalies and followed series (for diagnosis); null before start. */
   get detection(): DetectionEvents | null {
     return this.#stages?.detection.events ?? null;
@@ -218,6 +224,7 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     retention: s?.retention.status() ?? null,
     profiling: s?.profiling.status() ?? null,
     detection: s?.detection.status() ?? null,
+    anomaly_events: s?.anomalyLog.stats() ?? null,
     alerting: s?.alerting.status() ?? null,
     diagnosis: s?.diagnosis.status() ?? null,
     delivery: s?.delivery.status() ?? null,

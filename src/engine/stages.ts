@@ -13,6 +13,7 @@ import type { ConfigStore } from '../config/config-store.js';
 import type { Config } from '../config/schema.js';
 import type { NotificationSink } from '../alert/notification-queue.js';
 import { AlertingStage, alertingSettings } from '../alert/stage/alerting-stage.js';
+import { AnomalyLog } from '../detect/stage/anomaly-log.js';
 import { DetectionStage, detectionSettings } from '../detect/stage/detection-stage.js';
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
 import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
@@ -35,6 +36,7 @@ import { ReportScheduler, reportScheduleSettings } from '../report/stage/report-
 import { RetentionJob } from '../store/retention-job.js';
 import type { OwnRetention } from '../store/retention.js';
 import { TierWriter } from '../store/tier-writer.js';
+import { storeLayout } from '../store/history-query.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
 import { SUBJECTS } from '../wire/subjects.js';
@@ -70,6 +72,8 @@ export interface EngineStages {
   readonly liveConfig: LiveConfigUpdates;
   readonly profiling: Profiling;
   readonly detection: DetectionStage;
+  /** Keeps the detector's anomaly events (anomaly_events) for charts and reports. */
+  readonly anomalyLog: AnomalyLog;
   readonly alerting: AlertingStage;
   readonly diagnosis: DiagnosisStage;
   readonly delivery: DeliveryStage;
@@ -114,6 +118,8 @@ export function buildStages(deps: StageDeps): EngineStages {
   const delivery = new DeliveryStage({ db, log: logger('delivery'), settings: deliverySettings(c) });
   const sink = busSink(bus, delivery);
   const detection = new DetectionStage(db, logger('detect'), () => detectionSettings(settings()));
+  const anomalyLog = new AnomalyLog(db, logger('anomalies'));
+  detection.events.onAnomaly((a) => anomalyLog.record(a));
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
   const profiling = new Profiling({ bus, db, config, invalid, logger });
   const autoProfile = (e: BottleneckEvent): AutoDecision => profiling.onBottleneck(e);
@@ -164,9 +170,10 @@ export function buildStages(deps: StageDeps): EngineStages {
     db,
     announce: (m) => bus.publish(SUBJECTS.reportReady, encodeJson(m)),
     settings: () => reportScheduleSettings(settings()),
+    layout: () => (tiers ? { ...storeLayout(settings()), unstoredSince: tiers.unstoredSince() } : storeLayout(settings())),
     log: logger('report'),
   });
-  const stages = { outbox, writer, tiers, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
+  const stages = { outbox, writer, tiers, anomalyLog, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },
@@ -176,6 +183,8 @@ export function buildStages(deps: StageDeps): EngineStages {
     retention,
     // Before the stages that notify, so it stops after them and still takes their last notices.
     delivery,
+    // Before detection, so it stops after it and writes the last anomalies.
+    anomalyLog,
     detection,
     alerting,
     diagnosis,

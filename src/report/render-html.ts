@@ -47,7 +47,7 @@ function charts(r: Report): string {
   if (r.charts.length === 0) return '<p class="none">no series in this period</p>';
   const since = Date.parse(r.period.since);
   const until = Date.parse(r.period.until);
-  const legend = '<p class="legend"><span>▬ mean, band min–max</span><span style="color:#d62728">■ critical</span><span style="color:#ff9f1c">■ warning</span><span>solid: alert · dashed: bottleneck</span></p>';
+  const legend = '<p class="legend"><span>▬ mean, band min–max</span><span style="color:#d62728">■ critical</span><span style="color:#ff9f1c">■ warning</span><span>solid: alert · dashed: bottleneck</span><span style="color:#9467bd">▼ anomaly</span></p>';
   return `${legend}<div class="charts">${r.charts.map((c) => `<div class="chart"><h4>${esc(c.source)} · ${esc(c.metric)}</h4>${renderChartSvg(c, since, until)}</div>`).join('')}</div>`;
 }
 

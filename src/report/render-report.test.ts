@@ -35,6 +35,18 @@ describe('report document', () => {
     expect(mem.marks.map((m) => m.kind)).toEqual(['bottleneck']);
   });
 
+  it('marks flagged samples (anomalies) on the chart of their series, as triangles in the HTML', () => {
+    const cpu0 = fixtureReport().charts.find((c) => c.metric === 'cpu_usage')!;
+    const at = new Date(cpu0.points[1]![0]).toISOString();
+    const r = fixtureReport({ anomalies: [{ source: cpu0.source, metric: 'cpu_usage', timestamp: at, score: 0.97, direction: 'above' }, { source: 'elsewhere', metric: 'cpu_usage', timestamp: at, score: 0.99, direction: null }] });
+    const cpu = r.charts.find((c) => c.metric === 'cpu_usage')!;
+    expect(cpu.marks.filter((m) => m.kind === 'anomaly')).toEqual([{ kind: 'anomaly', id: `cpu_usage@${at}`, severity: 'info', from: at, to: at, label: 'anomaly 0.97 above' }]);
+    expect(r.charts.flatMap((c) => c.marks).filter((m) => m.kind === 'anomaly')).toHaveLength(1);
+    expect(renderReport(r, 'html').match(/class="anomaly"/g)).toHaveLength(1);
+    const validate = validator();
+    expect(validate(JSON.parse(renderReport(r, 'json')))).toBe(true);
+  });
+
   it('projects a steady climb to its limit and leaves a flat series unprojected', () => {
     const r = fixtureReport();
     const mem = r.capacity.find((c) => c.metric === 'memory_usage')!;

@@ -31,11 +31,22 @@ export interface ReportInput {
   readonly sources: readonly { source: string; host: string | null; lastSeen: string | null }[];
   /** Bucketed series, without marks (the report adds them). */
   readonly charts: readonly Omit<ReportChart, 'marks'>[];
+  /** Flagged samples of the charted series (anomaly_events); absent: none stored. */
+  readonly anomalies?: readonly ReportAnomaly[];
   readonly alerts: readonly ReportAlert[];
   readonly bottlenecks: readonly ReportBottleneck[];
   readonly profiles: readonly ReportProfile[];
   /** null when the store has no optimization loop yet. */
   readonly optimizations: readonly ReportOptimization[] | null;
+}
+
+/** A stored anomaly event as the report takes it. */
+export interface ReportAnomaly {
+  readonly source: string;
+  readonly metric: string;
+  readonly timestamp: string;
+  readonly score: number;
+  readonly direction: string | null;
 }
 
 /** Metrics whose growth towards a limit the capacity outlook follows, with that limit. */
@@ -96,14 +107,17 @@ export function capacityOf(chart: Omit<ReportChart, 'marks'>): CapacityTrend | n
   };
 }
 
-function marksFor(chart: Omit<ReportChart, 'marks'>, alerts: readonly ReportAlert[], bns: readonly ReportBottleneck[]): ReportChart['marks'] {
+function marksFor(chart: Omit<ReportChart, 'marks'>, alerts: readonly ReportAlert[], bns: readonly ReportBottleneck[], anomalies: readonly ReportAnomaly[]): ReportChart['marks'] {
   const a = alerts
     .filter((x) => x.source === chart.source && x.metric === chart.metric)
     .map((x) => ({ kind: 'alert' as const, id: x.alert_id, severity: x.severity, from: x.started_at, to: x.resolved_at, label: `${x.rule} ${x.severity}` }));
   const b = bns
     .filter((x) => x.source === chart.source && (x.metric === null || x.metric === chart.metric))
     .map((x) => ({ kind: 'bottleneck' as const, id: x.bottleneck_id, severity: x.severity, from: x.detected_at, to: x.resolved_at, label: x.kind }));
-  return [...a, ...b];
+  const n = anomalies
+    .filter((x) => x.source === chart.source && x.metric === chart.metric)
+    .map((x) => ({ kind: 'anomaly' as const, id: `${x.metric}@${x.timestamp}`, severity: 'info', from: x.timestamp, to: x.timestamp, label: `anomaly ${x.score.toFixed(2)}${x.direction ? ` ${x.direction}` : ''}` }));
+  return [...a, ...b, ...n];
 }
 
 /** What was done about a bottleneck: each optimization tied to it with its outcome, then how it ended. */
@@ -134,7 +148,7 @@ export function buildReport(input: ReportInput): Report {
     };
   });
   sources.sort((x, y) => WORST[x.health] - WORST[y.health] || x.source.localeCompare(y.source));
-  const charts = input.charts.map((c) => ({ ...c, marks: marksFor(c, input.alerts, input.bottlenecks) }));
+  const charts = input.charts.map((c) => ({ ...c, marks: marksFor(c, input.alerts, input.bottlenecks, input.anomalies ?? []) }));
   const capacity = input.charts.map(capacityOf).filter((c): c is CapacityTrend => c !== null);
   capacity.sort((x, y) => (x.time_to_limit_s ?? Infinity) - (y.time_to_limit_s ?? Infinity) || y.latest - x.latest);
   const rank: Record<string, number> = { critical: 0, warning: 1, info: 2 };

@@ -19,9 +19,9 @@ export const HEALTH_STATES = ['critical', 'warning', 'silent', 'ok'] as const;
 /** A source's health. */
 export type Health = (typeof HEALTH_STATES)[number];
 
-/** A time span marked on a chart: an alert or a bottleneck. */
+/** A time span marked on a chart: an alert or a bottleneck; or an instant: a sample the anomaly detector flagged (`to` equals `from`). */
 export const ChartMarkSchema = Type.Object({
-  kind: Type.Union([Type.Literal('alert'), Type.Literal('bottleneck')]),
+  kind: Type.Union([Type.Literal('alert'), Type.Literal('bottleneck'), Type.Literal('anomaly')]),
   id: Str,
   severity: Str,
   from: Time,

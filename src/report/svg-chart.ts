@@ -20,7 +20,8 @@ function tick(v: number): string {
 
 /**
  * Draws one chart as inline SVG: the min–max band, the mean line, alerts and bottlenecks as shaded
- * spans (red critical, orange warning) with their label as a tooltip. `since`/`until` fix the x
+ * spans (red critical, orange warning) with their label as a tooltip, flagged samples (anomalies)
+ * as purple triangles on the top edge. `since`/`until` fix the x
  * axis to the report's period so charts line up.
  */
 export function renderChartSvg(chart: ReportChart, since: number, until: number): string {
@@ -35,6 +36,13 @@ export function renderChartSvg(chart: ReportChart, since: number, until: number)
   const f = (n: number) => n.toFixed(1);
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(`${chart.source} ${chart.metric}`)}">`];
   for (const m of chart.marks) {
+    if (m.kind === 'anomaly') {
+      // An instant: a small downward triangle on the top edge, its score as a tooltip.
+      const xa = x(Date.parse(m.from));
+      if (xa < PAD.l || xa > W - PAD.r) continue;
+      parts.push(`<path class="anomaly" d="M${f(xa - 4)},${PAD.t} L${f(xa + 4)},${PAD.t} L${f(xa)},${PAD.t + 7} Z" fill="#9467bd"><title>${esc(`${m.label} at ${m.from}`)}</title></path>`);
+      continue;
+    }
     const x0 = Math.max(PAD.l, x(Date.parse(m.from)));
     const x1 = Math.min(W - PAD.r, x(m.to === null ? until : Date.parse(m.to)));
     const color = MARK_COLOR[m.severity] ?? '#888';

@@ -8,6 +8,7 @@ const ROW_TABLES = [
   { table: 'alerts', column: 'started_at', keep: "state NOT IN ('pending', 'firing')" },
   { table: 'alert_silences', column: 'ends_at' },
   { table: 'detector_state', column: 'updated_at' },
+  { table: 'anomaly_events', column: 'ts' },
 ] as const;
 
 /** Partitions kept for their own number of days instead of `data_retention_days` (the tiers). */

@@ -3,6 +3,9 @@
  * moving to the range query API (step, tiers) is a change in `series` alone.
  */
 
+import { authHeaders } from './auth.js';
+import { openEventStream, type EventStream } from './sse.js';
+
 export interface Source { source: string; host: string | null; labels: Record<string, string>; firstSeen: string; lastSeen: string }
 export interface Alert { alert_id: string; source: string; metric: string; rule: string; severity: string; state: string; value: number | null; threshold: number | null; started_at: string; fired_at: string | null; resolved_at: string | null; message: string }
 export interface Recommendation { action: string; params: Record<string, unknown>; rationale: string }
@@ -20,6 +23,10 @@ export interface Profile {
 export interface RunningProfile { profile_id: string; status: 'running'; kind: string; trigger: string; started_at: string; ends_at: string; target: unknown }
 /** A series as the charts take it: times in seconds, values (null for gaps). */
 export interface Series { times: number[]; values: (number | null)[] }
+/** A stored report (scheduled or kept), as GET /api/v1/reports lists it. */
+export interface StoredReport { report_id: string; created_at: string; trigger: string; since: string; until: string; formats: string[]; summary: Record<string, unknown> }
+/** A sample the anomaly detector flagged (GET /api/v1/anomalies). */
+export interface Anomaly { source: string; metric: string; timestamp: string; value: number; score: number; direction: string | null; cause: string | null; baseline: number | null }
 export interface LiveSnapshot { source: string; timestamp: number; health: string | null; metrics: Record<string, number> }
 
 /** Every export format of a stored profile (the download route's `format`). */
@@ -32,7 +39,7 @@ export class ApiFailure extends Error {
 }
 
 async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders(), ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
     throw new ApiFailure(res.status, body?.error?.code ?? 'http', body?.error?.message ?? `${res.status} ${res.statusText}`);
@@ -56,7 +63,7 @@ export const api = {
   downloadUrl: (id: string, format: string) => `/api/v1/profiles/${encodeURIComponent(id)}/download?format=${format}`,
   /** Folded stacks ("a;b;c 12" per line) of a stored profile, for the flame graph and the diff. */
   collapsed: async (id: string) => {
-    const res = await fetch(`/api/v1/profiles/${encodeURIComponent(id)}/download?format=collapsed`);
+    const res = await fetch(`/api/v1/profiles/${encodeURIComponent(id)}/download?format=collapsed`, { headers: authHeaders() });
     if (!res.ok) throw new ApiFailure(res.status, 'download', `collapsed export refused (${res.status})`);
     return res.text();
   },
@@ -80,14 +87,23 @@ export const api = {
     );
     return decimate(body.samples.map((s) => [Date.parse(s.timestamp) / 1000, s.value] as const), points);
   },
-  /** One EventSource for all live data; the callback gets each coalesced batch. */
-  live: (onBatch: (batch: LiveSnapshot[]) => void, onState: (open: boolean) => void, source?: string): EventSource => {
-    const es = new EventSource(`/api/v1/live${source ? `?${q({ source })}` : ''}`);
-    es.addEventListener('open', () => onState(true));
-    es.addEventListener('error', () => onState(false));
-    es.addEventListener('snapshots', (e) => onBatch(JSON.parse((e as MessageEvent<string>).data) as LiveSnapshot[]));
-    return es;
-  },
+  /** Stored reports, newest first. */
+  reports: async () => (await call<{ reports: StoredReport[] }>('/api/v1/reports?limit=200')).reports,
+  reportUrl: (id: string, format: string) => `/api/v1/reports/${encodeURIComponent(id)}?format=${format}`,
+  /** Flagged samples of a source over [from, until] (ms), oldest first. */
+  anomalies: async (source: string, fromMs: number, untilMs: number, metric?: string) =>
+    (await call<{ anomalies: Anomaly[] }>(`/api/v1/anomalies?${q({ source, metric, start: new Date(fromMs).toISOString(), end: new Date(untilMs).toISOString(), limit: 5000 })}`)).anomalies,
+  /**
+   * One stream for all live data; the callback gets each coalesced batch. Read with fetch rather
+   * than EventSource so that it carries the token (src/web/sse.ts).
+   */
+  live: (onBatch: (batch: LiveSnapshot[]) => void, onState: (open: boolean) => void, source?: string): EventStream =>
+    openEventStream(`/api/v1/live${source ? `?${q({ source })}` : ''}`, authHeaders, {
+      onState,
+      onEvent: (name, data) => {
+        if (name === 'snapshots') onBatch(JSON.parse(data) as LiveSnapshot[]);
+      },
+    }),
 };
 
 /** Keeps the first, min and max of each bucket so spikes survive; at most about `points` points. */

@@ -1,8 +1,8 @@
 import uPlot from 'uplot';
 import type { Series } from './api.js';
 
-/** A time span to mark on a chart (an alert or a bottleneck), times in seconds. */
-export interface Mark { from: number; to: number | null; label: string; color: string }
+/** A time span to mark on a chart (an alert or a bottleneck), times in seconds; with a `value`, one flagged sample (an anomaly) drawn as a dot. */
+export interface Mark { from: number; to: number | null; label: string; color: string; value?: number }
 
 /** Short tick labels: 1.5k, 2.3M, 4.1G (the axis has room for about 6 characters). */
 export function si(v: number): string {
@@ -14,31 +14,48 @@ const yValues = (_u: uPlot, vals: number[]) => vals.map(si);
 
 const AXIS = { stroke: '#9aa4b2', grid: { stroke: '#2a3140', width: 1 }, ticks: { stroke: '#2a3140', width: 1 } };
 
-/** Shades each mark's span on the plot and labels it; open spans run to the right edge. */
+/** Draws the flagged samples (marks with a value) as rings over the series. */
+function drawPoints(u: uPlot, marks: readonly Mark[]): void {
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  for (const m of marks) {
+    if (m.value === undefined) continue;
+    const x = u.valToPos(m.from, 'x', true);
+    const y = u.valToPos(m.value, 'y', true);
+    if (x < left || x > left + width || !Number.isFinite(y)) continue;
+    ctx.beginPath();
+    ctx.arc(x, Math.min(top + height, Math.max(top, y)), 4 * devicePixelRatio, 0, 2 * Math.PI);
+    ctx.strokeStyle = m.color;
+    ctx.lineWidth = 2 * devicePixelRatio;
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/** Draws the spans (marks without a value) under the series. */
+function drawSpans(u: uPlot, marks: readonly Mark[]): void {
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  for (const m of marks) {
+    if (m.value !== undefined) continue;
+    const x0 = Math.max(left, u.valToPos(m.from, 'x', true));
+    const x1 = m.to === null ? left + width : Math.min(left + width, u.valToPos(m.to, 'x', true));
+    if (x1 < left || x0 > left + width) continue;
+    ctx.fillStyle = m.color + '33';
+    ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
+    ctx.fillStyle = m.color;
+    ctx.fillRect(x0, top, 2, height);
+    ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+    ctx.fillText(m.label, x0 + 4, top + 12 * devicePixelRatio);
+  }
+  ctx.restore();
+}
+
+/** Shades each span mark on the plot and labels it (open spans run to the right edge); rings the flagged samples over the series. */
 function marksPlugin(marks: () => readonly Mark[]): uPlot.Plugin {
-  return {
-    hooks: {
-      drawAxes: [
-        (u: uPlot) => {
-          const { ctx } = u;
-          const { left, top, width, height } = u.bbox;
-          ctx.save();
-          for (const m of marks()) {
-            const x0 = Math.max(left, u.valToPos(m.from, 'x', true));
-            const x1 = m.to === null ? left + width : Math.min(left + width, u.valToPos(m.to, 'x', true));
-            if (x1 < left || x0 > left + width) continue;
-            ctx.fillStyle = m.color + '33';
-            ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
-            ctx.fillStyle = m.color;
-            ctx.fillRect(x0, top, 2, height);
-            ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-            ctx.fillText(m.label, x0 + 4, top + 12 * devicePixelRatio);
-          }
-          ctx.restore();
-        },
-      ],
-    },
-  };
+  return { hooks: { drawAxes: [(u: uPlot) => drawSpans(u, marks())], draw: [(u: uPlot) => drawPoints(u, marks())] } };
 }
 
 /** A small line with no axes, for the overview. */

@@ -1,32 +1,16 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { api, ApiFailure, DOWNLOAD_FORMATS, type Alert, type Bottleneck, type LiveSnapshot, type Profile, type Series } from './api.js';
+import { api, ApiFailure, type Alert, type Anomaly, type Bottleneck, type LiveSnapshot, type Profile, type Series } from './api.js';
 import { beforeAfter, MetricChart, sparkline, type Mark } from './charts.js';
-import { diffTrees, FlameGraph, parseCollapsed, type Frame } from './flame.js';
+import { tokenControl } from './auth.js';
+import { badge, fill, fmt, h, link, onRerender, when } from './dom.js';
+import { evidenceTable, inlineParams } from './evidence.js';
+import { diffPage, profilePage, profilesPage, profileTable } from './profiles.js';
+import { reportsSection } from './reports.js';
+import type { EventStream } from './sse.js';
 
-type Child = Node | string | null | undefined | false;
-
-/** Creates an element: `h('a.link', { href }, 'text')`. */
-function h(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
-  const [name, ...classes] = tag.split('.');
-  const el = document.createElement(name || 'div');
-  if (classes.length) el.className = classes.join(' ');
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(c);
-  return el;
-}
-
-const app = document.getElementById('app')!;
-/** Replaces the page's content. */
-function fill(...children: Child[]): void {
-  app.replaceChildren(...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
-}
 const liveState = document.getElementById('live-state')!;
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
 const ago = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s ago` : ms < 3_600_000 ? `${Math.round(ms / 60_000)} min ago` : `${Math.round(ms / 3_600_000)} h ago`);
-const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : Math.abs(v) >= 1e6 ? v.toExponential(2) : Number.isInteger(v) ? String(v) : v.toFixed(2));
-const link = (href: string, text: string) => h('a', { href }, text);
-const badge = (text: string) => h(`span.badge.b-${text.replace(/[^a-z_]/gi, '')}`, {}, text);
 const SEVERITY_COLOUR: Record<string, string> = { critical: '#ff4d4f', warning: '#faad14', info: '#5ab0ff' };
 
 /** Ranges a source page offers, in ms. */
@@ -50,8 +34,8 @@ function pickMetrics(all: readonly string[], n: number): string[] {
   return [...all].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, n);
 }
 
-// ---- live data: one EventSource per page, closed when the page changes ----
-let stream: EventSource | null = null;
+// ---- live data: one stream per page, closed when the page changes ----
+let stream: EventStream | null = null;
 let liveCount = 0;
 function live(onBatch: (b: LiveSnapshot[]) => void, source?: string): void {
   stream?.close();
@@ -64,7 +48,7 @@ function live(onBatch: (b: LiveSnapshot[]) => void, source?: string): void {
     },
     (open) => {
       liveState.className = open ? 'on' : 'off';
-      if (!open) liveState.textContent = '○ reconnecting';
+      liveState.textContent = open ? (liveCount ? `● live (${liveCount})` : '● live, waiting for data') : '○ reconnecting';
     },
     source,
   );
@@ -75,6 +59,9 @@ function alertMarks(alerts: readonly Alert[], metric?: string): Mark[] {
   return alerts
     .filter((a) => !metric || a.metric === metric)
     .map((a) => ({ from: Date.parse(a.fired_at ?? a.started_at) / 1000, to: a.resolved_at ? Date.parse(a.resolved_at) / 1000 : null, label: `alert ${a.severity}`, color: SEVERITY_COLOUR[a.severity] ?? '#faad14' }));
+}
+function anomalyMarks(anomalies: readonly Anomaly[], metric: string): Mark[] {
+  return anomalies.filter((a) => a.metric === metric).map((a) => ({ from: Date.parse(a.timestamp) / 1000, to: null, label: `anomaly ${a.score.toFixed(2)}`, color: '#ff7ab6', value: a.value }));
 }
 function bottleneckMarks(bs: readonly Bottleneck[]): Mark[] {
   return bs.map((b) => ({ from: Date.parse(b.started_at) / 1000, to: b.resolved_at ? Date.parse(b.resolved_at) / 1000 : null, label: b.kind, color: '#c77dff' }));
@@ -184,14 +171,19 @@ async function sourcePage(source: string, rangeName: string): Promise<void> {
   const range = RANGES.find(([n]) => n === rangeName) ?? RANGES[1]!;
   const now = Date.now();
   const from = now - range[1];
-  const [metrics, alerts, bottlenecks] = await Promise.all([api.metrics(source), api.alerts().catch(() => [] as Alert[]), api.bottlenecks({ source })]);
+  const [metrics, alerts, bottlenecks, anomalies] = await Promise.all([
+    api.metrics(source),
+    api.alerts().catch(() => [] as Alert[]),
+    api.bottlenecks({ source }),
+    api.anomalies(source, from, now).catch(() => [] as Anomaly[]),
+  ]);
   const mine = alerts.filter((a) => a.source === source);
   const picker = h('div.ranges', {}, 'range: ', ...RANGES.map(([n]) => h(`a${n === range[0] ? '.active' : ''}`, { href: `#/source/${encodeURIComponent(source)}/${n}` }, n)));
   const grid = h('div.charts', { id: 'charts' });
   fill(
     h('h1', {}, source),
     picker,
-    h('p.muted', {}, `${metrics.length} metrics · ${bottlenecks.filter((b) => b.status !== 'resolved').length} open bottlenecks · ${mine.filter((a) => a.state === 'firing').length} firing alerts · alerts and bottlenecks are shaded on the charts · drag to zoom, double-click to reset`),
+    h('p.muted', {}, `${metrics.length} metrics · ${bottlenecks.filter((b) => b.status !== 'resolved').length} open bottlenecks · ${mine.filter((a) => a.state === 'firing').length} firing alerts · ${anomalies.length} anomalies · alerts and bottlenecks are shaded on the charts, anomalies are dots · drag to zoom, double-click to reset`),
     grid,
     h('h2', {}, 'Bottlenecks'),
     bottleneckTable(bottlenecks),
@@ -207,7 +199,7 @@ async function sourcePage(source: string, rangeName: string): Promise<void> {
       grid.append(el);
       const s = await api.series(source, m, from, now);
       const chart = new MetricChart(el, m, s, width);
-      chart.setMarks([...bottleneckMarks(bottlenecks.filter((b) => !b.metric || b.metric === m || b.source === source)), ...alertMarks(mine, m)]);
+      chart.setMarks([...bottleneckMarks(bottlenecks.filter((b) => !b.metric || b.metric === m || b.source === source)), ...alertMarks(mine, m), ...anomalyMarks(anomalies, m)]);
       charts.set(m, chart);
     }),
   );
@@ -234,10 +226,11 @@ async function bottleneckPage(id: string): Promise<void> {
   const start = Date.parse(b.started_at);
   const end = b.resolved_at ? Date.parse(b.resolved_at) : Date.now();
   const pad = Math.max(120_000, (end - start) / 2);
-  const [alerts, profiles, optimizations] = await Promise.all([
+  const [alerts, profiles, optimizations, anomalies] = await Promise.all([
     api.alerts().catch(() => [] as Alert[]),
     api.profiles({ source: b.source }).catch(() => ({ running: [], profiles: [] as Profile[] })),
     api.optimizations(b.bottleneck_id).catch(() => null),
+    api.anomalies(b.source, start - pad, Math.min(Date.now(), end + pad)).catch(() => [] as Anomaly[]),
   ]);
   const related = alerts.filter((a) => a.source === b.source && Date.parse(a.started_at) <= end + pad && (!a.resolved_at || Date.parse(a.resolved_at) >= start - pad));
   const ev = (t: number, what: string): [number, string] => [t, what];
@@ -256,7 +249,7 @@ async function bottleneckPage(id: string): Promise<void> {
     h('h1', {}, `${b.kind} on `, link(`#/source/${encodeURIComponent(b.source)}`, b.source)),
     h('p', {}, badge(b.severity), ' ', badge(b.status), ' ', b.summary),
     h('h2', {}, 'Evidence'),
-    h('table.kv', { id: 'evidence' }, ...Object.entries(b.evidence).map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))))),
+    evidenceTable(b.evidence, b.metric ?? '', 0, 'evidence'),
     h('h2', {}, 'Charts'),
     charts,
     h('h2', {}, 'Timeline'),
@@ -281,7 +274,7 @@ async function bottleneckPage(id: string): Promise<void> {
     const el = h('div.chart');
     charts.append(el);
     const s = await api.series(b.source, m, start - pad, Math.min(Date.now(), end + pad));
-    new MetricChart(el, `${b.source} · ${m}`, s, width).setMarks([...bottleneckMarks([b]), ...alertMarks(related, m)]);
+    new MetricChart(el, `${b.source} · ${m}`, s, width).setMarks([...bottleneckMarks([b]), ...alertMarks(related, m), ...anomalyMarks(anomalies, m)]);
   }
   for (const o of optimizations ?? []) {
     const box = h('div.card', {}, h('b', {}, String(o.action ?? o.kind ?? 'optimization')), ' ', badge(String(o.verdict ?? o.status ?? 'pending')), h('pre', {}, JSON.stringify(o, null, 1)));
@@ -300,7 +293,7 @@ async function bottleneckPage(id: string): Promise<void> {
 
 /** A recommendation; a `profile` one can be run from the page (its params are a profile request). */
 function recommendation(r: Bottleneck['recommendations'][number]): HTMLElement {
-  const li = h('li', {}, h('b', {}, r.action), ' — ', r.rationale, Object.keys(r.params).length ? h('code', {}, ' ' + JSON.stringify(r.params)) : null);
+  const li = h('li', {}, h('b', {}, r.action), ' — ', r.rationale, Object.keys(r.params).length ? h('span.muted.params', {}, ` (${inlineParams(r.params)})`) : null);
   if (r.action !== 'profile') return li;
   const result = h('span.result.muted');
   const run = h('button', { type: 'button' }, 'record this profile now');
@@ -315,132 +308,6 @@ function recommendation(r: Bottleneck['recommendations'][number]): HTMLElement {
   return li;
 }
 
-function profileTable(ps: readonly Profile[], pick?: (id: string, on: boolean) => void): HTMLElement {
-  if (!ps.length) return h('p.muted', {}, 'None.');
-  return h(
-    'table.list',
-    { id: 'profiles' },
-    h('thead', {}, h('tr', {}, ...[pick ? 'diff' : '', 'profile', 'source', 'kind', 'trigger', 'status', 'started', 'duration', 'samples', 'top hotspot'].map((t) => h('th', {}, t)))),
-    h(
-      'tbody',
-      {},
-      ...ps.map((p) => {
-        const box = h('input', { type: 'checkbox', 'data-id': p.profile_id }) as HTMLInputElement;
-        box.addEventListener('change', () => pick?.(p.profile_id, box.checked));
-        return h(
-          'tr',
-          {},
-          h('td', {}, pick && p.status === 'completed' ? box : ''),
-          h('td', {}, link(`#/profile/${p.profile_id}`, p.profile_id.slice(0, 8))),
-          h('td', {}, p.source ?? '—'),
-          h('td', {}, p.kind),
-          h('td', {}, p.trigger),
-          h('td', {}, badge(p.status)),
-          h('td', {}, when(p.started_at)),
-          h('td', {}, p.duration_ms === null ? '—' : `${(p.duration_ms / 1000).toFixed(1)} s`),
-          h('td', {}, fmt(p.sample_count)),
-          h('td', {}, p.hotspots[0] ? `${p.hotspots[0].function} (${p.hotspots[0].self_pct.toFixed(1)}%)` : '—'),
-        );
-      }),
-    ),
-  );
-}
-
-async function profilesPage(): Promise<void> {
-  const { running, profiles } = await api.profiles();
-  const picked = new Set<string>();
-  const diffLink = h('a.button.disabled', { id: 'diff-link', href: '#/profiles' }, 'diff the two selected');
-  const update = () => {
-    const ids = [...picked];
-    diffLink.className = ids.length === 2 ? 'button' : 'button disabled';
-    diffLink.setAttribute('href', ids.length === 2 ? `#/diff/${ids[0]}/${ids[1]}` : '#/profiles');
-  };
-  const target = h('select', { name: 'target' }, h('option', { value: 'self' }, 'the engine itself'), h('option', { value: 'agent_id' }, 'agent id…'), h('option', { value: 'pid' }, 'pid…')) as HTMLSelectElement;
-  const targetValue = h('input', { name: 'target_value', placeholder: 'agent id or pid', size: '16' }) as HTMLInputElement;
-  const kind = h('select', { name: 'kind' }, ...['cpu', 'heap', 'event_loop'].map((k) => h('option', { value: k }, k))) as HTMLSelectElement;
-  const duration = h('input', { name: 'duration', type: 'number', value: '5', min: '1', max: '300', size: '4' }) as HTMLInputElement;
-  const result = h('span.muted', { id: 'request-result' });
-  const form = h('form.request', { id: 'request-profile' }, 'Request a profile of ', target, targetValue, ' kind ', kind, ' for ', duration, ' s ', h('button', { type: 'submit' }, 'start'), ' ', result);
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const t = target.value === 'self' ? { self: true } : target.value === 'pid' ? { pid: Number(targetValue.value) } : { agent_id: targetValue.value };
-    result.textContent = 'starting…';
-    api
-      .requestProfile({ target: t, kind: kind.value, duration_seconds: Number(duration.value) })
-      .then((r) => {
-        result.textContent = `started ${r.profile_id.slice(0, 8)}; ready in ${r.duration_seconds} s`;
-        setTimeout(() => location.hash === '#/profiles' && void route(), r.duration_seconds * 1000 + 2000);
-      })
-      .catch((err: Error) => (result.textContent = `refused: ${err.message}`));
-  });
-  fill(
-    h('h1', {}, 'Profiles'),
-    form,
-    running.length ? h('p', {}, `recording: ${running.map((r) => `${r.kind} ${r.profile_id.slice(0, 8)} until ${new Date(r.ends_at).toLocaleTimeString()}`).join(', ')}`) : null,
-    h('p', {}, diffLink),
-    profileTable(profiles, (id, on) => {
-      if (on) picked.add(id);
-      else picked.delete(id);
-      update();
-    }),
-  );
-}
-
-/** Draws a flame graph in `el` from folded stacks, with search, reset and an idle toggle above it. */
-function flameWithControls(el: HTMLElement, build: (idle: boolean) => Frame, unit: string): void {
-  let graph = new FlameGraph(el, build(false), unit);
-  const search = h('input', { placeholder: 'highlight frames…', id: 'flame-search' }) as HTMLInputElement;
-  search.addEventListener('input', () => graph.search(search.value));
-  const reset = h('button', {}, 'reset zoom');
-  reset.addEventListener('click', () => graph.reset());
-  const idle = h('input', { type: 'checkbox', id: 'flame-idle' }) as HTMLInputElement;
-  idle.addEventListener('change', () => {
-    graph = new FlameGraph(el, build(idle.checked), unit);
-    graph.search(search.value);
-  });
-  el.before(h('div.flame-controls', {}, search, ' ', reset, ' ', h('label', {}, idle, ' include idle time'), h('span.muted', {}, ' · click a frame to zoom, hover for figures')));
-}
-
-async function profilePage(id: string): Promise<void> {
-  const p = await api.profile(id);
-  if ('ends_at' in p) {
-    fill(h('h1', {}, `Profile ${id.slice(0, 8)}`), h('p', {}, `recording until ${new Date(p.ends_at).toLocaleTimeString()}…`));
-    setTimeout(() => location.hash === `#/profile/${id}` && void route(), Math.max(1000, Date.parse(p.ends_at) - Date.now() + 1500));
-    return;
-  }
-  const stored = p as Profile;
-  const formats = DOWNLOAD_FORMATS.filter((f) => f === 'raw' || (stored.kind !== 'event_loop' && (f !== 'cpuprofile' || stored.kind === 'cpu')));
-  const flame = h('div', { id: 'flame' });
-  fill(
-    h('h1', {}, `${stored.kind} profile ${id.slice(0, 8)}`),
-    h('p.muted', {}, `${stored.source ?? JSON.stringify(stored.target)} · ${stored.trigger} · ${when(stored.started_at)} · ${stored.duration_ms ?? '—'} ms · ${fmt(stored.sample_count)} samples · ${badge(stored.status).textContent}`),
-    stored.error ? h('p.warn', {}, stored.error) : null,
-    h('p.downloads', { id: 'downloads' }, 'download: ', ...formats.flatMap((f) => [h('a.button', { href: api.downloadUrl(id, f), download: '' }, f), ' '])),
-    h('h2', {}, 'Flame graph'),
-    flame,
-    h('h2', {}, 'Hotspots'),
-    h('table.list', {}, h('thead', {}, h('tr', {}, ...['function', 'where', 'self %', 'self ms', 'total %'].map((t) => h('th', {}, t)))), h('tbody', {}, ...stored.hotspots.slice(0, 30).map((s) => h('tr', {}, h('td', {}, s.function || '(anonymous)'), h('td.muted', {}, `${s.url}:${s.line}`), h('td', {}, s.self_pct.toFixed(1)), h('td', {}, s.self_ms.toFixed(1)), h('td', {}, s.total_pct.toFixed(1)))))),
-  );
-  if (stored.status !== 'completed' || stored.kind === 'event_loop') {
-    flame.replaceWith(h('p.muted', {}, 'No flame graph for this profile.'));
-    return;
-  }
-  const folded = await api.collapsed(id);
-  flameWithControls(flame, (idle) => parseCollapsed(folded, idle), stored.kind === 'heap' ? 'bytes' : 'samples');
-}
-
-async function diffPage(a: string, b: string): Promise<void> {
-  const [ta, tb] = await Promise.all([api.collapsed(a), api.collapsed(b)]);
-  const flame = h('div', { id: 'flame' });
-  fill(
-    h('h1', {}, 'Profile diff'),
-    h('p', {}, 'before ', link(`#/profile/${a}`, a.slice(0, 8)), ' → after ', link(`#/profile/${b}`, b.slice(0, 8)), h('span.muted', {}, ' · widths are the "after" profile; red grew, blue shrank (share of the total, scaled)')),
-    flame,
-  );
-  flame.classList.add('diff');
-  flameWithControls(flame, (idle) => diffTrees(parseCollapsed(ta, idle), parseCollapsed(tb, idle)), 'samples');
-}
-
 // ---- routing ----
 async function route(): Promise<void> {
   for (const c of cleanup) c();
@@ -452,6 +319,7 @@ async function route(): Promise<void> {
     else if (parts[0] === 'bottlenecks') await bottlenecksPage();
     else if (parts[0] === 'bottleneck' && parts[1]) await bottleneckPage(parts[1]);
     else if (parts[0] === 'profiles') await profilesPage();
+    else if (parts[0] === 'reports') fill(h('h1', {}, 'Reports'), h('p.muted', {}, 'Reports the schedule (report_schedule) stored, newest first; each downloads in its formats.'), await reportsSection());
     else if (parts[0] === 'profile' && parts[1]) await profilePage(parts[1]);
     else if (parts[0] === 'diff' && parts[1] && parts[2]) await diffPage(parts[1], parts[2]);
     else await overview();
@@ -463,10 +331,17 @@ async function route(): Promise<void> {
     }
   } catch (err) {
     const retry = err instanceof ApiFailure && err.status === 503;
-    fill(h('h1', {}, retry ? 'The engine is starting' : 'Error'), h('p.warn', {}, (err as Error).message));
+    const auth = err instanceof ApiFailure && err.status === 401;
+    fill(
+      h('h1', {}, retry ? 'The engine is starting' : auth ? 'This engine needs a token' : 'Error'),
+      h('p.warn', { id: auth ? 'auth-needed' : 'error' }, (err as Error).message),
+      auth ? h('p', {}, 'Enter the read token (http_read_token) in the token field at the top right; it is kept in this tab only.') : null,
+    );
     if (retry) setTimeout(() => void route(), 2000);
   }
 }
 
+onRerender(() => void route());
+document.querySelector('header')!.append(tokenControl(() => void route()));
 window.addEventListener('hashchange', () => void route());
 void route();

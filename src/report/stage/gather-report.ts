@@ -6,10 +6,16 @@ import { getRawProfile, listProfiles } from '../../profile/service/profile-repos
 import type { Queryable } from '../../store/db.js';
 import { buildReport, type ReportProfile } from '../report-build.js';
 import type { Report } from '../report-schema.js';
-import { periodAlerts, periodBottlenecks, periodCharts, periodOptimizations, periodSources, type PeriodFilter } from './report-queries.js';
+import { listAnomalies } from '../../detect/stage/anomaly-log.js';
+import type { StoreLayout } from '../../store/range-plan.js';
+import { periodAlerts, periodBottlenecks, periodOptimizations, periodSources, type PeriodFilter } from './report-queries.js';
+import { chartStepMs, periodSeries } from './report-series.js';
 
 /** Metrics charted for every source, beside those its alerts and bottlenecks name. */
 export const DEFAULT_CHART_METRICS = Object.freeze(['cpu_usage', 'memory_usage']);
+
+/** Anomaly events marked on a report's charts at most (the highest scores of the period). */
+const MAX_ANOMALY_MARKS = 5000;
 
 /** What a report covers. */
 export interface ReportRequest {
@@ -17,8 +23,10 @@ export interface ReportRequest {
   readonly until: number;
   /** Only these sources; empty or absent: every source. */
   readonly sources?: readonly string[];
-  /** Points per chart at most (default 120: one per 12 minutes over a day). */
+  /** Points per chart at most (default 120; the step is the next usual one, 15 minutes over a day). */
   readonly maxPoints?: number;
+  /** The tiers kept and the retentions (storeLayout of the configuration): where the charts are read from. */
+  readonly layout: StoreLayout;
   /** Profiles shown at most, newest first (default 10); each with its flame graph when it has a call tree. */
   readonly maxProfiles?: number;
   /** Report time (default now). */
@@ -66,8 +74,11 @@ export async function gatherReport(q: Queryable, req: ReportRequest): Promise<Re
   const metrics = new Set<string>(DEFAULT_CHART_METRICS);
   for (const a of alerts) metrics.add(a.metric);
   for (const b of bottlenecks) if (b.metric !== null) metrics.add(b.metric);
-  const step = Math.max(1000, Math.ceil((req.until - req.since) / (req.maxPoints ?? 120)));
-  const charts = await periodCharts(q, f, [...metrics], step);
+  const now = req.now ?? Date.now();
+  const charts = await periodSeries(q, req.layout, f, [...metrics], chartStepMs(req.since, req.until, req.maxPoints ?? 120), now);
   const profiles = await periodProfiles(q, f, req.maxProfiles ?? 10);
-  return buildReport({ generatedAt: req.now ?? Date.now(), since: req.since, until: req.until, sourcesFilter: f.sources, sources, charts, alerts, bottlenecks, profiles, optimizations });
+  const charted = new Set(charts.map((c) => `${c.source}\u0000${c.metric}`));
+  // The highest-scored flagged samples of the period, then those of the charted series.
+  const anomalies = (await listAnomalies(q, { startMs: req.since, endMs: req.until, sources: f.sources, limit: MAX_ANOMALY_MARKS })).filter((a) => charted.has(`${a.source}\u0000${a.metric}`));
+  return buildReport({ generatedAt: now, since: req.since, until: req.until, sourcesFilter: f.sources, sources, charts, anomalies, alerts, bottlenecks, profiles, optimizations });
 }

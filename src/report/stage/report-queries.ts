@@ -1,6 +1,5 @@
 import type { Queryable } from '../../store/db.js';
 import type { ReportAlert, ReportBottleneck, ReportOptimization } from '../report-build.js';
-import type { ReportChart } from '../report-schema.js';
 
 /** A period and an optional source list: what every query of a report is limited to. */
 export interface PeriodFilter {
@@ -86,46 +85,4 @@ export async function periodOptimizations(q: Queryable, f: PeriodFilter): Promis
       change_pct: impact?.change_pct ?? null, applied_at: isoOrNull(row.applied_at),
     };
   });
-}
-
-/**
- * The period's series of the given metrics, bucketed into `step` ms (min, mean, max) in the
- * database. Each snapshot's value is found by its position in the snapshot's name list instead of
- * unnesting every value through `system_metrics`, and it is decoded as `perf_snapshot_value`
- * (migration 001) does, with the width, tag and offset computed first in their own lateral
- * (OFFSET 0 keeps them plain columns): passed as expressions, they stop PostgreSQL from inlining
- * `perf_read_be` and `perf_unzigzag`, and a call per value costs several times the decoding
- * (bench/report.ts). `date_part` gives float8 where `extract` computes in numeric. Streams of one
- * source (other hosts or labels) share its buckets.
- */
-export async function periodCharts(q: Queryable, f: PeriodFilter, metrics: readonly string[], step: number): Promise<Omit<ReportChart, 'marks'>[]> {
-  const r = await q.query<{ source: string; k: string | number; b: number; lo: number; mean: number; hi: number }>(
-    `SELECT st.source, x.k, x.b, min(x.v) AS lo, avg(x.v) AS mean, max(x.v) AS hi FROM (
-         SELECT s.stream_id, p.k, floor(date_part('epoch', s.ts) * 1000 / $4) AS b,
-                CASE WHEN d.tag = 255 THEN s.f8[p.i]
-                     ELSE perf_unzigzag(z.z)::float8 / ('{1,10,100,1000,10000,100000,1000000}'::float8[])[d.tag + 1] END AS v
-         FROM metric_snapshots s
-         JOIN (SELECT ms.id, u.k, array_position(ms.names, u.mm) AS i
-               FROM metric_sets ms, unnest($5::text[]) WITH ORDINALITY AS u(mm, k)
-               WHERE array_position(ms.names, u.mm) IS NOT NULL) p ON p.id = s.set_id
-         CROSS JOIN LATERAL (SELECT get_byte(s.enc, 0) AS w, get_byte(s.enc, p.i) AS tag,
-                                    (length(s.enc) - 1) / (1 + get_byte(s.enc, 0)) + 1 + (p.i - 1) * get_byte(s.enc, 0) AS o OFFSET 0) d
-         CROSS JOIN LATERAL (SELECT CASE WHEN d.tag = 255 THEN 0 ELSE perf_read_be(s.enc, d.o, d.w) END AS z OFFSET 0) z
-         WHERE s.ts >= $1 AND s.ts <= $2
-           AND ($3::text[] IS NULL OR s.stream_id IN (SELECT id FROM metric_streams WHERE source = ANY($3)))
-         OFFSET 0) x
-     JOIN metric_streams st ON st.id = x.stream_id
-     WHERE x.v IS NOT NULL
-     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-    [new Date(f.since), new Date(f.until), f.sources, step, [...metrics]],
-  );
-  const charts = new Map<string, Omit<ReportChart, 'marks'> & { points: [number, number, number, number][] }>();
-  for (const row of r.rows) {
-    const metric = metrics[Number(row.k) - 1]!;
-    const key = `${row.source}\u0000${metric}`;
-    let c = charts.get(key);
-    if (!c) charts.set(key, (c = { source: row.source, metric, step_ms: step, points: [] }));
-    c.points.push([Number(row.b) * step + step / 2, row.lo, row.mean, row.hi]);
-  }
-  return [...charts.values()];
 }

@@ -3,6 +3,7 @@ import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { parseDuration } from '../../model/time.js';
 import type { Queryable } from '../../store/db.js';
+import type { StoreLayout } from '../../store/range-plan.js';
 import type { Report, ReportFormat } from '../report-schema.js';
 import { gatherReport } from './gather-report.js';
 import { insertReport, pruneReports } from './report-repo.js';
@@ -45,6 +46,8 @@ export interface ReportSchedulerDeps {
   /** Publishes `performance.report_ready` (the caller encodes and picks the subject). */
   readonly announce: (message: Record<string, unknown>) => void;
   readonly settings: () => ReportScheduleSettings;
+  /** The tiers kept and where their unstored buckets begin: where the charts are read from. */
+  readonly layout: () => StoreLayout;
   readonly log: Logger;
   readonly now?: () => number;
 }
@@ -101,7 +104,7 @@ export class ReportScheduler {
     const s = this.deps.settings();
     const now = (this.deps.now ?? Date.now)();
     try {
-      const report = await gatherReport(this.deps.db, { since: now - parseDuration(s.period), until: now, now });
+      const report = await gatherReport(this.deps.db, { since: now - parseDuration(s.period), until: now, now, layout: this.deps.layout() });
       const id = randomUUID();
       await insertReport(this.deps.db, id, 'schedule', s.formats, report);
       const pruned = await pruneReports(this.deps.db, now - s.retentionDays * 86_400_000);
