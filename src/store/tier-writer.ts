@@ -18,6 +18,10 @@ export interface TierWriterOptions {
   readonly maxPendingRows: number;
   /** A stream's `metric_stream_sets.last_ts` is moved forward when it is this far behind. */
   readonly streamSetEveryMs: number;
+  /** Most partitions one flush may create when the partition job has not made them (default unbounded); beyond, the job is asked and the flush retried at the next tick. */
+  readonly maxPartitionsPerFlush?: number;
+  /** Told when a flush needs more partitions than it may create. */
+  readonly onPartitionsMissing?: () => void;
 }
 
 /** Defaults of the tier maintenance. */
@@ -171,7 +175,7 @@ export class TierWriter {
     const rows = TIERS.map((t) => [t, [...this.#pending.get(t.name)!.values()]] as const);
     if (uses.length === 0 && rows.every(([, r]) => r.length === 0)) return;
     try {
-      for (const [t, r] of rows) if (r.length > 0) await this.partitions[t.name].ensure(new Set(r.map((b) => dayOf(b.start))));
+      await this.#ensurePartitions(rows);
       await this.db.transaction(async (tx) => {
         await upsertStreamSets(tx, uses);
         for (const [t, r] of rows) if (r.length > 0) await upsertBuckets(tx, t, r);
@@ -191,6 +195,21 @@ export class TierWriter {
     } finally {
       this.#stats.flushMs += performance.now() - t0;
     }
+  }
+
+  /** Creates missing partitions of the buckets to write, at most `maxPartitionsPerFlush`; throws when more are missing (retried at the next tick). */
+  async #ensurePartitions(rows: readonly (readonly [TierSpec, readonly TierBucket[]])[]): Promise<void> {
+    let budget = this.opts.maxPartitionsPerFlush ?? Number.POSITIVE_INFINITY;
+    let left = 0;
+    for (const [t, r] of rows) {
+      if (r.length === 0) continue;
+      const done = await this.partitions[t.name].ensure(new Set(r.map((b) => dayOf(b.start))), budget, 2000);
+      budget -= done.created;
+      left += done.left.length;
+    }
+    if (left === 0) return;
+    this.opts.onPartitionsMissing?.();
+    throw new Error(`${left} tier partition(s) not created yet (the partition job is making them)`);
   }
 
   /** Adds closed buckets to what waits to be written, merging two parts of one bucket, dropping the oldest beyond the cap. */
