@@ -114,3 +114,13 @@ export class StreamRegistry {
     for (const id of ids) this.#lastSeenWritten.set(id, now);
   }
 }
+
+/** Streams stored, most recently seen first, at most `limit` (seeds the cardinality limits at start). */
+export async function readKnownStreams(q: Queryable, limit: number): Promise<{ source: string; host: string | undefined; labels: Record<string, string> }[]> {
+  const r = await q.query<StreamRow>('SELECT id, source, host, labels FROM metric_streams ORDER BY last_seen DESC LIMIT $1', [limit]);
+  return r.rows.map((row) => ({
+    source: row.source,
+    host: row.host === '' ? undefined : row.host,
+    labels: typeof row.labels === 'string' ? (JSON.parse(row.labels) as Record<string, string>) : row.labels,
+  }));
+}
