@@ -101,6 +101,9 @@ export class DailyPartitions {
     try {
       await this.db.transaction(async (tx) => {
         if (lockTimeoutMs > 0) await tx.query(`SET LOCAL lock_timeout = ${Math.ceil(lockTimeoutMs)}`);
+        // The table's lock is held until the commit: do not hold it through the WAL flush as well
+        // (a partition lost in a crash is only created again by the next run).
+        await tx.query('SET LOCAL synchronous_commit = off');
         await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PARTITION_LOCK, this.table]);
         await tx.query(
           `CREATE TABLE IF NOT EXISTS ${quoteIdent(partitionName(this.table, day))}
