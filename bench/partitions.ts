@@ -60,7 +60,7 @@ async function writePath(ctx: BenchContext, days: number, now: number): Promise<
   });
   ctx.log(`unbounded write path: ${before.unbounded.toFixed(0)} ms`);
   const after = await withSchema(async (db) => {
-    const job = new PartitionJob([new DailyPartitions(db, 'metric_snapshots')], () => ({ retentionDays: days + 2, futureSkewMs: 300_000, intervalSeconds: 3600 }), silent, { maxPerRun: days + 10, lockTimeoutMs: 2000, daysBeyond: 1 });
+    const job = new PartitionJob([new DailyPartitions(db, 'metric_snapshots')], () => ({ retentionDays: days + 2, futureSkewMs: 300_000, intervalSeconds: 3600 }), silent, { maxPerRun: days + 10, lockTimeoutMs: 2000, daysBeyond: 1, pauseMs: 0 });
     const t0 = performance.now();
     await job.runSoon(now);
     const jobMs = performance.now() - t0;

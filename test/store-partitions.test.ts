@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgDb } from '../src/store/pg-db.js';
 import type { Db } from '../src/store/db.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
-import { PartitionJob } from '../src/store/partition-job.js';
+import { PARTITION_JOB_LIMITS, PartitionJob } from '../src/store/partition-job.js';
 import { DailyPartitions, dayOf, partitionDay } from '../src/store/partitions.js';
+import { TierWriter, TIER_WRITER_DEFAULTS } from '../src/store/tier-writer.js';
 import { TIERS } from '../src/store/tiers.js';
 import { PG_URL, quietLogger, testDatabase } from './helpers/services.js';
 
@@ -21,9 +22,10 @@ async function partitionDays(db: Db, table: string): Promise<number[]> {
   return r.rows.map((row) => partitionDay(table, row.name)!).sort((a, b) => a - b);
 }
 
-function jobOf(db: Db, retentionDays: number): PartitionJob {
-  const tables = [new DailyPartitions(db, 'metric_snapshots'), ...TIERS.map((t) => new DailyPartitions(db, t.table, t.partitionDays))];
-  return new PartitionJob(tables, () => ({ retentionDays, futureSkewMs: 300_000, intervalSeconds: 3600 }), quietLogger());
+function jobOf(db: Db, retentionDays: number, withTiers = true): PartitionJob {
+  const tiers = withTiers ? TIERS.map((t) => new DailyPartitions(db, t.table, t.partitionDays)) : [];
+  const tables = [new DailyPartitions(db, 'metric_snapshots'), ...tiers];
+  return new PartitionJob(tables, () => ({ retentionDays, futureSkewMs: 300_000, intervalSeconds: 3600 }), quietLogger(), { ...PARTITION_JOB_LIMITS, pauseMs: 5 });
 }
 
 describe('partitions are made ahead of time, off the write path (issue 11)', () => {
@@ -63,9 +65,9 @@ describe('partitions are made ahead of time, off the write path (issue 11)', () 
     }
   });
 
-  it('a batch over 300 distinct days creates at most the bound in the write path and waits for the job for the rest', async () => {
+  it('a batch over 100 distinct days creates at most the bound in the write path and waits for the job for the rest', async () => {
     const now = Date.now();
-    const job = jobOf(t.db, 400);
+    const job = jobOf(t.db, 160, false);
     let asked = 0;
     const writer = new MetricWriter(t.db, quietLogger(), {
       flushIntervalMs: 5,
@@ -74,11 +76,11 @@ describe('partitions are made ahead of time, off the write path (issue 11)', () 
       maxPartitionsPerBatch: 1,
       onPartitionsMissing: () => {
         asked++;
-        return job.runSoon(now);
+        return job.runSoon(now, true);
       },
     });
-    // Days 50 to 349 ago: 40 of them had partitions from the first test, 260 have none.
-    const snapshots = Array.from({ length: 300 }, (_, i) => ({ source: 'old-days', timestamp: now - (50 + i) * DAY, metrics: { v: i } }));
+    // Days 50 to 149 ago: none has a partition yet (the first test made 40 days).
+    const snapshots = Array.from({ length: 100 }, (_, i) => ({ source: 'old-days', timestamp: now - (50 + i) * DAY, metrics: { v: i } }));
     const before = (await partitionDays(t.db, 'metric_snapshots')).length;
     await writer.write(snapshots);
     await job.stop();
@@ -86,12 +88,36 @@ describe('partitions are made ahead of time, off the write path (issue 11)', () 
     expect(stats.partitionsCreated).toBeLessThanOrEqual(1);
     expect(asked).toBe(1);
     expect(stats.partitionWaits).toBe(1);
-    expect(stats.committedSnapshots).toBe(300);
+    expect(stats.committedSnapshots).toBe(100);
     expect(stats.failedSamples).toBe(0);
     // The job, not the writer, created the rest of the (400-day) window.
-    expect((await partitionDays(t.db, 'metric_snapshots')).length).toBeGreaterThan(before + 250);
+    expect((await partitionDays(t.db, 'metric_snapshots')).length).toBeGreaterThanOrEqual(before + 119);
     const n = await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM system_metrics WHERE source = 'old-days'`);
-    expect(Number(n.rows[0]!.n)).toBe(300);
+    expect(Number(n.rows[0]!.n)).toBe(100);
+  });
+
+  it('tier buckets whose partition is missing wait for the job without holding up the others', async () => {
+    const now = Date.now();
+    let asked = 0;
+    const tiers = new TierWriter(t.db, quietLogger(), { ...TIER_WRITER_DEFAULTS, maxPartitionsPerFlush: 0, onPartitionsMissing: () => void asked++ });
+    const writer = new MetricWriter(t.db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 100_000, maxPendingSamples: 1_000_000, onStored: (s, a, b) => tiers.fold(s, a, b) });
+    // Today has 1m partitions (first test); 600 days ago has none, in any tier.
+    const old = now - 600 * DAY;
+    await writer.write([{ source: 'tiers', timestamp: now - 3_600_000, metrics: { v: 1 } }, { source: 'tiers', timestamp: old, metrics: { v: 2 } }]);
+    await writer.stop();
+    await tiers.flush(true);
+    const count = async (ts: number) => Number((await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM metric_tier_1m WHERE ts = to_timestamp($1 / 1000.0)`, [Math.floor(ts / 60_000) * 60_000])).rows[0]!.n);
+    expect(await count(now - 3_600_000)).toBe(1);
+    expect(await count(old)).toBe(0);
+    expect(asked).toBeGreaterThan(0);
+    expect(tiers.stats().pendingRows).toBe(3);
+    expect(tiers.stats().failures).toBe(0);
+    // Once the job (here: its creation step) made them, the next tick writes the rest.
+    for (const tier of TIERS) await new DailyPartitions(t.db, tier.table, tier.partitionDays).ensure([dayOf(old)]);
+    await tiers.flush(true);
+    expect(await count(old)).toBe(1);
+    expect(tiers.stats().pendingRows).toBe(0);
+    await tiers.stop();
   });
 
   it('a creation that cannot have the table lock in time gives up instead of queueing ahead of every insert', async () => {

@@ -109,7 +109,7 @@ export function buildStages(deps: StageDeps): EngineStages {
   const bus: Bus = outbox;
   const settings = () => config.current;
   // Bound late: the job is built after the writers whose partitions it keeps.
-  const partitionsMissing = (): Promise<void> => partitions.runSoon();
+  const partitionsMissing = (): Promise<void> => partitions.runSoon(Date.now(), true);
   const tiers = c.store_tiers_enabled
     ? new TierWriter(db, logger('tiers'), { ...TIER_WRITER_DEFAULTS, maxPartitionsPerFlush: c.store_max_partitions_per_batch, onPartitionsMissing: () => void partitionsMissing() })
     : null;
@@ -173,7 +173,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     logger('retention'),
   );
   const partitions: PartitionJob = new PartitionJob(
-    [writer.partitions, ...(tiers ? Object.values(tiers.partitions) : [])],
+    [writer.partitions, ...tierRetention(tiers, settings)],
     () => ({ retentionDays: settings().data_retention_days, futureSkewMs: settings().ingest_max_future_skew_seconds * 1000, intervalSeconds: settings().store_partition_check_interval_seconds }),
     logger('partitions'),
   );

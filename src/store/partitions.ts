@@ -53,6 +53,11 @@ export class DailyPartitions {
     return day - (((day % this.spanDays) + this.spanDays) % this.spanDays);
   }
 
+  /** First day of the partition that holds `day` (its name's day). */
+  spanOf(day: number): number {
+    return this.#spanStart(day);
+  }
+
   async #load(): Promise<void> {
     const r = await this.db.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i

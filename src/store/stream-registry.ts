@@ -26,6 +26,13 @@ export function setKey(metrics: Readonly<Record<string, number>>): string {
   return key;
 }
 
+/**
+ * Most entries each cache holds; beyond, it is emptied and refilled from the database as batches
+ * need (one upsert). Keeps memory flat however many streams (process churn) or metric-name lists
+ * pass over time; ingest's cardinality limits keep the working set below it.
+ */
+const MAX_CACHED = 250_000;
+
 interface StreamRow {
   id: number;
   source: string;
@@ -51,6 +58,7 @@ export class StreamRegistry {
    */
   async resolve(q: Queryable, snapshots: readonly MetricSnapshot[]): Promise<{ streamIds: Int32Array; setIds: Int32Array }> {
     const n = snapshots.length;
+    for (const cache of [this.#streams, this.#sets, this.#lastSeenWritten]) if (cache.size > MAX_CACHED) cache.clear();
     const streamKeys = new Array<string>(n);
     const setKeys = new Array<string>(n);
     const missingStreams = new Map<string, MetricSnapshot>();

@@ -172,10 +172,10 @@ export class TierWriter {
     const t0 = performance.now();
     this.#queue(this.#buckets.close(Date.now(), all));
     const uses = this.#buckets.dueStreamSets(this.opts.streamSetEveryMs);
-    const rows = TIERS.map((t) => [t, [...this.#pending.get(t.name)!.values()]] as const);
-    if (uses.length === 0 && rows.every(([, r]) => r.length === 0)) return;
+    const queued = TIERS.map((t) => [t, [...this.#pending.get(t.name)!.values()]] as const);
+    if (uses.length === 0 && queued.every(([, r]) => r.length === 0)) return;
     try {
-      await this.#ensurePartitions(rows);
+      const rows = await this.#withPartitions(queued);
       await this.db.transaction(async (tx) => {
         await upsertStreamSets(tx, uses);
         for (const [t, r] of rows) if (r.length > 0) await upsertBuckets(tx, t, r);
@@ -197,19 +197,33 @@ export class TierWriter {
     }
   }
 
-  /** Creates missing partitions of the buckets to write, at most `maxPartitionsPerFlush`; throws when more are missing (retried at the next tick). */
-  async #ensurePartitions(rows: readonly (readonly [TierSpec, readonly TierBucket[]])[]): Promise<void> {
+  /**
+   * Creates missing partitions of the buckets to write, at most `maxPartitionsPerFlush`, and
+   * returns the buckets whose partition exists: the others stay queued for a later tick (the
+   * partition job is asked for theirs), so that they never hold up the rest.
+   */
+  async #withPartitions(queued: readonly (readonly [TierSpec, readonly TierBucket[]])[]): Promise<(readonly [TierSpec, readonly TierBucket[]])[]> {
     let budget = this.opts.maxPartitionsPerFlush ?? Number.POSITIVE_INFINITY;
-    let left = 0;
-    for (const [t, r] of rows) {
-      if (r.length === 0) continue;
-      const done = await this.partitions[t.name].ensure(new Set(r.map((b) => dayOf(b.start))), budget, 2000);
+    let waiting = false;
+    const out: (readonly [TierSpec, readonly TierBucket[]])[] = [];
+    for (const [t, r] of queued) {
+      if (r.length === 0) {
+        out.push([t, r]);
+        continue;
+      }
+      const parts = this.partitions[t.name];
+      const done = await parts.ensure(new Set(r.map((b) => dayOf(b.start))), budget, 2000);
       budget -= done.created;
-      left += done.left.length;
+      if (done.left.length === 0) {
+        out.push([t, r]);
+        continue;
+      }
+      waiting = true;
+      const missing = new Set(done.left);
+      out.push([t, r.filter((b) => !missing.has(parts.spanOf(dayOf(b.start))))]);
     }
-    if (left === 0) return;
-    this.opts.onPartitionsMissing?.();
-    throw new Error(`${left} tier partition(s) not created yet (the partition job is making them)`);
+    if (waiting) this.opts.onPartitionsMissing?.();
+    return out;
   }
 
   /** Adds closed buckets to what waits to be written, merging two parts of one bucket, dropping the oldest beyond the cap. */
