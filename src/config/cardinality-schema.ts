@@ -25,7 +25,7 @@ export const CARDINALITY_KEYS = {
 
 /** Defaults of the cardinality keys. */
 export const CARDINALITY_DEFAULTS = {
-  ingest_max_sources: 10_000,
+  ingest_max_sources: 50_000,
   ingest_max_streams_per_source: 1_000,
   ingest_max_streams: 100_000,
   ingest_max_labels: MAX_LABELS,
