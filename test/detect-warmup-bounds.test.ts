@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DetectionStage, type DetectionSettings } from '../src/detect/stage/detection-stage.js';
-import { HISTORY_SQL, HISTORY_WINDOW_MS, historyParams, loadSeries } from '../src/detect/stage/detector-state-repo.js';
+import { groupRanges, HISTORY_SQL, HISTORY_WINDOW_MS, historyParams, loadSeries } from '../src/detect/stage/detector-state-repo.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
 import { DailyPartitions, dayOf, partitionName } from '../src/store/partitions.js';
 import { PG_URL, quietLogger, testDatabase, waitFor } from './helpers/services.js';
@@ -49,6 +49,13 @@ describe('the history warm-up of new series is bounded (issue 11)', () => {
     const loads = await loadSeries(t.db, requests, 100, { timeoutMs: 5000 });
     expect(loads[0]!.values).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(loads[1]).toBeNull();
+  });
+
+  it('puts series whose ranges lie far apart in separate statements, so each stays narrow', () => {
+    const r = (i: number, beforeMs: number) => ({ i, afterMs: beforeMs - HISTORY_WINDOW_MS, beforeMs });
+    const groups = groupRanges([r(0, now), r(1, now - 100 * DAY), r(2, now - 60_000), r(3, now - 99 * DAY)]);
+    expect(groups.map((g) => g.map((x) => x.i).sort())).toEqual([[1, 3], [0, 2]]);
+    for (const g of groups) expect(Math.max(...g.map((x) => x.beforeMs)) - Math.min(...g.map((x) => x.afterMs))).toBeLessThanOrEqual(HISTORY_WINDOW_MS + DAY);
   });
 
   it('a warm-up that exceeds its statement timeout starts the series cold, counted, without holding up ingest', async () => {
