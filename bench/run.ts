@@ -20,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'property-fuzz': () => import('./property-fuzz.js'),
   'optimize-calibration': () => import('./optimize-calibration.js'),
   report: () => import('./report.js'),
+  partitions: () => import('./partitions.js'),
 };
 
 function usage(): string {

@@ -1,5 +1,6 @@
 import type { Config, ConfigKey } from './schema.js';
 import type { ConfigProblem } from './validate.js';
+import { CARDINALITY_CEILING_KEYS } from './cardinality-schema.js';
 
 /** Log levels from the most verbose to silent. */
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -8,7 +9,8 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
  * Protections a live update may never weaken below what the local configuration (defaults, file,
  * environment) set, whoever can publish on the bus: retention is not cut below a local floor,
  * detection and diagnosis are not switched off unless the local configuration allows it, and the
- * log is not made quieter than the local level. Keys that decide who may be profiled or what
+ * log is not made quieter than the local level, and the cardinality limits of ingest are not
+ * raised above their local values. Keys that decide who may be profiled or what
  * may be applied are not live keys at all (see LIVE_KEYS).
  */
 export function liveBoundProblems(local: Config, update: Readonly<Partial<Record<ConfigKey, unknown>>>, origin: string): ConfigProblem[] {
@@ -28,6 +30,12 @@ export function liveBoundProblems(local: Config, update: Readonly<Partial<Record
   const level = update.log_level;
   if (typeof level === 'string' && rank(level) > rank(local.log_level)) {
     problems.push({ key: 'log_level', value: level, origin, allowed: `${local.log_level} or more verbose from a live update (the local level is the quietest allowed)` });
+  }
+  for (const key of CARDINALITY_CEILING_KEYS) {
+    const value = update[key];
+    if (typeof value === 'number' && value > local[key]) {
+      problems.push({ key, value, origin, allowed: `at most ${local[key]} from a live update (the local value is the ceiling)` });
+    }
   }
   return problems;
 }

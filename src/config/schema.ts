@@ -9,6 +9,7 @@ import { REPORT_DEFAULTS, REPORT_KEYS, REPORT_LIVE_KEYS } from './report-config-
 import { PROFILING_DEFAULTS, PROFILING_KEYS, PROFILING_LIVE_KEYS } from './profiling-schema.js';
 import { OPTIMIZATION_DEFAULTS, OPTIMIZATION_KEYS, OPTIMIZATION_LIVE_KEYS } from './optimization-schema.js';
 import { TIER_DEFAULTS, TIER_KEYS } from './tiers-schema.js';
+import { CARDINALITY_CEILING_KEYS, CARDINALITY_DEFAULTS, CARDINALITY_KEYS, PARTITION_DEFAULTS, PARTITION_KEYS } from './cardinality-schema.js';
 
 const nullableString = (description: string) =>
   Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description });
@@ -195,6 +196,7 @@ export const ConfigSchema = Type.Object(
       maximum: 100000,
       description: 'Most snapshots accepted in one batch message.',
     }),
+    ...CARDINALITY_KEYS,
     store_flush_interval_ms: Type.Integer({
       minimum: 1,
       maximum: 60000,
@@ -217,6 +219,7 @@ export const ConfigSchema = Type.Object(
       description: 'How often the retention job runs.',
     }),
     ...TIER_KEYS,
+    ...PARTITION_KEYS,
     detect_enabled: Type.Boolean({
       description: 'Feed every sample to the streaming anomaly detector (degradation alerts and diagnosis build on it); false stores and forwards only.',
     }),
@@ -303,12 +306,14 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   watch_max_processes: 100,
   ingest_max_future_skew_seconds: 300,
   ingest_max_batch_snapshots: 10000,
+  ...CARDINALITY_DEFAULTS,
   store_flush_interval_ms: 20,
   store_batch_max_samples: 100000,
   store_max_pending_samples: 2000000,
   ...DURABILITY_DEFAULTS,
   retention_check_interval_seconds: 3600,
   ...TIER_DEFAULTS,
+  ...PARTITION_DEFAULTS,
   detect_enabled: true,
   detect_max_series: 100000,
   detect_anomaly_score: 0.6,
@@ -342,6 +347,7 @@ export const LIVE_KEYS: readonly ConfigKey[] = [
   'watch_max_processes',
   'ingest_max_future_skew_seconds',
   'ingest_max_batch_snapshots',
+  ...CARDINALITY_CEILING_KEYS,
   'retention_check_interval_seconds',
   'detect_enabled',
   'detect_max_series',

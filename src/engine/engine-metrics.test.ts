@@ -8,11 +8,11 @@ const QUEUE = { queued: 0, published: 0, dropped: 0, failed: 0 };
 /** Readings as the stages report them (the fields the exposition reads). */
 function readings(over: { samples?: number; invalid?: Record<string, number> } = {}): EngineReadings {
   return {
-    ingest: { messages: 10, snapshots: 20, samples: over.samples ?? 300, rejected: 2, refused: 1 } as unknown as EngineReadings['ingest'],
-    writer: { pendingSamples: 5, committedSnapshots: 20, committedSamples: 290, batches: 4, retries: 0, refusedSamples: 0, failedSamples: 0, lastCommitAt: 1_700_000_000_000, lastError: null } as unknown as EngineReadings['writer'],
+    ingest: { messages: 10, snapshots: 20, samples: over.samples ?? 300, rejected: 2, refused: 1, cardinality: { sources: 3, streams: 8 } } as unknown as EngineReadings['ingest'],
+    writer: { pendingSamples: 5, committedSnapshots: 20, committedSamples: 290, batches: 4, retries: 0, refusedSamples: 0, failedSamples: 0, partitionsCreated: 1, partitionWaits: 0, lastCommitAt: 1_700_000_000_000, lastError: null } as unknown as EngineReadings['writer'],
     invalid: over.invalid ?? { 'monitoring.realtime_metrics invalid_json': 2 },
     monitor: { intervalSeconds: 15, ticks: 3, skippedTicks: 0, lastTickAt: null, lastTickMs: 12, lastSnapshots: 2, errors: { 'process-collector': 'EACCES' } },
-    detection: { series: 7, samples: 1000, anomalies: 1, late: 0, evicted: 0, loading: 0, stateBytesPerSeries: 100, microsPerSample: 20, lastCheckpoint: null, lastError: null } as unknown as EngineReadings['detection'],
+    detection: { series: 7, samples: 1000, anomalies: 1, late: 0, evicted: 0, loading: 0, stateBytesPerSeries: 100, microsPerSample: 20, lastCheckpoint: null, lastError: null, warmupTimeouts: 4 } as unknown as EngineReadings['detection'],
     diagnosis: { opened: 2, resolved: 1, active: 1, snapshots: 50, microsPerSnapshot: 100, writeErrors: 0, notifications: { ...QUEUE, queued: 3 } } as unknown as EngineReadings['diagnosis'],
     alerting: { evaluator: { tracked: 4, open: 2, late: 0 }, notifications: { ...QUEUE, published: 9 }, silences: 1, writeErrors: 0, lastError: null },
     profiles: { running: 1, completed: 4, failed: 1 },
@@ -55,6 +55,9 @@ describe('EngineMetrics', () => {
     expect(first).toContain('perf_engine_notification_queue_depth{queue="bottlenecks"} 3');
     expect(first).toContain('perf_engine_notifications_published_total{queue="alerts"} 9');
     expect(first).toContain('perf_engine_alerts_open 2');
+    expect(first).toContain('perf_engine_detection_warmup_timeouts_total 4');
+    expect(first).toContain('perf_engine_store_write_path_partitions_total 1');
+    expect(first).toContain('perf_engine_ingest_streams 8');
     expect(first).toContain('perf_engine_profiles_total{outcome="failed"} 1');
     expect(first).toContain('perf_engine_monitor_collector_failing{collector="process-collector"} 1');
     expect(first).toContain('perf_engine_store_last_commit_timestamp_seconds 1700000000');

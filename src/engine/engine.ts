@@ -222,6 +222,7 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     invalid_messages: s ? { total: s.invalid.total, by_reason: s.invalid.counts() } : null,
     config_updates: s?.liveConfig.stats() ?? null,
     retention: s?.retention.status() ?? null,
+    partitions: s?.partitions.status() ?? null,
     profiling: s?.profiling.status() ?? null,
     detection: s?.detection.status() ?? null,
     anomaly_events: s?.anomalyLog.stats() ?? null,

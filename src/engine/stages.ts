@@ -18,6 +18,7 @@ import { DetectionStage, detectionSettings } from '../detect/stage/detection-sta
 import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-stage.js';
 import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
 import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-ingest.js';
+import { CARDINALITY_CONFIG_KEYS, CardinalityGuard, cardinalityLimits } from '../ingest/cardinality-guard.js';
 import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
 import type { ActionApplier } from '../optimize/proposal.js';
 import { ApplierRegistry } from '../optimize/stage/appliers.js';
@@ -34,8 +35,10 @@ import { MetricWriter } from '../store/metric-writer.js';
 import { openPgSession } from '../store/pg-session.js';
 import { ReportScheduler, reportScheduleSettings } from '../report/stage/report-scheduler.js';
 import { RetentionJob } from '../store/retention-job.js';
+import { PartitionJob } from '../store/partition-job.js';
+import { readKnownStreams } from '../store/stream-registry.js';
 import type { OwnRetention } from '../store/retention.js';
-import { TierWriter } from '../store/tier-writer.js';
+import { TIER_WRITER_DEFAULTS, TierWriter } from '../store/tier-writer.js';
 import { storeLayout } from '../store/history-query.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
@@ -69,6 +72,10 @@ export interface EngineStages {
   readonly ingest: RealtimeIngest;
   readonly monitor: MonitorLoop;
   readonly retention: RetentionJob;
+  /** Creates the partitions of the accepted window ahead of time. */
+  readonly partitions: PartitionJob;
+  /** Admits sources and streams up to the cardinality limits. */
+  readonly cardinality: CardinalityGuard;
   readonly liveConfig: LiveConfigUpdates;
   readonly profiling: Profiling;
   readonly detection: DetectionStage;
@@ -105,8 +112,14 @@ export function buildStages(deps: StageDeps): EngineStages {
   const outbox = new OutboxBus(deps.bus, c.nats_outbox_max_messages, logger('outbox'));
   const bus: Bus = outbox;
   const settings = () => config.current;
-  const tiers = c.store_tiers_enabled ? new TierWriter(db, logger('tiers')) : null;
+  // Bound late: the job is built after the writers whose partitions it keeps.
+  const partitionsMissing = (): Promise<void> => partitions.runSoon(Date.now(), true);
+  const tiers = c.store_tiers_enabled
+    ? new TierWriter(db, logger('tiers'), { ...TIER_WRITER_DEFAULTS, maxPartitionsPerFlush: c.store_max_partitions_per_batch, onPartitionsMissing: () => void partitionsMissing() })
+    : null;
   const writer = new MetricWriter(db, logger('store'), {
+    maxPartitionsPerBatch: c.store_max_partitions_per_batch,
+    onPartitionsMissing: partitionsMissing,
     flushIntervalMs: c.store_flush_interval_ms,
     batchMaxSamples: c.store_batch_max_samples,
     maxPendingSamples: c.store_max_pending_samples,
@@ -114,7 +127,8 @@ export function buildStages(deps: StageDeps): EngineStages {
     ...(tiers ? { onStored: (snapshots: readonly MetricSnapshot[], streamIds: Int32Array, setIds: Int32Array) => tiers.fold(snapshots, streamIds, setIds) } : {}),
   });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
-  const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c), durableIngest(deps.bus, c, logger('ingest')));
+  const cardinality = new CardinalityGuard(cardinalityLimits(c));
+  const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c), durableIngest(deps.bus, c, logger('ingest')), cardinality);
   const delivery = new DeliveryStage({ db, log: logger('delivery'), settings: deliverySettings(c) });
   const sink = busSink(bus, delivery);
   const detection = new DetectionStage(db, logger('detect'), () => detectionSettings(settings()));
@@ -165,6 +179,11 @@ export function buildStages(deps: StageDeps): EngineStages {
     () => ({ retentionDays: settings().data_retention_days, intervalSeconds: settings().retention_check_interval_seconds }),
     logger('retention'),
   );
+  const partitions: PartitionJob = new PartitionJob(
+    [writer.partitions, ...tierRetention(tiers, settings)],
+    () => ({ retentionDays: settings().data_retention_days, futureSkewMs: settings().ingest_max_future_skew_seconds * 1000, intervalSeconds: settings().store_partition_check_interval_seconds }),
+    logger('partitions'),
+  );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
   const reports = new ReportScheduler({
     db,
@@ -173,13 +192,14 @@ export function buildStages(deps: StageDeps): EngineStages {
     layout: () => (tiers ? { ...storeLayout(settings()), unstoredSince: tiers.unstoredSince() } : storeLayout(settings())),
     log: logger('report'),
   });
-  const stages = { outbox, writer, tiers, anomalyLog, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
+  const stages = { outbox, writer, tiers, anomalyLog, invalid, ingest, monitor, retention, partitions, cardinality, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
   config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },
     // Stopped after the writer, so that its last batches are folded before the tiers are written.
     ...(tiers ? [tiers] : []),
     { name: 'writer', stop: () => writer.stop() },
+    partitions,
     retention,
     // Before the stages that notify, so it stops after them and still takes their last notices.
     delivery,
@@ -193,6 +213,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     optimization,
     optimizing,
     reports,
+    { name: 'cardinality', start: async () => void cardinality.seed(await readKnownStreams(db, c.ingest_max_streams)) },
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop(), health: () => ingest.health() },
     monitor,
     profiling,
@@ -289,7 +310,9 @@ function applyConfig(
   if (changed.includes('retention_check_interval_seconds')) s.retention.reschedule();
   if (['ingest_max_future_skew_seconds', 'ingest_max_batch_snapshots', 'data_retention_days'].some((k) => changed.includes(k))) {
     s.ingest.setLimits(ingestLimits(c));
+    void s.partitions.runSoon();
   }
+  if (CARDINALITY_CONFIG_KEYS.some((k) => changed.includes(k))) s.cardinality.setLimits(cardinalityLimits(c));
   if (changed.includes('log_level')) log.level = c.log_level;
   s.profiling.applyConfig(changed);
   s.detection.applyConfig(changed);

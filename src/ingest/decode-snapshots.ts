@@ -10,7 +10,21 @@ import { unstorableTime } from '../wire/storable-time.js';
 
 /** Why a message was rejected: a stable code and a sentence. */
 export interface Rejection {
-  readonly code: 'bad_json' | 'bad_shape' | 'bad_timestamp' | 'old_timestamp' | 'future_timestamp' | 'too_many_snapshots' | 'too_large' | 'too_deep' | 'too_many_keys';
+  readonly code:
+    | 'bad_json'
+    | 'bad_shape'
+    | 'bad_timestamp'
+    | 'old_timestamp'
+    | 'future_timestamp'
+    | 'too_many_snapshots'
+    | 'too_large'
+    | 'too_deep'
+    | 'too_many_keys'
+    // Cardinality limits (src/ingest/cardinality-guard.ts).
+    | 'too_many_sources'
+    | 'too_many_streams'
+    | 'too_many_labels'
+    | 'label_too_long';
   readonly message: string;
 }
 

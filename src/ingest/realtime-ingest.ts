@@ -4,7 +4,8 @@ import type { DurableSourceStatus, JetStreamSource } from '../bus/jetstream-sour
 import { ENGINE_QUEUE, SUBJECTS } from '../wire/subjects.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { MetricWriter } from '../store/metric-writer.js';
-import { createSnapshotDecoder, type DecodeLimits } from './decode-snapshots.js';
+import { createSnapshotDecoder, type DecodeLimits, type DecodeResult } from './decode-snapshots.js';
+import type { CardinalityGuard } from './cardinality-guard.js';
 import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
 import { RecentMessages, messageKey } from './recent-messages.js';
 import { StreamIngest, type StreamIngestStats } from './stream-ingest.js';
@@ -39,6 +40,8 @@ export interface IngestStats {
   readonly refused: number;
   /** Messages not queued again because the same message was being or had been stored (a request's copy in the stream included). */
   readonly duplicates: number;
+  /** Sources and streams admitted by the cardinality limits (null without limits). */
+  readonly cardinality: { readonly sources: number; readonly streams: number } | null;
   readonly stream: (StreamIngestStats & DurableSourceStatus) | null;
 }
 
@@ -64,6 +67,8 @@ export class RealtimeIngest {
     private readonly log: Logger,
     limits: DecodeLimits,
     private readonly durable: DurableIngestOptions = { source: null, required: false, reserveSamples: 0 },
+    /** Admits sources and streams up to the cardinality limits; null: unlimited (tests, tools). */
+    private readonly cardinality: CardinalityGuard | null = null,
   ) {
     this.#decode = createSnapshotDecoder(limits);
   }
@@ -106,7 +111,7 @@ export class RealtimeIngest {
       // Messages from the stream bypass the subscription's edge guard: the same bounds apply here.
       decode: (data) => {
         const over = checkJsonLimits(data, INBOUND_LIMITS.realtimeMetrics);
-        return over ? { ok: false, rejection: over } : this.#decode(data);
+        return over ? { ok: false, rejection: over } : this.#decodeAdmitted(data);
       },
       invalid: this.invalid,
       log: this.log,
@@ -143,7 +148,7 @@ export class RealtimeIngest {
       this.#stats.duplicates++;
       return;
     }
-    const result = this.#decode(msg.data);
+    const result = this.#decodeAdmitted(msg.data);
     if (!result.ok) {
       this.#stats.rejected++;
       // With JetStream the stream path reports it: it sees the request's copy too.
@@ -170,6 +175,15 @@ export class RealtimeIngest {
     this.#stats.snapshots += snapshots.length;
     this.#stats.samples += samples;
     this.#notify(snapshots);
+  }
+
+  /** Decodes a message and admits its sources and streams (cardinality limits): rejected whole when either says no. */
+  #decodeAdmitted(data: Uint8Array): DecodeResult {
+    const result = this.#decode(data);
+    const guard = this.cardinality;
+    if (!result.ok || !guard) return result;
+    const refused = guard.admit(result.snapshots);
+    return refused ? { ok: false, rejection: refused } : result;
   }
 
   #reply(msg: BusMessage, samples: number, err?: Error): void {
@@ -200,6 +214,7 @@ export class RealtimeIngest {
       rejected: st ? st.rejected : core.rejected,
       refused: core.refused,
       duplicates: core.duplicates + (st?.duplicates ?? 0),
+      cardinality: this.cardinality?.size ?? null,
       stream: st,
     };
   }

@@ -26,6 +26,22 @@ export interface MetricWriterOptions {
   readonly onCommitted?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
   /** Called once per committed batch with the snapshots it stored (not those found stored already) and their stream and set ids: the tiers fold them. */
   readonly onStored?: StoredListener;
+  /**
+   * Most partitions a batch may create when the ones it needs are missing (the partition job
+   * creates them ahead of time); default unbounded (tools writing history). Beyond, the batch
+   * asks `onPartitionsMissing` and is retried like a transient failure.
+   */
+  readonly maxPartitionsPerBatch?: number;
+  /** Told when a batch needs more partitions than it may create: the partition job runs now. */
+  readonly onPartitionsMissing?: () => Promise<void>;
+}
+
+/** A batch needs partitions that it may not create itself; retried once the partition job made them. */
+export class PartitionsNotReadyError extends Error {
+  override readonly name = 'PartitionsNotReadyError';
+  constructor(readonly days: number) {
+    super(`${days} partition(s) needed by the batch are not created yet (the partition job is making them)`);
+  }
 }
 
 /** How an `append` is keyed and admitted. */
@@ -54,6 +70,10 @@ export interface WriterStats {
   readonly retries: number;
   readonly refusedSamples: number;
   readonly failedSamples: number;
+  /** Partitions the write path had to create (the partition job had not yet). */
+  readonly partitionsCreated: number;
+  /** Batches that waited for the partition job (they needed more partitions than they may create). */
+  readonly partitionWaits: number;
   readonly lastCommitAt: number | null;
   readonly lastError: string | null;
 }
@@ -77,6 +97,8 @@ interface Pending {
 
 /** After a batch met a snapshot already stored, batches are checked before the COPY this long. */
 const CHECKED_WINDOW_MS = 10_000;
+/** Longest wait for the table's lock when the write path creates a partition. */
+const PARTITION_LOCK_TIMEOUT_MS = 2000;
 /** Conflicts in a row on one batch (another engine writing the same snapshots) before giving up. */
 const MAX_CONFLICTS = 10;
 
@@ -123,6 +145,8 @@ export class MetricWriter {
     retries: 0,
     refusedSamples: 0,
     failedSamples: 0,
+    partitionsCreated: 0,
+    partitionWaits: 0,
     lastCommitAt: null as number | null,
     lastError: null as string | null,
   };
@@ -280,7 +304,7 @@ export class MetricWriter {
     const rows = snapshotRows(entries, streamIds, setIds);
     const days = new Set<number>();
     for (const r of rows) days.add(dayOf(r.ts));
-    await this.#partitions.ensure(days);
+    await this.#ensurePartitions(days);
     const now = Date.now();
     const lastSeen = this.#registry.dueLastSeen(rows, now);
     const inserted = await this.db.transaction(async (tx): Promise<InsertedRows> => {
@@ -308,6 +332,23 @@ export class MetricWriter {
     this.#registry.markLastSeen(lastSeen.keys(), now);
     this.#tellStored(snapshots, streamIds, setIds, rows, inserted);
     return inserted.count;
+  }
+
+  /**
+   * Makes sure the batch's partitions exist: normally the partition job made them and this costs
+   * nothing; a missing one is created here, at most `maxPartitionsPerBatch` per attempt; beyond,
+   * the job is asked to run and the batch is retried (never an unbounded number of DDL in the write path).
+   */
+  async #ensurePartitions(days: ReadonlySet<number>): Promise<void> {
+    const missing = await this.#partitions.missing(days);
+    if (missing.length === 0) return;
+    const bound = this.opts.maxPartitionsPerBatch ?? Number.POSITIVE_INFINITY;
+    const { created, left } = await this.#partitions.ensure(missing, bound, PARTITION_LOCK_TIMEOUT_MS);
+    this.#stats.partitionsCreated += created;
+    if (left.length === 0) return;
+    this.#stats.partitionWaits++;
+    if (this.opts.onPartitionsMissing) await this.opts.onPartitionsMissing();
+    throw new PartitionsNotReadyError(left.length);
   }
 
   /** Tells `onStored` what the batch stored: all of it, only the rows found new, or nothing when unknown. */

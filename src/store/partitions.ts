@@ -2,6 +2,8 @@ import type { Db } from './db.js';
 import { quoteIdent } from './db.js';
 
 const DAY_MS = 86_400_000;
+/** First key of the advisory lock taken while creating a partition (the second is the table's hash). */
+const PARTITION_LOCK = 0x70617274; // 'part'
 
 /** Day number (days since the Unix epoch, UTC) of an epoch-ms time. */
 export function dayOf(ms: number): number {
@@ -30,8 +32,9 @@ export interface DroppedPartition {
 
 /**
  * Range partitions of a table partitioned by `ts`, each `spanDays` UTC days long (1 by default;
- * spans start at multiples of `spanDays` days since the epoch): created ahead of time and on
- * demand for late or replayed data, and dropped whole once past retention. A partition is named
+ * spans start at multiples of `spanDays` days since the epoch): created ahead of time for the
+ * whole accepted window by the partition job (src/store/partition-job.ts), by the write path only
+ * when one is missing anyway (bounded), and dropped whole once past retention. A partition is named
  * after its first day.
  */
 export class DailyPartitions {
@@ -50,6 +53,11 @@ export class DailyPartitions {
     return day - (((day % this.spanDays) + this.spanDays) % this.spanDays);
   }
 
+  /** First day of the partition that holds `day` (its name's day). */
+  spanOf(day: number): number {
+    return this.#spanStart(day);
+  }
+
   async #load(): Promise<void> {
     const r = await this.db.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_inherits i
@@ -66,32 +74,84 @@ export class DailyPartitions {
     this.#loaded = true;
   }
 
-  /** Ensures a partition exists for every day in `days`. */
-  async ensure(days: Iterable<number>): Promise<void> {
+  /** Re-reads which partitions exist (another engine may have created or dropped some). */
+  async reload(): Promise<void> {
+    this.#known.clear();
+    await this.#load();
+  }
+
+  /**
+   * First days of the spans holding `days` that have no partition, newest first. When some look
+   * missing, the list is read again once (another engine's job may have created them).
+   */
+  async missing(days: Iterable<number>): Promise<number[]> {
     if (!this.#loaded) await this.#load();
-    for (const d of days) {
-      const day = this.#spanStart(d);
-      if (this.#known.has(day)) continue;
-      const from = new Date(day * DAY_MS).toISOString();
-      const to = new Date((day + this.spanDays) * DAY_MS).toISOString();
-      try {
-        await this.db.query(
+    const spans = new Set<number>();
+    for (const d of days) spans.add(this.#spanStart(d));
+    const unknown = () => [...spans].filter((s) => !this.#known.has(s)).sort((a, b) => b - a);
+    if (unknown().length === 0) return [];
+    await this.reload();
+    return unknown();
+  }
+
+  /**
+   * Creates the partition of the span starting on `day`, alone in a short transaction: an
+   * advisory lock serialises the engines that create partitions of this table, and
+   * `lockTimeoutMs` bounds the wait for the table's lock (a long query holding it must not make
+   * the DDL queue ahead of every insert). False when the lock was not had in time.
+   */
+  async create(day: number, lockTimeoutMs = 0): Promise<boolean> {
+    const from = new Date(day * DAY_MS).toISOString();
+    const to = new Date((day + this.spanDays) * DAY_MS).toISOString();
+    try {
+      await this.db.transaction(async (tx) => {
+        if (lockTimeoutMs > 0) await tx.query(`SET LOCAL lock_timeout = ${Math.ceil(lockTimeoutMs)}`);
+        // The table's lock is held until the commit: do not hold it through the WAL flush as well
+        // (a partition lost in a crash is only created again by the next run).
+        await tx.query('SET LOCAL synchronous_commit = off');
+        await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PARTITION_LOCK, this.table]);
+        await tx.query(
           `CREATE TABLE IF NOT EXISTS ${quoteIdent(partitionName(this.table, day))}
            PARTITION OF ${quoteIdent(this.table)} FOR VALUES FROM ('${from}') TO ('${to}')`,
         );
-      } catch (err) {
-        // Another engine created it at the same moment: the partition exists, which is all we need.
-        const code = (err as { code?: string }).code;
-        if (code !== '42P07' && code !== '23505') throw err;
-      }
-      this.#known.add(day);
+      });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // 55P03: the lock was not had within lockTimeoutMs (retried later).
+      if (code === '55P03') return false;
+      // Another engine created it at the same moment: the partition exists, which is all we need.
+      if (code !== '42P07' && code !== '23505') throw err;
     }
+    this.#known.add(day);
+    return true;
+  }
+
+  /**
+   * Ensures a partition for every day in `days`, creating at most `maxCreate` (newest first);
+   * returns how many it created and the first days of the spans still missing.
+   */
+  async ensure(days: Iterable<number>, maxCreate = Number.POSITIVE_INFINITY, lockTimeoutMs = 0): Promise<{ created: number; left: number[] }> {
+    const missing = await this.missing(days);
+    const left: number[] = [];
+    let created = 0;
+    for (const day of missing) {
+      if (created >= maxCreate || !(await this.create(day, lockTimeoutMs))) left.push(day);
+      else created++;
+    }
+    return { created, left };
   }
 
   /** Ensures partitions for the day of `now` and `daysAhead` days after it. */
   async ensureAhead(now: number, daysAhead: number): Promise<void> {
     const today = dayOf(now);
     await this.ensure(Array.from({ length: daysAhead + 1 }, (_, i) => today + i));
+  }
+
+  /** First days of the spans covering the days from `fromDay` to `toDay`, newest first. */
+  spansBetween(fromDay: number, toDay: number): number[] {
+    const out: number[] = [];
+    for (let s = this.#spanStart(toDay); s + this.spanDays - 1 >= fromDay; s -= this.spanDays) out.push(s);
+    return out;
   }
 
   /** Drops every partition whose whole span ends at or before `cutoffMs`. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from './db.js';
-import { partitionsOf, runRetention, type RetainedPartitions, type RetentionReport } from './retention.js';
+import { runRetention, type RetainedPartitions, type RetentionReport } from './retention.js';
 
 /** Settings read at each run, so a changed retention takes effect on the next one. */
 export interface RetentionSettings {
@@ -9,8 +9,8 @@ export interface RetentionSettings {
 }
 
 /**
- * Runs retention at start and then every interval; also keeps daily partitions created two days
- * ahead so that inserts never wait on DDL at midnight.
+ * Runs retention at start and then every interval. Partitions are created ahead of time by the
+ * partition job (src/store/partition-job.ts), not here.
  */
 export class RetentionJob {
   readonly name = 'retention';
@@ -45,7 +45,7 @@ export class RetentionJob {
     this.#timer.unref();
   }
 
-  /** One run: partitions ahead, then retention. Errors are logged, never thrown. */
+  /** One run of retention. Errors are logged, never thrown. */
   runOnce(now = Date.now()): Promise<void> {
     this.#running ??= this.#run(now).finally(() => {
       this.#running = null;
@@ -56,7 +56,6 @@ export class RetentionJob {
   async #run(now: number): Promise<void> {
     const { retentionDays } = this.settings();
     try {
-      for (const p of this.partitioned) await partitionsOf(p).ensureAhead(now, 2);
       const report = await runRetention(this.db, this.partitioned, retentionDays, now);
       this.#last = report;
       this.#lastError = null;

@@ -26,6 +26,13 @@ export function setKey(metrics: Readonly<Record<string, number>>): string {
   return key;
 }
 
+/**
+ * Most entries each cache holds; beyond, it is emptied and refilled from the database as batches
+ * need (one upsert). Keeps memory flat however many streams (process churn) or metric-name lists
+ * pass over time; ingest's cardinality limits keep the working set below it.
+ */
+const MAX_CACHED = 250_000;
+
 interface StreamRow {
   id: number;
   source: string;
@@ -51,6 +58,7 @@ export class StreamRegistry {
    */
   async resolve(q: Queryable, snapshots: readonly MetricSnapshot[]): Promise<{ streamIds: Int32Array; setIds: Int32Array }> {
     const n = snapshots.length;
+    for (const cache of [this.#streams, this.#sets, this.#lastSeenWritten]) if (cache.size > MAX_CACHED) cache.clear();
     const streamKeys = new Array<string>(n);
     const setKeys = new Array<string>(n);
     const missingStreams = new Map<string, MetricSnapshot>();
@@ -113,4 +121,14 @@ export class StreamRegistry {
   markLastSeen(ids: Iterable<number>, now: number): void {
     for (const id of ids) this.#lastSeenWritten.set(id, now);
   }
+}
+
+/** Streams stored, most recently seen first, at most `limit` (seeds the cardinality limits at start). */
+export async function readKnownStreams(q: Queryable, limit: number): Promise<{ source: string; host: string | undefined; labels: Record<string, string> }[]> {
+  const r = await q.query<StreamRow>('SELECT id, source, host, labels FROM metric_streams ORDER BY last_seen DESC LIMIT $1', [limit]);
+  return r.rows.map((row) => ({
+    source: row.source,
+    host: row.host === '' ? undefined : row.host,
+    labels: typeof row.labels === 'string' ? (JSON.parse(row.labels) as Record<string, string>) : row.labels,
+  }));
 }

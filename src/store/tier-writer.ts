@@ -18,6 +18,10 @@ export interface TierWriterOptions {
   readonly maxPendingRows: number;
   /** A stream's `metric_stream_sets.last_ts` is moved forward when it is this far behind. */
   readonly streamSetEveryMs: number;
+  /** Most partitions one flush may create when the partition job has not made them (default unbounded); beyond, the job is asked and the flush retried at the next tick. */
+  readonly maxPartitionsPerFlush?: number;
+  /** Told when a flush needs more partitions than it may create. */
+  readonly onPartitionsMissing?: () => void;
 }
 
 /** Defaults of the tier maintenance. */
@@ -168,10 +172,10 @@ export class TierWriter {
     const t0 = performance.now();
     this.#queue(this.#buckets.close(Date.now(), all));
     const uses = this.#buckets.dueStreamSets(this.opts.streamSetEveryMs);
-    const rows = TIERS.map((t) => [t, [...this.#pending.get(t.name)!.values()]] as const);
-    if (uses.length === 0 && rows.every(([, r]) => r.length === 0)) return;
+    const queued = TIERS.map((t) => [t, [...this.#pending.get(t.name)!.values()]] as const);
+    if (uses.length === 0 && queued.every(([, r]) => r.length === 0)) return;
     try {
-      for (const [t, r] of rows) if (r.length > 0) await this.partitions[t.name].ensure(new Set(r.map((b) => dayOf(b.start))));
+      const rows = await this.#withPartitions(queued);
       await this.db.transaction(async (tx) => {
         await upsertStreamSets(tx, uses);
         for (const [t, r] of rows) if (r.length > 0) await upsertBuckets(tx, t, r);
@@ -191,6 +195,35 @@ export class TierWriter {
     } finally {
       this.#stats.flushMs += performance.now() - t0;
     }
+  }
+
+  /**
+   * Creates missing partitions of the buckets to write, at most `maxPartitionsPerFlush`, and
+   * returns the buckets whose partition exists: the others stay queued for a later tick (the
+   * partition job is asked for theirs), so that they never hold up the rest.
+   */
+  async #withPartitions(queued: readonly (readonly [TierSpec, readonly TierBucket[]])[]): Promise<(readonly [TierSpec, readonly TierBucket[]])[]> {
+    let budget = this.opts.maxPartitionsPerFlush ?? Number.POSITIVE_INFINITY;
+    let waiting = false;
+    const out: (readonly [TierSpec, readonly TierBucket[]])[] = [];
+    for (const [t, r] of queued) {
+      if (r.length === 0) {
+        out.push([t, r]);
+        continue;
+      }
+      const parts = this.partitions[t.name];
+      const done = await parts.ensure(new Set(r.map((b) => dayOf(b.start))), budget, 2000);
+      budget -= done.created;
+      if (done.left.length === 0) {
+        out.push([t, r]);
+        continue;
+      }
+      waiting = true;
+      const missing = new Set(done.left);
+      out.push([t, r.filter((b) => !missing.has(parts.spanOf(dayOf(b.start))))]);
+    }
+    if (waiting) this.opts.onPartitionsMissing?.();
+    return out;
   }
 
   /** Adds closed buckets to what waits to be written, merging two parts of one bucket, dropping the oldest beyond the cap. */

@@ -46,7 +46,7 @@ const decoder = new TextDecoder();
 
 /** The codes each subject answers a refusal with (docs/subjects.md). */
 export const SUBJECT_CODES = {
-  realtime: ['bad_json', 'bad_shape', 'bad_timestamp', 'old_timestamp', 'future_timestamp', 'too_many_snapshots', 'too_large', 'too_deep', 'too_many_keys'],
+  realtime: ['bad_json', 'bad_shape', 'bad_timestamp', 'old_timestamp', 'future_timestamp', 'too_many_snapshots', 'too_large', 'too_deep', 'too_many_keys', 'too_many_sources', 'too_many_streams', 'too_many_labels', 'label_too_long'],
   config: ['bad_json', 'invalid_config', 'too_large', 'too_deep', 'too_many_keys'],
   profileRequest: ['bad_json', 'bad_shape', 'too_large', 'too_deep', 'too_many_keys', 'busy', 'too_many', 'too_long', 'not_allowed', 'not_found', 'unsupported', 'tool_missing', 'failed'],
   agentProfile: ['invalid_request', 'busy', 'too_large', 'profile_failed'],

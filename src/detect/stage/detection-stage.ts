@@ -3,11 +3,11 @@ import type { Logger } from 'pino';
 import type { Component } from '../../lifecycle/component.js';
 import type { Config } from '../../config/schema.js';
 import type { MetricSnapshot } from '../../model/snapshot.js';
-import type { Queryable } from '../../store/db.js';
+import { RateLimitedLog } from '../../lifecycle/rate-limited-log.js';
 import { createSeriesDetector } from '../anomaly/index.js';
 import type { DetectionEvents } from '../stream/detection-events.js';
 import { DetectionManager, type ManagerStats } from '../stream/detection-manager.js';
-import { deleteStatesBefore, loadSeries, saveStates } from './detector-state-repo.js';
+import { deleteStatesBefore, loadSeries, saveStates, type Transactional } from './detector-state-repo.js';
 
 /** Settings read from the configuration (live ones are re-read on change). */
 export interface DetectionSettings {
@@ -17,6 +17,8 @@ export interface DetectionSettings {
   readonly anomalyScore: number;
   readonly checkpointSeconds: number;
   readonly warmupSamples: number;
+  /** Statement timeout of the history read of new series (`detect_warmup_timeout_ms`). */
+  readonly warmupTimeoutMs: number;
   readonly retentionDays: number;
 }
 
@@ -28,6 +30,7 @@ export function detectionSettings(c: Config): DetectionSettings {
     anomalyScore: c.detect_anomaly_score,
     checkpointSeconds: c.detect_checkpoint_seconds,
     warmupSamples: c.detect_warmup_samples,
+    warmupTimeoutMs: c.detect_warmup_timeout_ms,
     retentionDays: c.data_retention_days,
   };
 }
@@ -43,6 +46,8 @@ export interface DetectionStatus extends ManagerStats {
   readonly microsPerSample: number;
   readonly lastCheckpoint: { readonly at: string; readonly saved: number; readonly ms: number } | null;
   readonly lastError: string | null;
+  /** Series that started without their history because its read timed out (`detect_warmup_timeout_ms`). */
+  readonly warmupTimeouts: number;
 }
 
 const SAVE_CHUNK = 1000;
@@ -64,22 +69,31 @@ export class DetectionStage implements Component {
   #lastError: string | null = null;
   readonly #stateBytes = createSeriesDetector().snapshot().byteLength;
   #enabled: boolean;
+  #warmupTimeouts = 0;
+  readonly #limited: RateLimitedLog;
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: Transactional,
     private readonly log: Logger,
     private readonly settings: () => DetectionSettings,
   ) {
     const s = settings();
     this.#enabled = s.enabled;
+    this.#limited = new RateLimitedLog(log);
     this.manager = new DetectionManager(
       { maxSeries: s.maxSeries, anomalyScore: s.anomalyScore, loadBatch: loadBatch(s.warmupSamples) },
-      (requests) => loadSeries(this.db, requests, this.settings().warmupSamples),
+      (requests) => loadSeries(this.db, requests, this.settings().warmupSamples, { timeoutMs: this.settings().warmupTimeoutMs, onTimeout: (n) => this.#warmupTimedOut(n) }),
       (err, what) => {
         this.#lastError = `${what}: ${String(err)}`;
         this.log.warn({ err }, what);
       },
     );
+  }
+
+  /** A history read timed out: its series start cold (or from their saved state alone). */
+  #warmupTimedOut(series: number): void {
+    this.#warmupTimeouts += series;
+    this.#limited.warn('warmup timeout', { series, total: this.#warmupTimeouts, timeoutMs: this.settings().warmupTimeoutMs }, 'history warm-up timed out (detect_warmup_timeout_ms): series start without history');
   }
 
   /** What consumers (alerting, diagnosis) subscribe to. */
@@ -169,6 +183,7 @@ export class DetectionStage implements Component {
       microsPerSample: m.samples > 0 ? (this.#busyMs * 1000) / m.samples : 0,
       lastCheckpoint: this.#lastCheckpoint,
       lastError: this.#lastError,
+      warmupTimeouts: this.#warmupTimeouts,
     };
   }
 }

@@ -2,14 +2,93 @@ import type { Queryable } from '../../store/db.js';
 import type { LoadRequest, SavedState, SeriesLoad } from '../stream/series-load.js';
 
 /** How far back history is read for a series without saved state (covers day-of-week seasonality). */
-const HISTORY_WINDOW_MS = 15 * 86_400_000;
+export const HISTORY_WINDOW_MS = 15 * 86_400_000;
+
+/** Runs `fn` in a transaction (the history read sets a statement timeout local to it). */
+export interface Transactional extends Queryable {
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+/** A series' history range: after `afterMs`, before `beforeMs`. */
+interface HistoryRange {
+  readonly i: number;
+  readonly afterMs: number;
+  readonly beforeMs: number;
+}
+
+/**
+ * Splits ranges into groups whose union spans at most one history window and a day, oldest first:
+ * each group is one statement whose constant time bounds let the planner keep only the
+ * partitions of that span (series that appear together normally fall in one group).
+ */
+export function groupRanges(ranges: readonly HistoryRange[]): HistoryRange[][] {
+  const sorted = [...ranges].sort((a, b) => a.beforeMs - b.beforeMs);
+  const groups: HistoryRange[][] = [];
+  let group: HistoryRange[] = [];
+  let from = Infinity;
+  for (const r of sorted) {
+    if (group.length > 0 && r.beforeMs - Math.min(from, r.afterMs) > HISTORY_WINDOW_MS + 86_400_000) {
+      groups.push(group);
+      group = [];
+      from = Infinity;
+    }
+    group.push(r);
+    from = Math.min(from, r.afterMs);
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/**
+ * The statement reading the latest `$5` samples of each (source, metric) in its range. The
+ * constant bounds `$6` and `$7` (the union of the ranges) are what the planner prunes partitions
+ * with; the per-series bounds inside the lateral join cannot be used for that.
+ */
+export const HISTORY_SQL = `SELECT r.i::int AS i, (extract(epoch FROM h.ts) * 1000)::float8 AS t, h.value
+       FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $8::int[]) AS r(source, metric, after_ms, before_ms, i)
+       CROSS JOIN LATERAL (
+         SELECT m.ts, m.value FROM system_metrics m
+         WHERE m.source = r.source AND m.metric = r.metric
+           AND m.ts > $6::timestamptz AND m.ts < $7::timestamptz
+           AND m.ts > to_timestamp(r.after_ms / 1000.0) AND m.ts < to_timestamp(r.before_ms / 1000.0)
+         ORDER BY m.ts DESC LIMIT $5
+       ) h`;
+
+/** The parameters of HISTORY_SQL for a group of ranges. */
+export function historyParams(requests: readonly LoadRequest[], group: readonly HistoryRange[], historyLimit: number): unknown[] {
+  const from = Math.min(...group.map((r) => r.afterMs));
+  const to = Math.max(...group.map((r) => r.beforeMs));
+  return [
+    group.map((r) => requests[r.i]!.source),
+    group.map((r) => requests[r.i]!.metric),
+    group.map((r) => r.afterMs),
+    group.map((r) => r.beforeMs),
+    historyLimit,
+    new Date(Math.floor(from)),
+    new Date(Math.ceil(to)),
+    group.map((r) => r.i),
+  ];
+}
+
+/** How the history read is bounded. */
+export interface HistoryReadOptions {
+  /** Statement timeout of each history statement (`detect_warmup_timeout_ms`). */
+  readonly timeoutMs: number;
+  /** Told of a history statement that its timeout cancelled, with how many series it was for (they start without history). */
+  readonly onTimeout?: (series: number) => void;
+}
+
+/** SQLSTATE of a statement cancelled by its timeout. */
+export const QUERY_CANCELED = '57014';
 
 /**
  * Loads what a batch of new series start from: the saved detector state (`detector_state`) and
  * the latest `historyLimit` stored samples (`system_metrics`) after that state and before the
- * series' first live sample, oldest first. Two statements for the whole batch.
+ * series' first live sample, oldest first. The history is read under a statement timeout, with
+ * time bounds that prune partitions; the series of a statement that times out start from their
+ * saved state alone, or cold (`onTimeout` is told).
  */
-export async function loadSeries(q: Queryable, requests: readonly LoadRequest[], historyLimit: number): Promise<(SeriesLoad | null)[]> {
+export async function loadSeries(q: Transactional, requests: readonly LoadRequest[], historyLimit: number, opts: HistoryReadOptions = { timeoutMs: 5000 }): Promise<(SeriesLoad | null)[]> {
   if (requests.length === 0) return [];
   const sources = requests.map((r) => r.source);
   const metrics = requests.map((r) => r.metric);
@@ -24,23 +103,18 @@ export async function loadSeries(q: Queryable, requests: readonly LoadRequest[],
   const timestamps: number[][] = requests.map(() => []);
   const values: number[][] = requests.map(() => []);
   if (historyLimit > 0) {
-    const after = requests.map((r, i) => Math.max(found.get(i)?.t ?? Number.NEGATIVE_INFINITY, r.before - HISTORY_WINDOW_MS));
-    const before = requests.map((r) => r.before);
-    const history = await q.query<{ i: number | string; t: number; value: number }>(
-      `SELECT r.i::int AS i, (extract(epoch FROM h.ts) * 1000)::float8 AS t, h.value
-       FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[]) WITH ORDINALITY AS r(source, metric, after_ms, before_ms, i)
-       CROSS JOIN LATERAL (
-         SELECT m.ts, m.value FROM system_metrics m
-         WHERE m.source = r.source AND m.metric = r.metric
-           AND m.ts > to_timestamp(r.after_ms / 1000.0) AND m.ts < to_timestamp(r.before_ms / 1000.0)
-         ORDER BY m.ts DESC LIMIT $5
-       ) h`,
-      [sources, metrics, after, before, historyLimit],
-    );
-    for (const row of history.rows) {
-      const i = Number(row.i) - 1;
-      timestamps[i]!.push(Number(row.t));
-      values[i]!.push(Number(row.value));
+    const ranges = requests.map((r, i) => ({ i, afterMs: Math.max(found.get(i)?.t ?? Number.NEGATIVE_INFINITY, r.before - HISTORY_WINDOW_MS), beforeMs: r.before }));
+    for (const group of groupRanges(ranges.filter((r) => r.afterMs < r.beforeMs))) {
+      const history = await readHistory(q, HISTORY_SQL, historyParams(requests, group, historyLimit), opts.timeoutMs);
+      if (history === null) {
+        opts.onTimeout?.(group.length);
+        continue;
+      }
+      for (const row of history.rows) {
+        const i = Number(row.i);
+        timestamps[i]!.push(Number(row.t));
+        values[i]!.push(Number(row.value));
+      }
     }
   }
   return requests.map((_, i) => {
@@ -50,6 +124,19 @@ export async function loadSeries(q: Queryable, requests: readonly LoadRequest[],
     if (!saved && ts.length === 0) return null;
     return { state: saved ? new Uint8Array(saved.state) : null, timestamps: ts, values: vs };
   });
+}
+
+/** Runs the history statement under a statement timeout; null when the timeout cancelled it. */
+async function readHistory(q: Transactional, sql: string, params: unknown[], timeoutMs: number) {
+  try {
+    return await q.transaction(async (tx) => {
+      await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      return tx.query<{ i: number | string; t: number; value: number }>(sql, params);
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === QUERY_CANCELED) return null;
+    throw err;
+  }
 }
 
 /** Upserts detector states (one statement for the whole list). */
