@@ -1,10 +1,12 @@
 /**
- * The dashboard's only door to the engine: every request the pages make goes through here, so
- * moving to the range query API (step, tiers) is a change in `series` alone.
+ * The dashboard's only door to the engine: every request the pages make goes through here.
  */
 
 import { authHeaders } from './auth.js';
 import { openEventStream, type EventStream } from './sse.js';
+
+/** Chart ranges up to this long read raw samples; longer ones the range query API (tiers). */
+const RAW_RANGE_MS = 3 * 3_600_000;
 
 export interface Source { source: string; host: string | null; labels: Record<string, string>; firstSeen: string; lastSeen: string }
 export interface Alert { alert_id: string; source: string; metric: string; rule: string; severity: string; state: string; value: number | null; threshold: number | null; started_at: string; fired_at: string | null; resolved_at: string | null; message: string }
@@ -78,14 +80,24 @@ export const api = {
     }
   },
   /**
-   * One metric of one source over [from, until] (ms), at most `points` points (min/max kept per
-   * bucket). Today from the raw series route; this is the one place to switch to the range query API.
+   * One metric of one source over [from, until] (ms), at most about `points` points. Ranges up to
+   * {@link RAW_RANGE_MS} come from the raw samples (first, min and max kept per bucket, so every
+   * spike shows); longer ones from the range query API, which reads the tier the step allows, each
+   * point the largest sample of its step (spikes survive there too).
    */
   series: async (source: string, metric: string, fromMs: number, untilMs: number, points = 1200): Promise<Series> => {
-    const body = await call<{ samples: { timestamp: string; value: number | null }[] }>(
-      `/api/v1/series?${q({ source, metric, since: new Date(fromMs).toISOString(), until: new Date(untilMs).toISOString(), limit: 200_000 })}`,
+    if (untilMs - fromMs <= RAW_RANGE_MS) {
+      const body = await call<{ samples: { timestamp: string; value: number | null }[] }>(
+        `/api/v1/series?${q({ source, metric, since: new Date(fromMs).toISOString(), until: new Date(untilMs).toISOString(), limit: 200_000 })}`,
+      );
+      return decimate(body.samples.map((s) => [Date.parse(s.timestamp) / 1000, s.value] as const), points);
+    }
+    const stepS = Math.max(1, Math.ceil((untilMs - fromMs) / 1000 / points));
+    const body = await call<{ series: { stored_metric: string; timestamps: number[]; values: (number | null)[] }[] }>(
+      `/api/v1/query_range?${q({ source, metric, start: new Date(fromMs).toISOString(), end: new Date(untilMs).toISOString(), step: String(stepS), agg: 'max', limit: 20 })}`,
     );
-    return decimate(body.samples.map((s) => [Date.parse(s.timestamp) / 1000, s.value] as const), points);
+    const found = body.series.find((x) => x.stored_metric === metric) ?? body.series[0];
+    return found ? { times: found.timestamps.map((t) => t / 1000), values: found.values } : { times: [], values: [] };
   },
   /** Stored reports, newest first. */
   reports: async () => (await call<{ reports: StoredReport[] }>('/api/v1/reports?limit=200')).reports,
