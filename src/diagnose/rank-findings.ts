@@ -8,10 +8,9 @@ import type { SourceView } from './source-view.js';
  * Which kinds a cause explains when both show at once: their symptoms follow from it. A leak
  * makes GC work and fills memory; memory near its limit makes V8 collect back to back; GC steals
  * the loop; a saturated loop delays every callback (queries included); a blocked loop, slow
- * queries, a busy disk or link all lengthen handler latency. The pairs listed both ways are settled
- * per frame (a saturated loop and a blocked one by {@link blockOutgrowsSaturation}, a leak and GC
- * churn by {@link churnOutgrowsLeak}), so within a frame the relation has no cycle and a root
- * always exists.
+ * queries, a busy disk or link all lengthen handler latency. The one pair listed both ways (a
+ * leak and GC churn) is settled per frame by {@link churnOutgrowsLeak}, so within a frame the
+ * relation has no cycle and a root always exists.
  */
 export const EXPLAINS: Readonly<Record<BottleneckKind, readonly BottleneckKind[]>> = {
   memory_leak: ['memory_pressure', 'gc_pressure', 'cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
@@ -20,7 +19,7 @@ export const EXPLAINS: Readonly<Record<BottleneckKind, readonly BottleneckKind[]
   cpu_saturation: ['event_loop_blocked', 'slow_db_query', 'latency_regression', 'anomaly'],
   disk_io_saturation: ['event_loop_blocked', 'latency_regression', 'anomaly'],
   network_saturation: ['latency_regression', 'anomaly'],
-  event_loop_blocked: ['cpu_saturation', 'slow_db_query', 'latency_regression', 'anomaly'],
+  event_loop_blocked: ['slow_db_query', 'latency_regression', 'anomaly'],
   slow_db_query: ['latency_regression', 'anomaly'],
   latency_regression: ['anomaly'],
   anomaly: [],
@@ -46,11 +45,6 @@ export function explains(cause: Finding, effect: Finding): boolean {
   // reference while the heap grew far less is churn, whose garbage also lifts the sampled heap.
   if (cause.kind === 'memory_leak' && effect.kind === 'gc_pressure') return !churnOutgrowsLeak(effect, cause);
   if (cause.kind === 'gc_pressure' && effect.kind === 'memory_leak') return churnOutgrowsLeak(cause, effect);
-  // A saturated loop delays its timers by the length of its busy turns, which grows as a queue's
-  // wait does when utilisation nears 1; a delay far beyond that is long synchronous turns, a
-  // blocked loop, and the blocks are what saturate it.
-  if (cause.kind === 'cpu_saturation' && effect.kind === 'event_loop_blocked') return !blockOutgrowsSaturation(effect, cause);
-  if (cause.kind === 'event_loop_blocked' && effect.kind === 'cpu_saturation') return blockOutgrowsSaturation(cause, effect);
   return true;
 }
 
@@ -65,31 +59,6 @@ export function churnOutgrowsLeak(gc: Finding, leak: Finding): boolean {
   const heapRatio = leak.metrics[leak.metric]?.ratio;
   if (gcRatio === undefined || gcRatio === null || heapRatio === undefined || heapRatio === null) return false;
   return gcRatio >= L.churnOverLeak * Math.max(heapRatio, 1);
-}
-
-/**
- * The loop delay that utilisation alone accounts for: the source's reference delay, grown by
- * (1 - reference utilisation) / (1 - utilisation), the factor by which a queue's wait grows as
- * its server gets busier (utilisation capped at {@link SIGNATURE_LIMITS.eluQueueCap}).
- */
-export function delayFromUtilisation(refDelayMs: number, refElu: number, elu: number): number {
-  const busy = Math.min(Math.max(elu, 0), L.eluQueueCap);
-  const busyRef = Math.min(Math.max(refElu, 0), busy);
-  return Math.max(refDelayMs, L.loopDelayFloorMs) * ((1 - busyRef) / (1 - busy));
-}
-
-/**
- * True when a blocked loop's delay is far above what its saturation explains
- * ({@link SIGNATURE_LIMITS.blockOverSaturation} times {@link delayFromUtilisation}). Only a
- * saturated event loop can be outgrown: all cores busy, a cgroup quota or host pressure stall the
- * loop from outside, and then the saturation is the cause.
- */
-export function blockOutgrowsSaturation(blocked: Finding, saturated: Finding): boolean {
-  if (saturated.facts.saturated !== 'event_loop') return false;
-  const delay = blocked.metrics.event_loop_delay_p99_ms;
-  const elu = saturated.metrics.event_loop_utilization ?? blocked.metrics.event_loop_utilization;
-  if (!delay || !elu || delay.baseline === null || elu.baseline === null) return false;
-  return delay.value >= L.blockOverSaturation * delayFromUtilisation(delay.baseline, elu.baseline, elu.value);
 }
 
 /** The findings of one frame: the unexplained ones (best first) and those a present cause explains. */

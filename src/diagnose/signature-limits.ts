@@ -21,14 +21,6 @@ export const SIGNATURE_LIMITS = Object.freeze({
   /** ... while the loop works more in the frame of the block: CPU up by this factor (or, without CPU, utilisation by this much). */
   blockCpuRatio: 1.3,
   blockEluRise: 0.1,
-  /**
-   * A blocked loop rather than a saturated one when its delay is this many times what utilisation
-   * explains (the reference delay, at least `loopDelayFloorMs`, grown by (1 - ref) / (1 - ELU),
-   * ELU capped at `eluQueueCap`).
-   */
-  blockOverSaturation: 3,
-  loopDelayFloorMs: 5,
-  eluQueueCap: 0.98,
   /** Share of the interval spent in GC pauses, and its rise over the reference share. */
   gcShare: 0.05,
   gcShareRatio: 5,
