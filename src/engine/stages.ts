@@ -121,7 +121,11 @@ export function buildStages(deps: StageDeps): EngineStages {
     open: (url) => openPgSession(url, { applicationName: `${c.agent_id} db-advisor` }),
     settings: () => dbAdvisorSettings(settings()),
     log: logger('db-advisor'),
-    append: (s) => void writer.append(s),
+    // Stored like any series; the loop notes their event time, so judgements on them become due.
+    append: (s) => {
+      writer.append(s);
+      optimization.observe(s);
+    },
     // Bound late: the loop is built after the advisor, with the advisor's applier.
     proposals: (p) => optimization.propose(p),
   });

@@ -15,7 +15,7 @@ import { proposalsFromBottleneck, type BottleneckFacts } from '../proposals.js';
 import type { ApplierRegistry } from './appliers.js';
 import { InsightsPublisher } from './insights-publisher.js';
 import { judgeDue, type SeriesReader } from './judging.js';
-import { deleteOldOptimizations, drainOutbox, dueOptimizations, unfinishedIntents } from './optimization-repo.js';
+import { deleteOldOptimizations, drainOutbox, dueOptimizations, openProposals, unfinishedIntents } from './optimization-repo.js';
 import { OptimizationService, type OptimizationSettings } from './optimization-service.js';
 
 /** The optimization settings of a configuration, times in milliseconds. */
@@ -85,7 +85,15 @@ export class OptimizationStage implements Component {
   constructor(private readonly deps: OptimizationStageDeps) {
     this.#now = deps.now ?? Date.now;
     this.#read = deps.read ?? ((source, metric, from, until) => querySeries(deps.db, source, metric, from, until));
-    this.service = new OptimizationService({ db: deps.db, appliers: deps.appliers, settings: deps.settings, log: deps.log, now: this.#now, onTransition: (r, t) => this.#onTransition(r, t) });
+    this.service = new OptimizationService({
+      db: deps.db,
+      appliers: deps.appliers,
+      settings: deps.settings,
+      log: deps.log,
+      now: this.#now,
+      onTransition: (r, t) => this.#onTransition(r, t),
+      readyToApply: (r) => this.#hasBeforeWindow(r),
+    });
     this.#insights = new InsightsPublisher({
       db: deps.db,
       publish: (subject, payload) => deps.bus.publish(subject, payload),
@@ -128,6 +136,7 @@ export class OptimizationStage implements Component {
       this.deps.log.warn({ optimization_id: r.id, intent: r.intent }, 'finishing an action interrupted by a stop');
       this.#run(async () => void (await this.service.resume(r)));
     }
+    await this.service.applyWaiting(await openProposals(this.deps.db));
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#timer.unref();
   }
@@ -143,6 +152,7 @@ export class OptimizationStage implements Component {
     await this.#chain;
     const s = this.deps.settings();
     await this.#drain();
+    await this.service.applyWaiting();
     const due = await dueOptimizations(this.deps.db);
     this.#judging = due.length;
     const ctx = { read: this.#read, watermark: (src: string) => this.watermark(src), wall: this.#now(), maxWaitMs: s.maxWaitMs, prepare: this.deps.flushWrites };
@@ -179,6 +189,26 @@ export class OptimizationStage implements Component {
     this.tick()
       .catch((err: unknown) => this.#fail(err, 'optimization round failed'))
       .finally(() => (this.#ticking = false));
+  }
+
+  /**
+   * Whether every judging metric of a proposal has at least the minimum of samples in a before
+   * window ending at its source's latest event time: the engine applies its own changes only then,
+   * so that each can be judged (a statement's series starts when its index is proposed).
+   */
+  async #hasBeforeWindow(r: OptimizationRecord): Promise<boolean> {
+    const j = this.deps.settings().judge;
+    let flushed = false;
+    for (const e of r.expect) {
+      const source = e.source ?? r.source;
+      if (source === null) continue;
+      const until = this.watermark(source);
+      if (until === -Infinity) return false;
+      if (!flushed) await this.deps.flushWrites();
+      flushed = true;
+      if ((await this.#read(source, e.metric, until - j.beforeMs, until)).length < j.minSamples) return false;
+    }
+    return true;
   }
 
   #onTransition(r: OptimizationRecord, t: Transition): void {

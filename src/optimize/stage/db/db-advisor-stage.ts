@@ -28,7 +28,7 @@ export function dbAdvisorSettings(c: Config): DbAdvisorStageSettings {
     databases: c.optimize_databases,
     engineUrl: c.database_url,
     intervalSeconds: c.optimize_db_interval_seconds,
-    seriesIntervalSeconds: c.monitoring_interval_seconds,
+    seriesIntervalSeconds: c.optimize_db_series_interval_seconds > 0 ? Math.max(0.1, c.optimize_db_series_interval_seconds) : c.monitoring_interval_seconds,
     advisor: advisorSettings(c),
   };
 }
