@@ -54,6 +54,8 @@ export interface StageDeps {
   readonly onWriterCommit?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
   /** Appliers added to the installed ones (tests, embedding). */
   readonly appliers?: readonly ActionApplier[];
+  /** Collection interval overriding `monitoring_interval_seconds` (tests, embedding). */
+  readonly monitorIntervalSeconds?: number | undefined;
 }
 
 /** Every stage of the engine, built and wired, in pipeline order. */
@@ -129,7 +131,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     // Bound late: the loop is built after the advisor, with the advisor's applier.
     proposals: (p) => optimization.propose(p),
   });
-  const advisors = buildAdvisors({ db, bus, logger, sink: (p) => optimization.propose(p), indexApplier: dbAdvisor.applier });
+  const advisors = buildAdvisors({ db, bus, logger, sink: (p) => optimization.propose(p), indexApplier: dbAdvisor.applier, settings });
   const optimization = new OptimizationStage({
     db,
     bus: sink,
@@ -155,7 +157,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     if (!writer.append(snapshots)) deps.log.warn({ snapshots: snapshots.length }, 'writer full: tick not stored');
     fanOut(snapshots);
   };
-  const monitor = new MonitorLoop(collectors(), onTick, c.monitoring_interval_seconds, logger('monitor'));
+  const monitor = new MonitorLoop(collectors(), onTick, deps.monitorIntervalSeconds ?? c.monitoring_interval_seconds, logger('monitor'));
   const retention = new RetentionJob(
     db,
     [writer.partitions, ...tierRetention(tiers, settings)],
@@ -170,7 +172,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     log: logger('report'),
   });
   const stages = { outbox, writer, tiers, invalid, ingest, monitor, retention, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
-  config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
+  config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, deps.monitorIntervalSeconds === undefined ? changed : changed.filter((k) => k !== 'monitoring_interval_seconds'), collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },
     // Stopped after the writer, so that its last batches are folded before the tiers are written.
