@@ -11,6 +11,10 @@ export type AutoApplyName = (typeof AUTO_APPLY_NAMES)[number];
 
 /** The optimization keys of the configuration schema (docs/optimization.md). */
 export const OPTIMIZATION_KEYS = {
+  optimization_enabled: Type.Boolean({
+    description:
+      'Local only, read at start. false: no optimization loop (no advisor passes, no judging, no insights; stored optimizations stay readable, and announcements on optimizing.* are still recorded).',
+  }),
   optimization_auto_apply: Type.Array(Type.Union(AUTO_APPLY_NAMES.map((n) => Type.Literal(n))), {
     maxItems: AUTO_APPLY_NAMES.length,
     description:
@@ -25,11 +29,18 @@ export const OPTIMIZATION_KEYS = {
   optimization_confidence: Type.Number({ minimum: 0.5, maximum: 0.9999, description: 'Confidence of a verdict, shared among its looks and metrics.' }),
   optimization_max_wait_seconds: Type.Number({ minimum: 60, maximum: 604800, description: 'Wall time to wait past the end of the after window for a silent source before the change fails as not judged.' }),
   optimization_insights_interval_seconds: Type.Number({ minimum: 0, maximum: 86400, description: 'How often performance.insights is published per active source (also on every verdict); 0: on verdicts only.' }),
+  optimization_profile_seconds: Type.Integer({
+    minimum: 0,
+    maximum: 3600,
+    description:
+      'Length of the CPU profiles of an agent taken before a configuration change the engine applies and once it has settled (their per-function difference is stored with the optimization); within the automatic-profiling budget and profiling_max_duration_seconds; 0: none.',
+  }),
   optimization_baseline_seconds: Type.Number({ minimum: 60, maximum: 604800, description: 'Window of stored data the baselines of performance.insights are taken from.' }),
 };
 
 /** Defaults of the optimization keys. */
 export const OPTIMIZATION_DEFAULTS = {
+  optimization_enabled: true,
   optimization_auto_apply: [] as AutoApplyName[],
   optimization_settle_seconds: 60,
   optimization_before_seconds: 900,
@@ -41,6 +52,7 @@ export const OPTIMIZATION_DEFAULTS = {
   optimization_max_wait_seconds: 3600,
   optimization_insights_interval_seconds: 300,
   optimization_baseline_seconds: 3600,
+  optimization_profile_seconds: 10,
 };
 
 /** The optimization part of a configuration. */
@@ -58,4 +70,5 @@ export const OPTIMIZATION_LIVE_KEYS = [
   'optimization_max_wait_seconds',
   'optimization_insights_interval_seconds',
   'optimization_baseline_seconds',
+  'optimization_profile_seconds',
 ] as const;

@@ -21,7 +21,7 @@ import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advis
 import type { ActionApplier } from '../optimize/proposal.js';
 import { ApplierRegistry } from '../optimize/stage/appliers.js';
 import { buildAdvisors } from './advisors.js';
-import { OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
+import { changeProfileSettings, OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
 import { OptimizingSubscriber } from '../optimize/stage/optimizing-subscriber.js';
 import type { Component } from '../lifecycle/component.js';
 import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
@@ -140,14 +140,17 @@ export function buildStages(deps: StageDeps): EngineStages {
     appliers: new ApplierRegistry(withOverrides(advisors.appliers, deps.appliers ?? [])),
     flushWrites: () => writer.flush(),
     retentionDays: () => settings().data_retention_days,
+    profiling: { service: profiling.service, settings: () => changeProfileSettings(settings()) },
   });
   const optimizing = new OptimizingSubscriber(bus, optimization.service, invalid, logger('optimize'));
   const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile, Date.now, (r) => {
+    if (!c.optimization_enabled) return;
     optimization.onBottleneck(r);
     advisors.onBottleneckOpened(r);
   });
   const live = new LiveFeed();
-  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), (s) => optimization.observe(s), (s) => live.publish(s)]);
+  const loopOn = c.optimization_enabled;
+  const fanOut = snapshotFanOut(deps.log, [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s), ...(loopOn ? [(s: readonly MetricSnapshot[]) => optimization.observe(s)] : []), (s) => live.publish(s)]);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   let latest: readonly MetricSnapshot[] = [];
@@ -184,9 +187,8 @@ export function buildStages(deps: StageDeps): EngineStages {
     detection,
     alerting,
     diagnosis,
-    dbAdvisor,
-    advisors.limits,
-    optimization,
+    // optimization_enabled false: no advisor passes, rounds or insights; announcements are still recorded.
+    ...(loopOn ? [dbAdvisor, advisors.limits, optimization] : []),
     optimizing,
     reports,
     { name: 'ingest', start: () => ingest.start(), stop: () => ingest.stop(), health: () => ingest.health() },

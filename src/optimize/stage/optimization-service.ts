@@ -48,6 +48,8 @@ export interface OptimizationServiceDeps {
    * store); until they do, the engine does not apply it on its own. Absent: always ready.
    */
   readonly readyToApply?: (r: OptimizationRecord) => Promise<boolean>;
+  /** Profiles an agent before the engine changes its configuration, and after the change settles. */
+  readonly changeProfiles?: { before(r: OptimizationRecord): Promise<void>; after(r: OptimizationRecord, settleMs: number): void };
 }
 
 const fail = (code: CommandError['code'], message: string): CommandError => ({ ok: false, code, message });
@@ -226,6 +228,9 @@ export class OptimizationService {
   async #carryOut(r: OptimizationRecord, what: 'apply' | 'rollback', why: 'operator' | 'optimization_auto_apply'): Promise<CommandResult> {
     const step = what === 'apply' ? { action: r.action, params: r.params } : r.undo!;
     const note = why === 'operator' ? "by the engine at an operator's request" : 'by the engine (optimization_auto_apply)';
+    // Profiled only when the engine changes an agent on its own: an operator's apply is not held up by a profile.
+    const profiled = what === 'apply' && why === 'optimization_auto_apply';
+    if (profiled) await this.deps.changeProfiles?.before(r).catch((err: unknown) => this.deps.log.warn({ err, optimization_id: r.id }, 'profile before the change failed'));
     try {
       await this.deps.appliers.get(step.action)!.apply(step);
     } catch (err) {
@@ -237,7 +242,9 @@ export class OptimizationService {
     }
     this.deps.log.info({ optimization_id: r.id, action: step.action, why }, what === 'apply' ? 'optimization applied' : 'optimization rolled back');
     const at = this.#now();
-    return this.#record(r.id, () => (what === 'apply' ? this.#applied(at, 'engine', undefined, `applied ${note}`) : { type: 'rolled_back', at, by: 'engine', wall: at, settings: this.deps.settings().judge, note: `undone ${note}` }));
+    const done = await this.#record(r.id, () => (what === 'apply' ? this.#applied(at, 'engine', undefined, `applied ${note}`) : { type: 'rolled_back', at, by: 'engine', wall: at, settings: this.deps.settings().judge, note: `undone ${note}` }));
+    if (profiled && done.ok) this.deps.changeProfiles?.after(done.record, this.deps.settings().judge.settleMs);
+    return done;
   }
 
   /**

@@ -13,6 +13,8 @@ import type { OptimizationRecord } from '../optimization-record.js';
 import type { ProposalSink } from '../proposal.js';
 import { proposalsFromBottleneck, type BottleneckFacts } from '../proposals.js';
 import type { ApplierRegistry } from './appliers.js';
+import { ChangeProfiler, type ChangeProfileSettings } from './change-profiles.js';
+import type { ProfileJob, StartResult } from '../../profile/service/profile-service.js';
 import { InsightsPublisher } from './insights-publisher.js';
 import { judgeDue, type SeriesReader } from './judging.js';
 import { deleteOldOptimizations, drainOutbox, dueOptimizations, openProposals, unfinishedIntents } from './optimization-repo.js';
@@ -26,6 +28,14 @@ export function optimizationSettings(c: Config): OptimizationSettings {
     maxWaitMs: c.optimization_max_wait_seconds * 1000,
     insightsIntervalMs: c.optimization_insights_interval_seconds * 1000,
     baselineMs: c.optimization_baseline_seconds * 1000,
+  };
+}
+
+/** How agent changes are profiled: `optimization_profile_seconds` within the automatic-profiling budget. */
+export function changeProfileSettings(c: Config): ChangeProfileSettings {
+  return {
+    seconds: c.optimization_profile_seconds,
+    limits: { cooldownSeconds: 0, maxPerHour: c.auto_profiling_max_per_hour, maxTimePct: c.auto_profiling_max_time_pct },
   };
 }
 
@@ -43,6 +53,8 @@ export interface OptimizationStageDeps {
   /** Days of retention, for deleting finished optimizations at start. */
   readonly retentionDays: () => number;
   readonly now?: () => number;
+  /** The profiling service and its settings: agent changes the engine applies are profiled before and after. */
+  readonly profiling?: { readonly service: { start(job: ProfileJob): StartResult }; readonly settings: () => ChangeProfileSettings };
 }
 
 /** What `status` shows of the optimization loop. */
@@ -75,6 +87,7 @@ export class OptimizationStage implements Component {
   readonly #insights: InsightsPublisher;
   readonly #read: SeriesReader;
   readonly #now: () => number;
+  readonly #profiler: ChangeProfiler | null;
   #chain: Promise<void> = Promise.resolve();
   #rounds: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
@@ -85,6 +98,7 @@ export class OptimizationStage implements Component {
   constructor(private readonly deps: OptimizationStageDeps) {
     this.#now = deps.now ?? Date.now;
     this.#read = deps.read ?? ((source, metric, from, until) => querySeries(deps.db, source, metric, from, until));
+    this.#profiler = deps.profiling ? new ChangeProfiler({ db: deps.db, profiles: deps.profiling.service, settings: deps.profiling.settings, log: deps.log, now: this.#now }) : null;
     this.service = new OptimizationService({
       db: deps.db,
       appliers: deps.appliers,
@@ -93,6 +107,7 @@ export class OptimizationStage implements Component {
       now: this.#now,
       onTransition: (r, t) => this.#onTransition(r, t),
       readyToApply: (r) => this.#hasBeforeWindow(r),
+      ...(this.#profiler ? { changeProfiles: this.#profiler } : {}),
     });
     this.#insights = new InsightsPublisher({
       db: deps.db,
@@ -177,6 +192,7 @@ export class OptimizationStage implements Component {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.flushed().catch((err: unknown) => this.deps.log.error({ err }, 'optimization stage stop failed'));
+    await this.#profiler?.settled();
   }
 
   status(): OptimizationStatus {

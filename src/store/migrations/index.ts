@@ -7,6 +7,7 @@ import * as m006 from './006-optimizations.js';
 import * as m007 from './007-tiers.js';
 import * as m008 from './008-reports.js';
 import * as m009 from './009-delivery.js';
+import * as m013 from './013-optimization-profiles.js';
 
 /** A versioned schema change. Versions only grow; an applied migration is never edited. */
 export interface Migration {
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, ...m007 },
   { version: 8, ...m008 },
   { version: 9, ...m009 },
+  { version: 13, ...m013 },
 ];
