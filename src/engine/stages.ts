@@ -138,7 +138,8 @@ export function buildStages(deps: StageDeps): EngineStages {
     log: logger('optimize'),
     settings: () => optimizationSettings(settings()),
     appliers: new ApplierRegistry(withOverrides(advisors.appliers, deps.appliers ?? [])),
-    flushWrites: () => writer.flush(),
+    // What arrived before a look is stored before it is read; what arrives meanwhile does not hold it up.
+    flushWrites: () => writer.written(),
     retentionDays: () => settings().data_retention_days,
     profiling: { service: profiling.service, settings: () => changeProfileSettings(settings()) },
   });
