@@ -65,6 +65,8 @@ export interface OptimizationStatus {
   readonly verdicts: number;
   readonly insights: number;
   readonly judging: number;
+  /** Proposals the engine will apply itself once their judging metrics have a before window. */
+  readonly waiting: number;
   readonly errors: number;
   readonly lastError: string | null;
 }
@@ -196,7 +198,7 @@ export class OptimizationStage implements Component {
   }
 
   status(): OptimizationStatus {
-    return { ...this.#stats, insights: this.#insights.published, judging: this.#judging };
+    return { ...this.#stats, insights: this.#insights.published, judging: this.#judging, waiting: this.service.waiting() };
   }
 
   #tick(): void {
