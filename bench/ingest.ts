@@ -19,8 +19,8 @@ function argNumber(args: readonly string[], name: string, fallback: number): num
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
 }
 
-/** Sends every message as a request, keeping `window` in flight, and waits for all replies. */
-async function publishDurably(
+/** Sends every message as a request, keeping `window` in flight, and waits for all replies (also used by optimize-cost). */
+export async function publishDurably(
   nc: Awaited<ReturnType<typeof connect>>,
   subject: string,
   messages: readonly Uint8Array[],

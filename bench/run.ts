@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   diagnose: () => import('./diagnose.js'),
   'property-fuzz': () => import('./property-fuzz.js'),
   'optimize-calibration': () => import('./optimize-calibration.js'),
+  'optimize-cost': () => import('./optimize-cost.js'),
   report: () => import('./report.js'),
   partitions: () => import('./partitions.js'),
 };

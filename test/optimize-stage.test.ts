@@ -213,7 +213,7 @@ describe('proposals from bottlenecks, and the engine\'s own actions across a res
     expect(proposed).toEqual([expect.objectContaining({ status: 'proposed', action: 'scale_out', bottleneck_id: facts.id, origin: 'bottleneck', expect: [{ metric: 'event_loop_utilization', direction: 'decrease' }, { metric: 'handler_latency_p95_ms', direction: 'decrease' }] })]);
   });
 
-  it('finishes an apply a stop interrupted (the intent is stored first), and fails one whose applier fails', async () => {
+  it('finishes an apply a stop interrupted (the intent is stored first); applies its own change only once the judging metrics have a before window, and fails one whose applier fails', async () => {
     const clock = { now: T };
     const applier = recordingApplier();
     const first = stage(clock, [applier], []);
@@ -233,6 +233,12 @@ describe('proposals from bottlenecks, and the engine\'s own actions across a res
     const third = stage(clock, [broken], ['agent_config']);
     await third.s.start();
     const failing = await third.s.propose(pool('cart-agent-3'));
+    await third.s.flushed();
+    // No data from the agent yet: the engine waits for a before window to judge the change on.
+    expect(await getOptimization(db, failing.optimizationId)).toMatchObject({ status: 'proposed', intent: null });
+    expect(third.s.service.waiting()).toBe(1);
+    await feed(third.s, agentStream('cart-agent-3', T - 16 * MIN, T, [], { seed: 9 }));
+    await third.s.tick();
     await third.s.flushed();
     await third.s.stop();
     expect(await getOptimization(db, failing.optimizationId)).toMatchObject({ status: 'failed', reason: 'applying set_agent_config failed: agent cart-agent-3 did not answer', intent: null });

@@ -82,6 +82,26 @@ describe.each(backends)('metric store on $name', (backend) => {
     await writer.stop();
   });
 
+  it('written() waits for what was appended before it, not for what keeps arriving (flush() would)', async () => {
+    const writer = new MetricWriter(db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 1_000_000, maxPendingSamples: 10_000_000 });
+    writer.append([snap('steady', T0, { cpu_usage: 1 })]);
+    let streaming = true;
+    let t = T0;
+    // A steady stream: something is pending at every moment.
+    const stream = (async () => {
+      while (streaming) {
+        t += 1000;
+        writer.append([snap('steady-more', t, { cpu_usage: 2 })]);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await writer.written();
+    expect(await querySeries(db, 'steady', 'cpu_usage', T0 - 1, T0 + 1)).toEqual([{ timestamp: T0, value: 1 }]);
+    streaming = false;
+    await stream;
+    await writer.stop();
+  });
+
   it('keeps full float precision, extreme values and many metrics per snapshot', async () => {
     const writer = new MetricWriter(db, quietLogger(), WRITER_OPTS);
     const metrics: Record<string, number> = {};

@@ -74,6 +74,20 @@ function printDetail(d: OptimizationDetail): void {
   if (m.impact) println(`impact: ${m.impact.metric} p50 ${m.impact.before.p50} -> ${m.impact.after.p50}, change ${m.impact.change_pct}%${m.impact.significant ? ' (significant)' : ''}`);
   if (m.rollback) println(`rollback: ${m.rollback.status} (${m.rollback.reason})`);
   println(table(['#', 'EVENT', 'STATUS', 'AT', 'BY', 'REASON'], d.transitions.map((t) => [String(t.seq), t.event, t.status, t.at, t.by, t.reason ?? ''])));
+  if (d.profile_diff) printProfileDiff(d.profile_diff);
+}
+
+/** The agent's CPU profiles before and after the change: what moved in the hot path. */
+function printProfileDiff(p: NonNullable<OptimizationDetail['profile_diff']>): void {
+  println(`cpu profiles: ${p.status}${p.reason ? ` (${p.reason})` : ''}, before ${p.before_profile_id ?? '-'}, after ${p.after_profile_id ?? '-'}`);
+  if (!p.changes || p.changes.length === 0) return;
+  const pct = (x: number) => `${x.toFixed(1)}%`;
+  println(
+    table(
+      ['FUNCTION', 'SELF BEFORE', 'SELF AFTER', 'MOVE', 'TOTAL BEFORE', 'TOTAL AFTER', 'WHERE'],
+      p.changes.map((c) => [c.function, pct(c.before_self_pct), pct(c.after_self_pct), `${c.delta_pct > 0 ? '+' : ''}${c.delta_pct.toFixed(1)} pts`, pct(c.before_total_pct), pct(c.after_total_pct), c.url ? `${c.url}:${c.line}` : '-']),
+    ),
+  );
 }
 
 function idArg(id: string): string {
@@ -118,7 +132,7 @@ export default function optimizationsCommand(): Command {
     .description('list optimizations (newest first) and their verdicts; show, apply, mark applied, roll back')
     .enablePositionalOptions();
   listAction(cmd);
-  const show = sub('show', 'one optimization: its parameters, undo, judging metrics, impact and history')
+  const show = sub('show', 'one optimization: its parameters, undo, judging metrics, impact and history; for an agent change the engine applied, what moved in its CPU profile')
     .argument('<id>', 'optimization id')
     .option('--json', 'print the optimization and its transitions as JSON')
     .action(async (id: string, opts: { config?: string; json?: boolean }) => {

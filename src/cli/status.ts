@@ -112,8 +112,9 @@ function printHuman(
     const profiling = engine.profiling as { running: number; completed: number; failed: number } | null;
     if (profiling) println(`profiling: ${profiling.running} running, ${profiling.completed} completed, ${profiling.failed} failed`);
     printDelivery(engine.delivery as DeliveryLine | null);
-    const optimization = engine.optimization as { proposals: number; judging: number; verdicts: number; errors: number } | null;
-    if (optimization) println(`optimize:  ${optimization.judging} being judged; ${optimization.proposals} proposed, ${optimization.verdicts} verdicts, ${optimization.errors} errors since start`);
+    const optimization = engine.optimization as { proposals: number; judging: number; waiting?: number; verdicts: number; errors: number } | null;
+    const waiting = optimization?.waiting ? `, ${optimization.waiting} to apply once their metrics have a before window` : '';
+    if (optimization) println(`optimize:  ${optimization.judging} being judged${waiting}; ${optimization.proposals} proposed, ${optimization.verdicts} verdicts, ${optimization.errors} errors since start`);
   } else {
     println(`engine:    not running (nothing answers at ${String(engine.url)})`);
     if (nats) println(`nats:      ${nats.connected ? `reachable at ${nats.server}` : `not reachable (${nats.error ?? 'unknown'})`}`);

@@ -12,6 +12,22 @@ export const OPTIMIZE_DB_KEYS = {
     maximum: 86400,
     description: 'How often the database advisor reads, plans and proposes (0: never; `perf-engine advise db` still works).',
   }),
+  optimize_db_series_interval_seconds: Type.Number({
+    minimum: 0,
+    maximum: 86400,
+    description:
+      "Seconds between readings of the statements an index proposal is judged on (db_statement_mean_ms, db_statement_calls_per_sec); 0: monitoring_interval_seconds. At least 0.1 when set.",
+  }),
+  optimize_limits_interval_seconds: Type.Integer({
+    minimum: 1,
+    maximum: 86400,
+    description: 'How often the resource-limits advisor looks at the cgroups of the watched processes (read at start).',
+  }),
+  optimize_limits_min_samples: Type.Integer({
+    minimum: 5,
+    maximum: 100000,
+    description: "Fewest snapshots of a process (in the advisor's day) before the resource-limits advisor recommends its limits (read at start).",
+  }),
   optimize_db_min_gain: Type.Number({
     minimum: 0.05,
     maximum: 0.99,
@@ -38,6 +54,9 @@ export const OPTIMIZE_DB_KEYS = {
 export const OPTIMIZE_DB_DEFAULTS = {
   optimize_databases: [] as string[],
   optimize_db_interval_seconds: 300,
+  optimize_db_series_interval_seconds: 0,
+  optimize_limits_interval_seconds: 900,
+  optimize_limits_min_samples: 20,
   optimize_db_min_gain: 0.5,
   optimize_db_write_heavy_factor: 2,
   optimize_db_max_statements: 10,
@@ -47,6 +66,7 @@ export const OPTIMIZE_DB_DEFAULTS = {
 /** Database advisor keys a live update may change (not the databases: they are connections). */
 export const OPTIMIZE_DB_LIVE_KEYS = [
   'optimize_db_interval_seconds',
+  'optimize_db_series_interval_seconds',
   'optimize_db_min_gain',
   'optimize_db_write_heavy_factor',
   'optimize_db_max_statements',

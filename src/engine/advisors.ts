@@ -9,6 +9,7 @@ import { listWatchedProcesses, loadSnapshots } from '../optimize/stage/advisor-i
 import { createCgroupLimitApplier } from '../optimize/stage/cgroup-limit-applier.js';
 import { createLimitsAdvisorStage, LIMIT_METRICS } from '../optimize/stage/limits-advisor-stage.js';
 import { readProcessLimits } from '../optimize/stage/process-limits.js';
+import type { Config } from '../config/schema.js';
 import type { Queryable } from '../store/db.js';
 
 /** What the advisors beside the database advisor are built from. */
@@ -20,6 +21,8 @@ export interface AdvisorDeps {
   readonly sink: ProposalSink;
   /** The database advisor's index applier. */
   readonly indexApplier: ActionApplier;
+  /** The configuration in effect (the limits advisor's interval and minimum of samples). */
+  readonly settings: () => Config;
 }
 
 /** The advisors' appliers, the periodic limits advisor, and the advice asked when a bottleneck opens. */
@@ -47,6 +50,8 @@ export function buildAdvisors(d: AdvisorDeps): Advisors {
     loadSamples: (source, fromMs, untilMs) => loadSnapshots(d.db, source, LIMIT_METRICS, fromMs, untilMs),
     readLimits: (pid) => readProcessLimits(pid),
     sink: d.sink,
+    settings: { minSamples: d.settings().optimize_limits_min_samples },
+    intervalMs: d.settings().optimize_limits_interval_seconds * 1000,
     log: d.logger('limits-advisor'),
   });
   const onBottleneckOpened = (r: BottleneckRecord): void => {

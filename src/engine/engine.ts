@@ -35,6 +35,11 @@ export interface EngineOverrides {
   readonly defaultNatsUrl?: string;
   /** Appliers added to the installed ones. */
   readonly appliers?: readonly ActionApplier[];
+  /**
+   * Collection interval in seconds instead of `monitoring_interval_seconds` (whole seconds): tests
+   * and embeddings that need sub-second collection. Live changes of the key then leave it alone.
+   */
+  readonly monitorIntervalSeconds?: number;
 }
 
 /** Builds the effective configuration report: value (secrets masked) and origin of every key. */
@@ -164,6 +169,7 @@ export class PerformanceEngine {
         collectors: this.overrides.collectors,
         onWriterCommit: this.metrics.onWriterCommit,
         appliers: this.overrides.appliers,
+        monitorIntervalSeconds: this.overrides.monitorIntervalSeconds,
       });
       for (const component of stages.components) this.agent.use(component);
       this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });

@@ -24,7 +24,7 @@ import type { ActionApplier } from '../optimize/proposal.js';
 import { ApplierRegistry } from '../optimize/stage/appliers.js';
 import { buildAdvisors } from './advisors.js';
 import { logListenerFailure, snapshotFanOut } from './snapshot-fan-out.js';
-import { OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
+import { changeProfileSettings, OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
 import { OptimizingSubscriber } from '../optimize/stage/optimizing-subscriber.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
@@ -59,6 +59,8 @@ export interface StageDeps {
   readonly onWriterCommit?: (writeSeconds: number, waitSeconds: readonly number[]) => void;
   /** Appliers added to the installed ones (tests, embedding). */
   readonly appliers?: readonly ActionApplier[];
+  /** Collection interval overriding `monitoring_interval_seconds` (tests, embedding). */
+  readonly monitorIntervalSeconds?: number | undefined;
 }
 
 /** Every stage of the engine, built and wired, in pipeline order. */
@@ -141,27 +143,40 @@ export function buildStages(deps: StageDeps): EngineStages {
     open: (url) => openPgSession(url, { applicationName: `${c.agent_id} db-advisor` }),
     settings: () => dbAdvisorSettings(settings()),
     log: logger('db-advisor'),
-    append: (s) => void writer.append(s),
+    // Stored like any series; the loop notes their event time, so judgements on them become due.
+    append: (s) => {
+      writer.append(s);
+      optimization.observe(s);
+    },
     // Bound late: the loop is built after the advisor, with the advisor's applier.
     proposals: (p) => optimization.propose(p),
   });
-  const advisors = buildAdvisors({ db, bus, logger, sink: (p) => optimization.propose(p), indexApplier: dbAdvisor.applier });
+  const advisors = buildAdvisors({ db, bus, logger, sink: (p) => optimization.propose(p), indexApplier: dbAdvisor.applier, settings });
   const optimization = new OptimizationStage({
     db,
     bus: sink,
     log: logger('optimize'),
     settings: () => optimizationSettings(settings()),
     appliers: new ApplierRegistry(withOverrides(advisors.appliers, deps.appliers ?? [])),
-    flushWrites: () => writer.flush(),
+    // What arrived before a look is stored before it is read; what arrives meanwhile does not hold it up.
+    flushWrites: () => writer.written(),
     retentionDays: () => settings().data_retention_days,
+    profiling: { service: profiling.service, settings: () => changeProfileSettings(settings()) },
   });
   const optimizing = new OptimizingSubscriber(bus, optimization.service, invalid, logger('optimize'));
   const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile, Date.now, (r) => {
+    if (!c.optimization_enabled) return;
     optimization.onBottleneck(r);
     advisors.onBottleneckOpened(r);
   });
   const live = new LiveFeed();
-  const analysis = [(s: readonly MetricSnapshot[]) => detection.ingest(s), (s: readonly MetricSnapshot[]) => alerting.ingest(s), (s: readonly MetricSnapshot[]) => diagnosis.ingest(s), (s: readonly MetricSnapshot[]) => optimization.observe(s)];
+  const loopOn = c.optimization_enabled;
+  const analysis = [
+    (s: readonly MetricSnapshot[]) => detection.ingest(s),
+    (s: readonly MetricSnapshot[]) => alerting.ingest(s),
+    (s: readonly MetricSnapshot[]) => diagnosis.ingest(s),
+    ...(loopOn ? [(s: readonly MetricSnapshot[]) => optimization.observe(s)] : []),
+  ];
   const fanOut = snapshotFanOut(analysis, [(s) => live.publish(s)], logListenerFailure(deps.log));
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
@@ -172,7 +187,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     if (!writer.append(snapshots)) deps.log.warn({ snapshots: snapshots.length }, 'writer full: tick not stored');
     fanOut(snapshots);
   };
-  const monitor = new MonitorLoop(collectors(), onTick, c.monitoring_interval_seconds, logger('monitor'));
+  const monitor = new MonitorLoop(collectors(), onTick, deps.monitorIntervalSeconds ?? c.monitoring_interval_seconds, logger('monitor'));
   const retention = new RetentionJob(
     db,
     [writer.partitions, ...tierRetention(tiers, settings)],
@@ -193,7 +208,7 @@ export function buildStages(deps: StageDeps): EngineStages {
     log: logger('report'),
   });
   const stages = { outbox, writer, tiers, anomalyLog, invalid, ingest, monitor, retention, partitions, cardinality, liveConfig, profiling, detection, alerting, diagnosis, delivery, dbAdvisor, optimization, live, reports };
-  config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, changed, collectors));
+  config.onChange((cfg, changed) => applyConfig(stages, deps.log, cfg, deps.monitorIntervalSeconds === undefined ? changed : changed.filter((k) => k !== 'monitoring_interval_seconds'), collectors));
   const components: Component[] = [
     { name: 'outbox', stop: () => outbox.stop() },
     // Stopped after the writer, so that its last batches are folded before the tiers are written.
@@ -208,9 +223,8 @@ export function buildStages(deps: StageDeps): EngineStages {
     detection,
     alerting,
     diagnosis,
-    dbAdvisor,
-    advisors.limits,
-    optimization,
+    // optimization_enabled false: no advisor passes, rounds or insights; announcements are still recorded.
+    ...(loopOn ? [dbAdvisor, advisors.limits, optimization] : []),
     optimizing,
     reports,
     { name: 'cardinality', start: async () => void cardinality.seed(await readKnownStreams(db, c.ingest_max_streams)) },

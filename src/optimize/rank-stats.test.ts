@@ -69,6 +69,13 @@ describe('compareRanks', () => {
     expect(s.df).toBeGreaterThan(4);
   });
 
+  it('estimates the correlation from the varying groups only: a side that fell to a constant (throttling to zero) is left out', () => {
+    const before = ar1(8, 30, 0.5);
+    const zeros = new Array<number>(30).fill(0);
+    expect(serialCorrection([before, zeros])).toEqual(serialCorrection([before]));
+    expect(serialCorrection([zeros, zeros])).toEqual({ inflation: 1, df: Infinity });
+  });
+
   it('keeps the false rejection rate near its level on independent samples', () => {
     let rejected = 0;
     for (let i = 0; i < 400; i++) {

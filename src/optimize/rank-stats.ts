@@ -120,10 +120,12 @@ export const INDEPENDENT: SerialCorrection = { inflation: 1, df: Infinity };
  * downward bias of autocorrelations around estimated means is corrected. Such an estimate is
  * itself uncertain (about chi-square with 1.5 n / lags degrees of freedom for the Bartlett
  * kernel), so it comes with its degrees of freedom, for a t rather than a normal critical value.
- * The inflation is never below 1 nor above 50.
+ * Constant groups are left out. The inflation is never below 1 nor above 50.
  */
 export function serialCorrection(groups: readonly (readonly number[])[]): SerialCorrection {
-  const used = groups.filter((g) => g.length >= 4);
+  // A constant group (a metric that fell to zero and stayed there) shows no correlation to estimate:
+  // counted, it would only shorten the lags' reach and inflate the bias correction.
+  const used = groups.filter((g) => g.length >= 4 && g.some((v) => v !== g[0]));
   const n = used.reduce((a, g) => a + g.length, 0);
   if (n === 0) return INDEPENDENT;
   const lags = Math.min(Math.floor(n / 3), Math.ceil(2 * Math.sqrt(n)));

@@ -129,6 +129,8 @@ export class MetricWriter {
   readonly #partitions: DailyPartitions;
   #pending: Pending = emptyPending();
   readonly #inFlight = new Set<Promise<void>>();
+  /** The write of each batch taken from pending, for `written`. */
+  readonly #batchWrites = new WeakMap<Pending, Promise<void>>();
   #inFlightSamples = 0;
   /** Serialises stream/set resolution, so concurrent batches never upsert the same rows at once. */
   #resolving: Promise<void> = Promise.resolve();
@@ -225,6 +227,7 @@ export class MetricWriter {
       }
     });
     this.#inFlight.add(p);
+    this.#batchWrites.set(batch, p);
   }
 
   /**
@@ -371,6 +374,23 @@ export class MetricWriter {
   }
 
   /** Writes everything queued now and waits for it. */
+  /**
+   * Resolves once everything appended before the call is written (or has failed). Unlike `flush`,
+   * it does not wait for what arrives meanwhile, so a reader behind it is not starved by steady ingest.
+   */
+  async written(): Promise<void> {
+    const earlier = [...this.#inFlight];
+    const batch = this.#pending;
+    if (batch.entries.length > 0) {
+      while (this.#pending === batch) {
+        this.#kick();
+        if (this.#pending === batch) await Promise.race(this.#inFlight);
+      }
+      await this.#batchWrites.get(batch)?.catch(() => undefined);
+    }
+    await Promise.allSettled(earlier);
+  }
+
   async flush(): Promise<void> {
     while (this.#inFlight.size > 0 || this.#pending.entries.length > 0) {
       this.#kick();

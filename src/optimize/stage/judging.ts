@@ -1,5 +1,6 @@
 import type { Sample } from '../../model/snapshot.js';
-import { judgeLook, lookTimes, lookWindows, splitWindows, type MetricInput } from '../impact-judge.js';
+import { DB_STATEMENT_CALLS_PER_SEC } from '../db/statement-series.js';
+import { judgeLook, lookTimes, lookWindows, splitWindows, type MetricInput, type Verdict } from '../impact-judge.js';
 import type { OptimizationEvent } from '../optimization-machine.js';
 import { impactOf, type Judgement, type OptimizationRecord } from '../optimization-record.js';
 
@@ -50,10 +51,21 @@ async function readLook(r: OptimizationRecord, j: Judgement, lookAt: number, rea
   );
 }
 
-/** Calls per day of the statement an index is for, when its proposal predicted them. */
-function callsPerDay(r: OptimizationRecord): number | null {
+/**
+ * Calls per day of the statement whose drop decided an index's verdict: measured, the mean rate of
+ * its `db_statement_calls_per_sec` over the after window of the look; else what the proposal
+ * predicted (`calls_per_day`); null for other actions or when neither is known.
+ */
+async function callsPerDay(r: OptimizationRecord, j: Judgement, lookAt: number, v: Verdict, read: SeriesReader): Promise<number | null> {
+  if (r.action !== 'create_index') return null;
+  const source = v.deciding?.source ?? null;
+  if (source !== null) {
+    const w = lookWindows(j.at, lookAt, j.settings, j.notBefore ?? -Infinity);
+    const rates = await read(source, DB_STATEMENT_CALLS_PER_SEC, w.after[0], w.after[1]);
+    if (rates.length > 0) return (rates.reduce((a, x) => a + x.value, 0) / rates.length) * 86_400;
+  }
   const c = r.predicted.calls_per_day;
-  return r.action === 'create_index' && typeof c === 'number' && Number.isFinite(c) ? c : null;
+  return typeof c === 'number' && Number.isFinite(c) ? c : null;
 }
 
 /**
@@ -89,7 +101,8 @@ export async function judgeDue(r: OptimizationRecord, of: 'change' | 'rollback',
     done = look;
     if (verdict.outcome === 'waiting') continue;
     const reason = timedOut && seen <= lookAt ? `${verdict.reason} (the source sent nothing past the after window)` : verdict.reason;
-    return { type: 'judged', of, looksDone: look, verdict: { outcome: verdict.outcome, at: lookAt, impact: impactOf(verdict, look, callsPerDay(r)), reason } };
+    const perDay = await callsPerDay(r, j, lookAt, verdict, ctx.read);
+    return { type: 'judged', of, looksDone: look, verdict: { outcome: verdict.outcome, at: lookAt, impact: impactOf(verdict, look, perDay), reason } };
   }
   return done > j.looksDone ? { type: 'looked', of, looksDone: done } : null;
 }

@@ -186,6 +186,11 @@ export async function dueOptimizations(q: Queryable): Promise<OptimizationRecord
   return (await q.query<Row>(`SELECT ${COLUMNS} FROM optimizations WHERE judging_due ORDER BY status_at`)).rows.map(fromRow);
 }
 
+/** Proposals not yet applied and with no action under way (the engine may be waiting to apply them). */
+export async function openProposals(q: Queryable): Promise<OptimizationRecord[]> {
+  return (await q.query<Row>(`SELECT ${COLUMNS} FROM optimizations WHERE status = 'proposed' AND intent IS NULL ORDER BY status_at`)).rows.map(fromRow);
+}
+
 /** Optimizations with an action of the engine's own begun and not recorded as done. */
 export async function unfinishedIntents(q: Queryable): Promise<OptimizationRecord[]> {
   return (await q.query<Row>(`SELECT ${COLUMNS} FROM optimizations WHERE intent IS NOT NULL ORDER BY status_at`)).rows.map(fromRow);

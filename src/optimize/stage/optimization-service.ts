@@ -43,6 +43,13 @@ export interface OptimizationServiceDeps {
   readonly newId?: () => string;
   /** Told of every stored transition (the stage publishes from its outbox, and follows verdicts). */
   readonly onTransition?: (r: OptimizationRecord, t: Transition) => void;
+  /**
+   * Whether the metrics that will judge a proposal have a before window yet (the stage reads the
+   * store); until they do, the engine does not apply it on its own. Absent: always ready.
+   */
+  readonly readyToApply?: (r: OptimizationRecord) => Promise<boolean>;
+  /** Profiles an agent before the engine changes its configuration, and after the change settles. */
+  readonly changeProfiles?: { before(r: OptimizationRecord): Promise<void>; after(r: OptimizationRecord, settleMs: number): void };
 }
 
 const fail = (code: CommandError['code'], message: string): CommandError => ({ ok: false, code, message });
@@ -59,6 +66,8 @@ export class OptimizationService {
   readonly #now: () => number;
   readonly #newId: () => string;
   readonly #running = new Set<Promise<void>>();
+  /** Proposals the configuration allows the engine to apply, waiting for their before window. */
+  readonly #waiting = new Set<string>();
 
   constructor(private readonly deps: OptimizationServiceDeps) {
     this.#now = deps.now ?? Date.now;
@@ -73,9 +82,42 @@ export class OptimizationService {
     const { id, created } = await insertOptimization(this.deps.db, r, true);
     if (created) {
       this.deps.onTransition?.(r, { event: 'proposed', status: 'proposed', at: r.proposedAt, by: 'engine', reason: null });
-      if (this.#allowed(p.action)) this.#background(this.apply(id, 'optimization_auto_apply'), id);
+      if (this.#allowed(p.action)) await this.#autoApply(r);
     }
     return { optimizationId: id, created };
+  }
+
+  /**
+   * Applies, in the background, proposals the configuration allows whose judging metrics now have
+   * a before window; `stored` adds those found in the table (at start: proposed, no intent).
+   */
+  async applyWaiting(stored: readonly OptimizationRecord[] = []): Promise<void> {
+    for (const r of stored) if (r.status === 'proposed' && r.intent === null && this.#allowed(r.action)) this.#waiting.add(r.id);
+    for (const id of [...this.#waiting]) {
+      const r = await getOptimization(this.deps.db, id);
+      if (!r || r.status !== 'proposed' || r.intent !== null) this.#waiting.delete(id);
+      else if (await this.#ready(r)) {
+        this.#waiting.delete(id);
+        this.#background(this.apply(id, 'optimization_auto_apply'), id);
+      }
+    }
+  }
+
+  /** Proposals waiting for their before window before the engine applies them. */
+  waiting(): number {
+    return this.#waiting.size;
+  }
+
+  async #autoApply(r: OptimizationRecord): Promise<void> {
+    if (await this.#ready(r)) this.#background(this.apply(r.id, 'optimization_auto_apply'), r.id);
+    else {
+      this.#waiting.add(r.id);
+      this.deps.log.info({ optimization_id: r.id, key: r.key }, 'applied once its judging metrics have a before window');
+    }
+  }
+
+  async #ready(r: OptimizationRecord): Promise<boolean> {
+    return this.deps.readyToApply ? this.deps.readyToApply(r) : true;
   }
 
   /** `optimizing.optimization_applied`: a proposal the optimizing engine applied, or a change of its own, judged the same way. */
@@ -186,6 +228,9 @@ export class OptimizationService {
   async #carryOut(r: OptimizationRecord, what: 'apply' | 'rollback', why: 'operator' | 'optimization_auto_apply'): Promise<CommandResult> {
     const step = what === 'apply' ? { action: r.action, params: r.params } : r.undo!;
     const note = why === 'operator' ? "by the engine at an operator's request" : 'by the engine (optimization_auto_apply)';
+    // Profiled only when the engine changes an agent on its own: an operator's apply is not held up by a profile.
+    const profiled = what === 'apply' && why === 'optimization_auto_apply';
+    if (profiled) await this.deps.changeProfiles?.before(r).catch((err: unknown) => this.deps.log.warn({ err, optimization_id: r.id }, 'profile before the change failed'));
     try {
       await this.deps.appliers.get(step.action)!.apply(step);
     } catch (err) {
@@ -197,7 +242,9 @@ export class OptimizationService {
     }
     this.deps.log.info({ optimization_id: r.id, action: step.action, why }, what === 'apply' ? 'optimization applied' : 'optimization rolled back');
     const at = this.#now();
-    return this.#record(r.id, () => (what === 'apply' ? this.#applied(at, 'engine', undefined, `applied ${note}`) : { type: 'rolled_back', at, by: 'engine', wall: at, settings: this.deps.settings().judge, note: `undone ${note}` }));
+    const done = await this.#record(r.id, () => (what === 'apply' ? this.#applied(at, 'engine', undefined, `applied ${note}`) : { type: 'rolled_back', at, by: 'engine', wall: at, settings: this.deps.settings().judge, note: `undone ${note}` }));
+    if (profiled && done.ok) this.deps.changeProfiles?.after(done.record, this.deps.settings().judge.settleMs);
+    return done;
   }
 
   /**

@@ -13,9 +13,11 @@ import type { OptimizationRecord } from '../optimization-record.js';
 import type { ProposalSink } from '../proposal.js';
 import { proposalsFromBottleneck, type BottleneckFacts } from '../proposals.js';
 import type { ApplierRegistry } from './appliers.js';
+import { ChangeProfiler, type ChangeProfileSettings } from './change-profiles.js';
+import type { ProfileJob, StartResult } from '../../profile/service/profile-service.js';
 import { InsightsPublisher } from './insights-publisher.js';
 import { judgeDue, type SeriesReader } from './judging.js';
-import { deleteOldOptimizations, drainOutbox, dueOptimizations, unfinishedIntents } from './optimization-repo.js';
+import { deleteOldOptimizations, drainOutbox, dueOptimizations, openProposals, unfinishedIntents } from './optimization-repo.js';
 import { OptimizationService, type OptimizationSettings } from './optimization-service.js';
 
 /** The optimization settings of a configuration, times in milliseconds. */
@@ -26,6 +28,14 @@ export function optimizationSettings(c: Config): OptimizationSettings {
     maxWaitMs: c.optimization_max_wait_seconds * 1000,
     insightsIntervalMs: c.optimization_insights_interval_seconds * 1000,
     baselineMs: c.optimization_baseline_seconds * 1000,
+  };
+}
+
+/** How agent changes are profiled: `optimization_profile_seconds` within the automatic-profiling budget. */
+export function changeProfileSettings(c: Config): ChangeProfileSettings {
+  return {
+    seconds: c.optimization_profile_seconds,
+    limits: { cooldownSeconds: 0, maxPerHour: c.auto_profiling_max_per_hour, maxTimePct: c.auto_profiling_max_time_pct },
   };
 }
 
@@ -43,6 +53,8 @@ export interface OptimizationStageDeps {
   /** Days of retention, for deleting finished optimizations at start. */
   readonly retentionDays: () => number;
   readonly now?: () => number;
+  /** The profiling service and its settings: agent changes the engine applies are profiled before and after. */
+  readonly profiling?: { readonly service: { start(job: ProfileJob): StartResult }; readonly settings: () => ChangeProfileSettings };
 }
 
 /** What `status` shows of the optimization loop. */
@@ -53,6 +65,8 @@ export interface OptimizationStatus {
   readonly verdicts: number;
   readonly insights: number;
   readonly judging: number;
+  /** Proposals the engine will apply itself once their judging metrics have a before window. */
+  readonly waiting: number;
   readonly errors: number;
   readonly lastError: string | null;
 }
@@ -75,6 +89,7 @@ export class OptimizationStage implements Component {
   readonly #insights: InsightsPublisher;
   readonly #read: SeriesReader;
   readonly #now: () => number;
+  readonly #profiler: ChangeProfiler | null;
   #chain: Promise<void> = Promise.resolve();
   #rounds: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
@@ -85,7 +100,17 @@ export class OptimizationStage implements Component {
   constructor(private readonly deps: OptimizationStageDeps) {
     this.#now = deps.now ?? Date.now;
     this.#read = deps.read ?? ((source, metric, from, until) => querySeries(deps.db, source, metric, from, until));
-    this.service = new OptimizationService({ db: deps.db, appliers: deps.appliers, settings: deps.settings, log: deps.log, now: this.#now, onTransition: (r, t) => this.#onTransition(r, t) });
+    this.#profiler = deps.profiling ? new ChangeProfiler({ db: deps.db, profiles: deps.profiling.service, settings: deps.profiling.settings, log: deps.log, now: this.#now }) : null;
+    this.service = new OptimizationService({
+      db: deps.db,
+      appliers: deps.appliers,
+      settings: deps.settings,
+      log: deps.log,
+      now: this.#now,
+      onTransition: (r, t) => this.#onTransition(r, t),
+      readyToApply: (r) => this.#hasBeforeWindow(r),
+      ...(this.#profiler ? { changeProfiles: this.#profiler } : {}),
+    });
     this.#insights = new InsightsPublisher({
       db: deps.db,
       publish: (subject, payload) => deps.bus.publish(subject, payload),
@@ -128,6 +153,7 @@ export class OptimizationStage implements Component {
       this.deps.log.warn({ optimization_id: r.id, intent: r.intent }, 'finishing an action interrupted by a stop');
       this.#run(async () => void (await this.service.resume(r)));
     }
+    await this.service.applyWaiting(await openProposals(this.deps.db));
     this.#timer = setInterval(() => this.#tick(), TICK_MS);
     this.#timer.unref();
   }
@@ -143,6 +169,7 @@ export class OptimizationStage implements Component {
     await this.#chain;
     const s = this.deps.settings();
     await this.#drain();
+    await this.service.applyWaiting();
     const due = await dueOptimizations(this.deps.db);
     this.#judging = due.length;
     const ctx = { read: this.#read, watermark: (src: string) => this.watermark(src), wall: this.#now(), maxWaitMs: s.maxWaitMs, prepare: this.deps.flushWrites };
@@ -167,10 +194,11 @@ export class OptimizationStage implements Component {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.flushed().catch((err: unknown) => this.deps.log.error({ err }, 'optimization stage stop failed'));
+    await this.#profiler?.settled();
   }
 
   status(): OptimizationStatus {
-    return { ...this.#stats, insights: this.#insights.published, judging: this.#judging };
+    return { ...this.#stats, insights: this.#insights.published, judging: this.#judging, waiting: this.service.waiting() };
   }
 
   #tick(): void {
@@ -179,6 +207,26 @@ export class OptimizationStage implements Component {
     this.tick()
       .catch((err: unknown) => this.#fail(err, 'optimization round failed'))
       .finally(() => (this.#ticking = false));
+  }
+
+  /**
+   * Whether every judging metric of a proposal has at least the minimum of samples in a before
+   * window ending at its source's latest event time: the engine applies its own changes only then,
+   * so that each can be judged (a statement's series starts when its index is proposed).
+   */
+  async #hasBeforeWindow(r: OptimizationRecord): Promise<boolean> {
+    const j = this.deps.settings().judge;
+    let flushed = false;
+    for (const e of r.expect) {
+      const source = e.source ?? r.source;
+      if (source === null) continue;
+      const until = this.watermark(source);
+      if (until === -Infinity) return false;
+      if (!flushed) await this.deps.flushWrites();
+      flushed = true;
+      if ((await this.#read(source, e.metric, until - j.beforeMs, until)).length < j.minSamples) return false;
+    }
+    return true;
   }
 
   #onTransition(r: OptimizationRecord, t: Transition): void {

@@ -8,6 +8,7 @@ import * as m007 from './007-tiers.js';
 import * as m008 from './008-reports.js';
 import * as m009 from './009-delivery.js';
 import * as m011 from './011-anomaly-events.js';
+import * as m013 from './013-optimization-profiles.js';
 
 /** A versioned schema change. Versions only grow; an applied migration is never edited. */
 export interface Migration {
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 7, ...m007 },
   { version: 8, ...m008 },
   { version: 9, ...m009 },
-  // 010 is left to the branch that claimed it first.
+  // 010 and 012 were claimed by branches that did not need them.
   { version: 11, ...m011 },
+  { version: 13, ...m013 },
 ];

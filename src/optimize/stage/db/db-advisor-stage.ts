@@ -3,7 +3,8 @@ import type { Config } from '../../../config/schema.js';
 import type { MetricSnapshot } from '../../../model/snapshot.js';
 import { nextPlanLimit, type DbFindings, type MissingPiece } from '../../db/db-findings.js';
 import { resolveDbTargets, type ResolvedTargets } from '../../db/db-targets.js';
-import type { ProposalSink } from '../../proposal.js';
+import type { OptimizationProposal, ProposalSink } from '../../proposal.js';
+import { toValidName } from '../../../model/metric-names.js';
 import { adviseTarget } from './advise-target.js';
 import { DatabaseDirectory } from './database-directory.js';
 import type { DbAdvisorMemory, DbAdvisorSettings } from './db-advisor.js';
@@ -28,7 +29,7 @@ export function dbAdvisorSettings(c: Config): DbAdvisorStageSettings {
     databases: c.optimize_databases,
     engineUrl: c.database_url,
     intervalSeconds: c.optimize_db_interval_seconds,
-    seriesIntervalSeconds: c.monitoring_interval_seconds,
+    seriesIntervalSeconds: c.optimize_db_series_interval_seconds > 0 ? Math.max(0.1, c.optimize_db_series_interval_seconds) : c.monitoring_interval_seconds,
     advisor: advisorSettings(c),
   };
 }
@@ -52,6 +53,12 @@ export interface DbAdvisorStageDeps {
   readonly proposals?: ProposalSink;
   /** Where the statement series go (the metric writer). */
   readonly append: (snapshots: readonly MetricSnapshot[]) => void;
+}
+
+/** Queryids of the statement series (`<database>:<queryid>`) a proposal is judged on. */
+function judgedStatements(database: string, p: OptimizationProposal): string[] {
+  const prefix = `${toValidName(database)}:`;
+  return p.expect.flatMap((e) => (e.source?.startsWith(prefix) ? [e.source.slice(prefix.length)] : []));
 }
 
 interface TargetState {
@@ -179,7 +186,8 @@ export class DbAdvisorStage {
       'database advisor pass',
     );
     for (const p of f.proposals) {
-      if (p.action === 'create_index') this.series.track(f.database, p.params.queryids as string[]);
+      // The statements each proposal is judged on (an index's own, or those writing the table of a drop).
+      this.series.track(f.database, judgedStatements(f.database, p));
       if (!this.deps.proposals) continue;
       try {
         const r = await this.deps.proposals(p);
