@@ -19,26 +19,23 @@ import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-s
 import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
 import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-ingest.js';
 import { CARDINALITY_CONFIG_KEYS, CardinalityGuard, cardinalityLimits } from '../ingest/cardinality-guard.js';
-import { DbAdvisorStage, dbAdvisorSettings } from '../optimize/stage/db/db-advisor-stage.js';
-import type { ActionApplier } from '../optimize/proposal.js';
-import { ApplierRegistry } from '../optimize/stage/appliers.js';
-import { buildAdvisors } from './advisors.js';
 import { logListenerFailure, snapshotFanOut } from './snapshot-fan-out.js';
-import { changeProfileSettings, OptimizationStage, optimizationSettings } from '../optimize/stage/optimization-stage.js';
-import { OptimizingSubscriber } from '../optimize/stage/optimizing-subscriber.js';
+import { buildOptimization } from './optimization-stages.js';
+import { buildStorage } from './storage-stages.js';
+import type { ActionApplier } from '../optimize/proposal.js';
+import type { DbAdvisorStage } from '../optimize/stage/db/db-advisor-stage.js';
+import type { OptimizationStage } from '../optimize/stage/optimization-stage.js';
+import type { MetricWriter } from '../store/metric-writer.js';
+import type { PartitionJob } from '../store/partition-job.js';
+import type { RetentionJob } from '../store/retention-job.js';
+import type { TierWriter } from '../store/tier-writer.js';
 import type { Component } from '../lifecycle/component.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { Profiling } from '../profile/service/profiling.js';
 import type { Db } from '../store/db.js';
-import { MetricWriter } from '../store/metric-writer.js';
-import { openPgSession } from '../store/pg-session.js';
 import { ReportScheduler, reportScheduleSettings } from '../report/stage/report-scheduler.js';
-import { RetentionJob } from '../store/retention-job.js';
-import { PartitionJob } from '../store/partition-job.js';
 import { readKnownStreams } from '../store/stream-registry.js';
-import type { OwnRetention } from '../store/retention.js';
-import { TIER_WRITER_DEFAULTS, TierWriter } from '../store/tier-writer.js';
 import { storeLayout } from '../store/history-query.js';
 import { encodeJson } from '../wire/json.js';
 import { snapshotToWire } from '../wire/realtime-metrics.js';
@@ -114,20 +111,7 @@ export function buildStages(deps: StageDeps): EngineStages {
   const outbox = new OutboxBus(deps.bus, c.nats_outbox_max_messages, logger('outbox'));
   const bus: Bus = outbox;
   const settings = () => config.current;
-  // Bound late: the job is built after the writers whose partitions it keeps.
-  const partitionsMissing = (): Promise<void> => partitions.runSoon(Date.now(), true);
-  const tiers = c.store_tiers_enabled
-    ? new TierWriter(db, logger('tiers'), { ...TIER_WRITER_DEFAULTS, maxPartitionsPerFlush: c.store_max_partitions_per_batch, onPartitionsMissing: () => void partitionsMissing() })
-    : null;
-  const writer = new MetricWriter(db, logger('store'), {
-    maxPartitionsPerBatch: c.store_max_partitions_per_batch,
-    onPartitionsMissing: partitionsMissing,
-    flushIntervalMs: c.store_flush_interval_ms,
-    batchMaxSamples: c.store_batch_max_samples,
-    maxPendingSamples: c.store_max_pending_samples,
-    ...(deps.onWriterCommit ? { onCommitted: deps.onWriterCommit } : {}),
-    ...(tiers ? { onStored: (snapshots: readonly MetricSnapshot[], streamIds: Int32Array, setIds: Int32Array) => tiers.fold(snapshots, streamIds, setIds) } : {}),
-  });
+  const { writer, tiers, partitions, retention } = buildStorage({ db, logger, settings, ...(deps.onWriterCommit ? { onWriterCommit: deps.onWriterCommit } : {}) });
   const invalid = new InvalidMessageReporter(bus, logger('invalid'));
   const cardinality = new CardinalityGuard(cardinalityLimits(c));
   const ingest = new RealtimeIngest(bus, writer, invalid, logger('ingest'), ingestLimits(c), durableIngest(deps.bus, c, logger('ingest')), cardinality);
@@ -139,31 +123,7 @@ export function buildStages(deps: StageDeps): EngineStages {
   const alerting = new AlertingStage(db, sink, detection.events, logger('alert'), () => alertingSettings(settings()));
   const profiling = new Profiling({ bus, db, config, invalid, logger });
   const autoProfile = (e: BottleneckEvent): AutoDecision => profiling.onBottleneck(e);
-  const dbAdvisor = new DbAdvisorStage({
-    open: (url) => openPgSession(url, { applicationName: `${c.agent_id} db-advisor` }),
-    settings: () => dbAdvisorSettings(settings()),
-    log: logger('db-advisor'),
-    // Stored like any series; the loop notes their event time, so judgements on them become due.
-    append: (s) => {
-      writer.append(s);
-      optimization.observe(s);
-    },
-    // Bound late: the loop is built after the advisor, with the advisor's applier.
-    proposals: (p) => optimization.propose(p),
-  });
-  const advisors = buildAdvisors({ db, bus, logger, sink: (p) => optimization.propose(p), indexApplier: dbAdvisor.applier, settings });
-  const optimization = new OptimizationStage({
-    db,
-    bus: sink,
-    log: logger('optimize'),
-    settings: () => optimizationSettings(settings()),
-    appliers: new ApplierRegistry(withOverrides(advisors.appliers, deps.appliers ?? [])),
-    // What arrived before a look is stored before it is read; what arrives meanwhile does not hold it up.
-    flushWrites: () => writer.written(),
-    retentionDays: () => settings().data_retention_days,
-    profiling: { service: profiling.service, settings: () => changeProfileSettings(settings()) },
-  });
-  const optimizing = new OptimizingSubscriber(bus, optimization.service, invalid, logger('optimize'));
+  const { dbAdvisor, advisors, optimization, optimizing } = buildOptimization({ db, bus, sink, invalid, writer, profiling, settings, logger, ...(deps.appliers ? { appliers: deps.appliers } : {}) });
   const diagnosis = new DiagnosisStage(db, sink, detection.events, logger('diagnose'), () => diagnosisSettings(settings()), autoProfile, Date.now, (r) => {
     if (!c.optimization_enabled) return;
     optimization.onBottleneck(r);
@@ -188,17 +148,6 @@ export function buildStages(deps: StageDeps): EngineStages {
     fanOut(snapshots);
   };
   const monitor = new MonitorLoop(collectors(), onTick, deps.monitorIntervalSeconds ?? c.monitoring_interval_seconds, logger('monitor'));
-  const retention = new RetentionJob(
-    db,
-    [writer.partitions, ...tierRetention(tiers, settings)],
-    () => ({ retentionDays: settings().data_retention_days, intervalSeconds: settings().retention_check_interval_seconds }),
-    logger('retention'),
-  );
-  const partitions: PartitionJob = new PartitionJob(
-    [writer.partitions, ...tierRetention(tiers, settings)],
-    () => ({ retentionDays: settings().data_retention_days, futureSkewMs: settings().ingest_max_future_skew_seconds * 1000, intervalSeconds: settings().store_partition_check_interval_seconds }),
-    logger('partitions'),
-  );
   const liveConfig = new LiveConfigUpdates(bus, config, invalid, logger('config'));
   const reports = new ReportScheduler({
     db,
@@ -234,22 +183,6 @@ export function buildStages(deps: StageDeps): EngineStages {
     liveConfig,
   ];
   return { ...stages, components, latestTick: () => latest };
-}
-
-/** The installed appliers, less those whose actions a given applier (tests, embedding) takes over. */
-function withOverrides(installed: readonly ActionApplier[], given: readonly ActionApplier[]): ActionApplier[] {
-  const taken = new Set(given.flatMap((a) => a.actions));
-  return [...installed.filter((a) => !a.actions.some((action) => taken.has(action))), ...given];
-}
-
-/** The tiers' partitions, each kept for its own `store_tier_<name>_retention_days`. */
-function tierRetention(tiers: TierWriter | null, settings: () => Config): OwnRetention[] {
-  if (!tiers) return [];
-  return [
-    { partitions: tiers.partitions['1m'], retentionDays: () => settings().store_tier_1m_retention_days },
-    { partitions: tiers.partitions['5m'], retentionDays: () => settings().store_tier_5m_retention_days },
-    { partitions: tiers.partitions['1h'], retentionDays: () => settings().store_tier_1h_retention_days },
-  ];
 }
 
 function ingestLimits(c: Config) {
