@@ -93,8 +93,10 @@ export const api = {
       return decimate(body.samples.map((s) => [Date.parse(s.timestamp) / 1000, s.value] as const), points);
     }
     const stepS = Math.max(1, Math.ceil((untilMs - fromMs) / 1000 / points));
+    // A point stands for the step that ends at its time, and the engine answers points up to
+    // `end`: one step more keeps the step now under way (the newest samples) on the chart.
     const body = await call<{ series: { stored_metric: string; timestamps: number[]; values: (number | null)[] }[] }>(
-      `/api/v1/query_range?${q({ source, metric, start: new Date(fromMs).toISOString(), end: new Date(untilMs).toISOString(), step: String(stepS), agg: 'max', limit: 20 })}`,
+      `/api/v1/query_range?${q({ source, metric, start: new Date(fromMs).toISOString(), end: new Date(untilMs + stepS * 1000).toISOString(), step: String(stepS), agg: 'max', limit: 20 })}`,
     );
     const found = body.series.find((x) => x.stored_metric === metric) ?? body.series[0];
     return found ? { times: found.timestamps.map((t) => t / 1000), values: found.values } : { times: [], values: [] };

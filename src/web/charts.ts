@@ -77,6 +77,20 @@ export function sparkline(el: HTMLElement, s: Series, color = '#5ab0ff'): uPlot 
   );
 }
 
+/**
+ * A span under a minute (one or two points: a fresh source) shown as the minute around it: uPlot
+ * pads a single point's zero-width time span by a share of the timestamp itself, which spreads it
+ * over years.
+ */
+function widenShortSpan(plot: uPlot, times: readonly number[]): void {
+  if (times.length === 0) return;
+  const min = times[0]!;
+  const max = times.at(-1)!;
+  if (max - min >= 300) return;
+  const mid = (min + max) / 2;
+  plot.setScale('x', { min: mid - 150, max: mid + 150 });
+}
+
 /** A live chart of one metric: time axis, values, marks, drag to zoom (double-click resets). */
 export class MetricChart {
   readonly plot: uPlot;
@@ -100,11 +114,13 @@ export class MetricChart {
       [this.#times, this.#values],
       el,
     );
+    widenShortSpan(this.plot, this.#times);
   }
 
   setMarks(marks: Mark[]): void {
     this.#marks = marks;
     this.plot.redraw(false, true);
+    widenShortSpan(this.plot, this.#times);
   }
 
   /** Appends a live point and drops those older than `keepFromS`. */
@@ -119,6 +135,7 @@ export class MetricChart {
       this.#values.splice(0, drop);
     }
     this.plot.setData([this.#times, this.#values]);
+    widenShortSpan(this.plot, this.#times);
   }
 
   get points(): number {
