@@ -67,7 +67,7 @@ describe('diagnosis of a replayed synthetic stream through the engine (NATS, Pos
     expect(api.bottlenecks.map((b) => [b.bottleneck_id, b.status])).toEqual([[d.bottleneck_id, 'resolved']]);
   });
 
-  it('gives exactly the same bottlenecks (every field, times included) for one stream replayed three times: in batches of 500, of 7, and one snapshot at a time', { timeout: 120_000 }, async () => {
+  it('gives the same bottlenecks, opened within one interval of each other, for one stream replayed three times: in batches of 500, of 7, and one snapshot at a time', { timeout: 120_000 }, async () => {
     const stream = oneEpisode('disk_io_saturation', 5);
     const all = [...stream.snapshots()];
     // Only the last hour and a half: the paced replay stays short, the episode is inside.
@@ -78,13 +78,22 @@ describe('diagnosis of a replayed synthetic stream through the engine (NATS, Pos
     await replaySnapshots(t.nc, t.prefix, renamed(part, 'small-'), { batch: 7 });
     await replaySnapshots(t.nc, t.prefix, renamed(part, 'paced-'), { paceMs: 1 });
     await waitFor(() => runs.every((p) => seen.some((b) => String(b.body.source).startsWith(p) && b.body.update === 'resolved')), 60_000);
-    // The auto-profile decision joins the evidence when the profiling service answers (wall clock),
-    // so which update first carries it is not part of the diagnosis: left out of the comparison.
-    const norm = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b): Record<string, unknown> => ({ ...b, evidence: { ...(b.evidence as object), auto_profile: '-' } }));
-    const first = norm('big-');
-    expect(first[0]).toMatchObject({ subject: 'detected', kind: 'disk_io_saturation', source: `<p>${stream.truth[0]!.source}` });
-    expect(first.filter((b) => b.subject === 'detected')).toHaveLength(1);
-    expect(norm('small-')).toEqual(first);
-    expect(norm('paced-')).toEqual(first);
+    // Exact: which bottlenecks, of which kind, on which source, with which updates. Within one
+    // interval: when they opened and resolved. Not compared: the evidence's figures. A new
+    // series' first samples wait while its stored history loads, and their anomalies arrive when
+    // the load ends, at another point of a fast replay than of a slow one; the watch of a source
+    // (and the references its evidence reports) can then start elsewhere (docs/diagnosis.md).
+    const shape = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b) => `${String(b.subject)} ${String(b.kind)} ${String(b.source)} ${String(b.update ?? '')} ${String(b.status)}`);
+    const times = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b) => [Date.parse(String(b.detected_at)), b.resolved_at ? Date.parse(String(b.resolved_at)) : 0]);
+    const first = shape('big-');
+    expect(first[0]).toBe(`detected disk_io_saturation <p>${stream.truth[0]!.source}  active`);
+    expect(first.filter((x) => x.startsWith('detected'))).toHaveLength(1);
+    for (const p of ['small-', 'paced-']) {
+      expect(shape(p)).toEqual(first);
+      times(p).forEach(([d, r], k) => {
+        expect(Math.abs(d! - times('big-')[k]![0]!)).toBeLessThanOrEqual(15_000);
+        expect(Math.abs(r! - times('big-')[k]![1]!)).toBeLessThanOrEqual(15_000);
+      });
+    }
   });
 });
