@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifySchemaValidationError } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** The body of every error answer: a stable code a client can branch on, and a sentence for people. */
@@ -92,4 +92,18 @@ export function installErrorHandling(app: FastifyInstance, log: ErrorLog): void 
     return send(reply, 500, 'internal', 'internal error; the engine log has the details');
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+}
+
+/**
+ * fastify's router refuses some paths before any route or error handler runs (a path parameter
+ * over 100 characters, a path that is not valid percent-encoding) and by default answers them in
+ * its own shape (`statusCode`, `FST_ERR_...`). This `frameworkErrors` option answers them in the
+ * API's error shape instead, and in Prometheus's under `/prometheus`.
+ */
+export function routerErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const status = tooLong ? 414 : 400;
+  const message = tooLong ? 'a path parameter is longer than 100 characters' : 'the path is not valid percent-encoding';
+  if (req.url.startsWith('/prometheus/')) return reply.code(status).send({ status: 'error', errorType: 'bad_data', error: message });
+  return send(reply, status, tooLong ? 'too_long' : 'bad_request', message);
 }
