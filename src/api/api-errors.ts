@@ -107,3 +107,33 @@ export function routerErrors(err: FastifyError, req: FastifyRequest, reply: Fast
   if (req.url.startsWith('/prometheus/')) return reply.code(status).send({ status: 'error', errorType: 'bad_data', error: message });
   return send(reply, status, tooLong ? 'too_long' : 'bad_request', message);
 }
+
+/** What a client error leaves to answer on: the raw connection. */
+interface RawConnection {
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+  write(text: string): unknown;
+  destroy(): unknown;
+}
+
+const CLIENT_ERROR_ANSWERS: Readonly<Record<string, readonly [number, string, string, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'too_large', 'the request line and headers are larger than 16 KiB; send fewer or shorter query parameters and headers'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'timeout', 'the request was not received in time'],
+};
+
+/**
+ * Node's HTTP parser refuses some requests before fastify sees them (headers over 16 KiB, broken
+ * HTTP, a request that never ends). This `clientErrorHandler` answers them in the API's error shape
+ * (Prometheus's when the request line names `/prometheus/`) and closes the connection, as Node does.
+ */
+export function clientErrors(err: Error & { code?: string; rawPacket?: unknown }, socket: RawConnection): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] = CLIENT_ERROR_ANSWERS[err.code ?? ''] ?? [400, 'Bad Request', 'bad_request', 'the request is not valid HTTP/1.1'];
+  const head = Buffer.isBuffer(err.rawPacket) ? err.rawPacket.subarray(0, 32).toString('latin1') : '';
+  const prometheus = /^[A-Z]+ \/prometheus\//.test(head);
+  const body = JSON.stringify(prometheus ? { status: 'error', errorType: 'bad_data', error: message } : ({ error: { code, message } } satisfies ErrorBody));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}

@@ -6,7 +6,7 @@ import { ProfileExportPool, type ProfileExporter } from '../profile/service/expo
 import { adviseRoutes, type AdviseRouteDeps } from './advise-routes.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { optimizationRoutes, type OptimizationRouteDeps } from './optimization-routes.js';
-import { ApiError, installErrorHandling, routerErrors, type ErrorLog } from './api-errors.js';
+import { ApiError, clientErrors, installErrorHandling, routerErrors, type ErrorLog } from './api-errors.js';
 import { finiteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
@@ -61,7 +61,7 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
  * `/prometheus/api/v1`, with Prometheus's error shape.
  */
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, frameworkErrors: routerErrors, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ logger: false, frameworkErrors: routerErrors, clientErrorHandler: clientErrors, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } }).withTypeProvider<TypeBoxTypeProvider>();
   const exporter = deps.exporter ?? new ProfileExportPool();
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
