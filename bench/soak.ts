@@ -77,19 +77,20 @@ const bench: Benchmark = {
     await sql(`CREATE DATABASE ${database}`);
     const url = new URL(BENCH_PG_URL);
     url.pathname = `/${database}`;
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 1 });
+    const client = new pg.Client({ connectionString: url.toString() });
     const engine = await startEngineProcess({ DATABASE_URL: url.toString() });
     try {
       ctx.log(`engine pid ${engine.child.pid} on database ${database}; publishing ${o.sources} sources x ${o.metrics} metrics every 1 s for ${o.seconds} s`);
-      await pool.query(`SET search_path TO "${engine.schema}"`);
+      await client.connect();
+      await client.query(`SET search_path TO "${engine.schema}"`);
       const r = await runSoak(
-        { natsUrl: BENCH_NATS_URL, prefix: engine.prefix, http: engine.http, pid: engine.child.pid!, query: async (text) => (await pool.query(text)).rows as never },
+        { natsUrl: BENCH_NATS_URL, prefix: engine.prefix, http: engine.http, pid: engine.child.pid!, query: async (text) => (await client.query(text)).rows as never },
         { ...o, intervalMs: 1000, sampleMs, run: 'soak', log: ctx.log },
       );
       return figures(r, o);
     } finally {
       await engine.stop();
-      await pool.end();
+      await client.end().catch(() => undefined);
       await sql(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     }
   },
