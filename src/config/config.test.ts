@@ -35,6 +35,21 @@ describe('loadConfig', () => {
     expect(origins.monitoring_interval_seconds).toBe('default');
   });
 
+  it('refuses a __proto__ member of the file as an unknown key, naming it, rather than dropping it unseen', () => {
+    for (const file of [tmpFile('p.json', '{"__proto__": {"data_retention_days": 1}}'), tmpFile('p.yaml', '__proto__:\n  polluted: true\n')]) {
+      let error: unknown;
+      try {
+        loadConfig({ file, env: {} });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((p) => [p.key, p.origin])).toEqual([['__proto__', `file:${file}`]]);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(loadConfig({ file: tmpFile('q.json', '{"data_retention_days": 7}'), env: {} }).config.data_retention_days).toBe(7);
+  });
+
   it('lets the environment override the file, which overrides the defaults', () => {
     const file = tmpFile('c.yaml', 'monitoring_interval_seconds: 10\ndata_retention_days: 30\n');
     const { config, origins } = loadConfig({
