@@ -67,7 +67,7 @@ export function webRoutes(assetDir: string | null = webAssetDir()): FastifyPlugi
     app.get('/', { schema: { response: { 200: Page } } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(INDEX_HTML));
     app.get('/assets/:name', { schema: { params: Type.Object({ name: Type.String() }), response: { 200: Page, ...ERROR_RESPONSES } } }, async (req, reply) => {
       const type = ASSETS.get(req.params.name);
-      if (!type) throw new ApiError(404, 'not_found', `no asset ${req.params.name}`);
+      if (!type) throw new ApiError(404, 'not_found', `no asset named "${req.params.name}" (the dashboard has ${[...ASSETS.keys()].join(', ')})`);
       if (!dir) throw new ApiError(503, 'not_built', 'the dashboard is not built: run npm run build');
       let body = cache.get(req.params.name);
       if (!body) cache.set(req.params.name, (body = readFileSync(join(dir, req.params.name))));
