@@ -50,6 +50,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ file: tmpFile('q.json', '{"data_retention_days": 7}'), env: {} }).config.data_retention_days).toBe(7);
   });
 
+  it('refuses a value nested 20,000 levels deep with a ConfigError naming the key, not a stack overflow', () => {
+    const file = tmpFile('deep.json', `{"report_schedule": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
+    expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file, env: {} })).toThrow(/^report_schedule = \(a value nested too deeply to show\) \(from file:/);
+  });
+
   it('lets the environment override the file, which overrides the defaults', () => {
     const file = tmpFile('c.yaml', 'monitoring_interval_seconds: 10\ndata_retention_days: 30\n');
     const { config, origins } = loadConfig({

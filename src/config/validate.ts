@@ -25,7 +25,16 @@ export class ConfigError extends Error {
 
 /** `key = value (from origin): allowed ...` in one line. */
 export function formatProblem(p: ConfigProblem): string {
-  return `${p.key} = ${clip(JSON.stringify(p.value) ?? String(p.value))} (from ${p.origin}) is not allowed: ${p.allowed}`;
+  return `${p.key} = ${clip(shown(p.value))} (from ${p.origin}) is not allowed: ${p.allowed}`;
+}
+
+/** The value as JSON, or a phrase when it cannot be written (nested deeper than the stack allows). */
+function shown(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(a value nested too deeply to show)';
+  }
 }
 
 function clip(text: string): string {
