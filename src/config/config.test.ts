@@ -56,6 +56,19 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ file, env: {} })).toThrow(/^report_schedule = \(a value nested too deeply to show\) \(from file:/);
   });
 
+  it('lists ten of 5,000 unknown keys and counts the rest, in a message of a few kilobytes', () => {
+    const file = tmpFile('many.json', JSON.stringify(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))));
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ file, env: {} });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.problems.map((p) => p.key)).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
+    expect(error?.message).toContain('and 4990 more unknown keys not listed; known keys: monitoring_interval_seconds');
+    expect(error!.message.length).toBeLessThan(10_000);
+  });
+
   it('lets the environment override the file, which overrides the defaults', () => {
     const file = tmpFile('c.yaml', 'monitoring_interval_seconds: 10\ndata_retention_days: 30\n');
     const { config, origins } = loadConfig({
