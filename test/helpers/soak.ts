@@ -62,9 +62,14 @@ function rssOf(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 }
 
+/** The writer's queue from `/metrics`; NaN when the engine does not answer within 10 s (its event loop is stuck). */
 async function writerPending(http: string): Promise<number> {
-  const text = await (await fetch(`${http}/metrics`)).text();
-  return Number(/^perf_engine_store_pending_samples (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  try {
+    const text = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    return Number(/^perf_engine_store_pending_samples (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,7 +127,8 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
     const endOfPublishing = Date.now();
     for (;;) {
       const s = await read(t0, final);
-      if ((s.storedSnapshots - before >= final.acked && s.consumerPending === 0 && s.writerPending === 0) || Date.now() - endOfPublishing > 120_000) break;
+      const drained = s.storedSnapshots - before >= final.acked && s.consumerPending === 0 && s.writerPending === 0;
+      if (drained || Number.isNaN(s.writerPending) || Date.now() - endOfPublishing > 120_000) break;
       await sleep(100);
     }
     const drainSeconds = (Date.now() - endOfPublishing) / 1000;
