@@ -7,7 +7,7 @@ import { adviseRoutes, type AdviseRouteDeps } from './advise-routes.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { optimizationRoutes, type OptimizationRouteDeps } from './optimization-routes.js';
 import { ApiError, clientErrors, installErrorHandling, routerErrors, type ErrorLog } from './api-errors.js';
-import { finiteNumbers } from './api-schemas.js';
+import { finiteNumbers, requireFiniteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
@@ -65,6 +65,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const exporter = deps.exporter ?? new ProfileExportPool();
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
+  app.addHook('onRoute', (route) => requireFiniteNumbers(route.schema?.querystring));
   installOpenApi(app);
   void app.register(async (guarded) => {
     guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));
