@@ -7,7 +7,7 @@ import { COMPANION, FuzzDriver, readiness, storedSamples } from './helpers/fuzz-
 import { waitFor } from './helpers/services.js';
 
 /** Cases per route; raise it (`PROPERTY_RUNS_HTTP=10000`) for a longer hunt, or run `npm run bench -- property-fuzz`. */
-const RUNS = Number(process.env.PROPERTY_RUNS_HTTP ?? 8);
+const RUNS = Number(process.env.PROPERTY_RUNS_HTTP ?? 20);
 
 let t: TestEngine;
 let routes: HttpRoute[];
