@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'sdk-overhead': () => import('./sdk-overhead.js'),
   diagnose: () => import('./diagnose.js'),
   'property-fuzz': () => import('./property-fuzz.js'),
+  soak: () => import('./soak.js'),
   'optimize-calibration': () => import('./optimize-calibration.js'),
   'optimize-cost': () => import('./optimize-cost.js'),
   report: () => import('./report.js'),

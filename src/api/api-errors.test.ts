@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, installErrorHandling } from './api-errors.js';
+import { ApiError, clientErrors, installErrorHandling, routerErrors } from './api-errors.js';
 import { finiteNumbers, limitParam, stringEnum } from './api-schemas.js';
 
 interface Logged {
@@ -10,12 +10,14 @@ interface Logged {
 }
 
 function appWith(logged: Logged[]): FastifyInstance {
-  const app = Fastify({ ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } });
+  const app = Fastify({ frameworkErrors: routerErrors, clientErrorHandler: clientErrors, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } });
   installErrorHandling(app, { error: (obj, msg) => logged.push({ obj, msg }) });
   const query = Type.Object({ format: Type.Optional(stringEnum(['svg', 'html', 'pprof'] as const)), limit: limitParam(100) }, { additionalProperties: false });
   app.get('/q', { schema: { querystring: query } }, async (req) => ({ query: req.query }));
   const body = Type.Object({ kind: Type.Union([Type.Literal('cpu'), Type.Literal('heap')]), name: Type.String() }, { additionalProperties: false });
   app.post('/b', { schema: { body } }, async (req) => ({ body: req.body }));
+  app.get('/items/:id', async (req) => req.params);
+  app.get('/prometheus/api/v1/label/:name/values', async (req) => req.params);
   app.get('/gone', async () => {
     throw new ApiError(410, 'gone', 'it went away');
   });
@@ -89,5 +91,32 @@ describe('the API error handler', () => {
 
   it('answers an unknown route with a JSON 404 without its query string', async () => {
     expect(await error('GET', '/nowhere?token=abc')).toMatchObject({ status: 404, code: 'not_found', message: 'no route GET /nowhere' });
+  });
+});
+
+describe("the router's own refusals", () => {
+  it('answers a path parameter over 100 characters and a broken percent-encoding in the error shape', async () => {
+    expect(await error('GET', `/items/${'x'.repeat(101)}`)).toMatchObject({ status: 414, code: 'too_long', message: 'a path parameter is longer than 100 characters' });
+    expect(await error('GET', '/items/%')).toMatchObject({ status: 400, code: 'bad_request', message: 'the path is not valid percent-encoding' });
+  });
+
+  it("answers them in Prometheus's shape under /prometheus", async () => {
+    const res = await app.inject(`/prometheus/api/v1/label/${'x'.repeat(101)}/values`);
+    expect(res.statusCode).toBe(414);
+    expect(res.json()).toEqual({ status: 'error', errorType: 'bad_data', error: 'a path parameter is longer than 100 characters' });
+  });
+});
+
+describe("Node's HTTP parser's refusals", () => {
+  it('answers headers over 16 KiB with 431 in the error shape, and in Prometheus\'s under /prometheus', async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const res = await fetch(`${base}/q?format=${'x'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    expect(await res.json()).toEqual({ error: { code: 'too_large', message: expect.stringContaining('larger than 16 KiB') } });
+    const prom = await fetch(`${base}/prometheus/api/v1/query?query=${'x'.repeat(20_000)}`);
+    expect(prom.status).toBe(431);
+    expect(await prom.json()).toMatchObject({ status: 'error', errorType: 'bad_data' });
+    expect((await fetch(`${base}/q?format=svg`)).status).toBe(200);
   });
 });

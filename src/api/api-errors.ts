@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifySchemaValidationError } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** The body of every error answer: a stable code a client can branch on, and a sentence for people. */
@@ -92,4 +92,48 @@ export function installErrorHandling(app: FastifyInstance, log: ErrorLog): void 
     return send(reply, 500, 'internal', 'internal error; the engine log has the details');
   });
   app.setNotFoundHandler((req, reply) => send(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+}
+
+/**
+ * fastify's router refuses some paths before any route or error handler runs (a path parameter
+ * over 100 characters, a path that is not valid percent-encoding) and by default answers them in
+ * its own shape (`statusCode`, `FST_ERR_...`). This `frameworkErrors` option answers them in the
+ * API's error shape instead, and in Prometheus's under `/prometheus`.
+ */
+export function routerErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const status = tooLong ? 414 : 400;
+  const message = tooLong ? 'a path parameter is longer than 100 characters' : 'the path is not valid percent-encoding';
+  if (req.url.startsWith('/prometheus/')) return reply.code(status).send({ status: 'error', errorType: 'bad_data', error: message });
+  return send(reply, status, tooLong ? 'too_long' : 'bad_request', message);
+}
+
+/** What a client error leaves to answer on: the raw connection. */
+interface RawConnection {
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+  write(text: string): unknown;
+  destroy(): unknown;
+}
+
+const CLIENT_ERROR_ANSWERS: Readonly<Record<string, readonly [number, string, string, string]>> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'too_large', 'the request line and headers are larger than 16 KiB; send fewer or shorter query parameters and headers'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'timeout', 'the request was not received in time'],
+};
+
+/**
+ * Node's HTTP parser refuses some requests before fastify sees them (headers over 16 KiB, broken
+ * HTTP, a request that never ends). This `clientErrorHandler` answers them in the API's error shape
+ * (Prometheus's when the request line names `/prometheus/`) and closes the connection, as Node does.
+ */
+export function clientErrors(err: Error & { code?: string; rawPacket?: unknown }, socket: RawConnection): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] = CLIENT_ERROR_ANSWERS[err.code ?? ''] ?? [400, 'Bad Request', 'bad_request', 'the request is not valid HTTP/1.1'];
+  const head = Buffer.isBuffer(err.rawPacket) ? err.rawPacket.subarray(0, 32).toString('latin1') : '';
+  const prometheus = /^[A-Z]+ \/prometheus\//.test(head);
+  const body = JSON.stringify(prometheus ? { status: 'error', errorType: 'bad_data', error: message } : ({ error: { code, message } } satisfies ErrorBody));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

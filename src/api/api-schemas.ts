@@ -57,3 +57,19 @@ export function timeParam(field: string, text: string, now: number): number {
   if (!(ms >= 0 && ms <= MAX_TIME_MS)) throw badRequest(`query parameter "${field}": ${text} is out of range (1970 to year 275760)`);
   return ms;
 }
+
+/** A schema node as the query-string walk below reads it. */
+type SchemaNode = { type?: unknown; finite?: boolean; properties?: Record<string, SchemaNode>; items?: SchemaNode; anyOf?: SchemaNode[] };
+
+/**
+ * Adds `finite: true` to every number and integer of a query-string schema, so that no route can
+ * forget it: `?limit=Infinity` or `?limit=1e309` coerce to Infinity, which `maximum` lets through.
+ */
+export function requireFiniteNumbers(schema: unknown): void {
+  const node = schema as SchemaNode | undefined;
+  if (!node || typeof node !== 'object') return;
+  if ((node.type === 'number' || node.type === 'integer') && node.finite === undefined) node.finite = true;
+  for (const child of Object.values(node.properties ?? {})) requireFiniteNumbers(child);
+  requireFiniteNumbers(node.items);
+  for (const branch of node.anyOf ?? []) requireFiniteNumbers(branch);
+}

@@ -126,6 +126,17 @@ describe('buildApi', () => {
     expect(built.touched).toEqual([]);
   });
 
+  it('refuses a number query parameter of Infinity on every route, also where the route did not ask for finite numbers', async () => {
+    const built = build(() => 'running');
+    app = built.app;
+    for (const url of ['/api/v1/optimizations?limit=Infinity', '/api/v1/optimizations?limit=1e309', '/api/v1/alerts?limit=Infinity']) {
+      const res = await app.inject(url);
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toEqual({ error: { code: 'bad_request', message: 'query parameter "limit" must be a finite number' } });
+    }
+    expect(built.touched).toEqual([]);
+  });
+
   it('answers 503 starting even to a request that is also malformed', async () => {
     app = build(() => 'starting').app;
     const res = await app.inject('/api/v1/alerts?state=nonsense');

@@ -7,8 +7,8 @@ import { adviseRoutes, type AdviseRouteDeps } from './advise-routes.js';
 import { anomalyRoutes } from './anomaly-routes.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { optimizationRoutes, type OptimizationRouteDeps } from './optimization-routes.js';
-import { ApiError, installErrorHandling, type ErrorLog } from './api-errors.js';
-import { finiteNumbers } from './api-schemas.js';
+import { ApiError, clientErrors, installErrorHandling, routerErrors, type ErrorLog } from './api-errors.js';
+import { finiteNumbers, requireFiniteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
 import { metricRoutes, type MetricRouteDeps } from './metric-routes.js';
@@ -62,10 +62,11 @@ function phaseGate(phase: () => EnginePhase): onRequestHookHandler {
  * `/prometheus/api/v1`, with Prometheus's error shape.
  */
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ logger: false, frameworkErrors: routerErrors, clientErrorHandler: clientErrors, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } }).withTypeProvider<TypeBoxTypeProvider>();
   const exporter = deps.exporter ?? new ProfileExportPool();
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
+  app.addHook('onRoute', (route) => requireFiniteNumbers(route.schema?.querystring));
   installOpenApi(app);
   void app.register(async (guarded) => {
     guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));

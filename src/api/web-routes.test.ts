@@ -66,6 +66,10 @@ describe('web routes', () => {
     const other = await app.inject('/assets/..%2Fpackage.json');
     expect(other.statusCode).toBe(404);
     expect(other.json()).toMatchObject({ error: { code: 'not_found' } });
+    for (const name of ['hasOwnProperty', 'constructor', '__proto__', 'toString']) {
+      const res = await app.inject(`/assets/${name}`);
+      expect(res.statusCode, name).toBe(404);
+    }
   });
 
   it('says the dashboard is not built rather than failing when the bundle is missing', async () => {

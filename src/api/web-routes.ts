@@ -13,11 +13,14 @@ export interface WebRouteDeps {
   live?(): LiveFeed | null;
 }
 
-/** The built assets `npm run build` writes to dist/web (scripts/build-web.mjs). */
-const ASSETS: Readonly<Record<string, string>> = {
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
-};
+/**
+ * The built assets `npm run build` writes to dist/web (scripts/build-web.mjs), by name. A Map, not
+ * an object literal: `/assets/constructor` or `/assets/hasOwnProperty` must name nothing.
+ */
+const ASSETS: ReadonlyMap<string, string> = new Map([
+  ['app.js', 'text/javascript; charset=utf-8'],
+  ['app.css', 'text/css; charset=utf-8'],
+]);
 
 /** Where the bundle is: next to this module once built (dist/api → dist/web), else dist/web of the checkout (tests run from src). */
 export function webAssetDir(): string | null {
@@ -63,8 +66,8 @@ export function webRoutes(assetDir: string | null = webAssetDir()): FastifyPlugi
     const cache = new Map<string, Buffer>();
     app.get('/', { schema: { response: { 200: Page } } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(INDEX_HTML));
     app.get('/assets/:name', { schema: { params: Type.Object({ name: Type.String() }), response: { 200: Page, ...ERROR_RESPONSES } } }, async (req, reply) => {
-      const type = ASSETS[req.params.name];
-      if (!type) throw new ApiError(404, 'not_found', `no asset ${req.params.name}`);
+      const type = ASSETS.get(req.params.name);
+      if (!type) throw new ApiError(404, 'not_found', `no asset named "${req.params.name}" (the dashboard has ${[...ASSETS.keys()].join(', ')})`);
       if (!dir) throw new ApiError(503, 'not_built', 'the dashboard is not built: run npm run build');
       let body = cache.get(req.params.name);
       if (!body) cache.set(req.params.name, (body = readFileSync(join(dir, req.params.name))));

@@ -35,6 +35,40 @@ describe('loadConfig', () => {
     expect(origins.monitoring_interval_seconds).toBe('default');
   });
 
+  it('refuses a __proto__ member of the file as an unknown key, naming it, rather than dropping it unseen', () => {
+    for (const file of [tmpFile('p.json', '{"__proto__": {"data_retention_days": 1}}'), tmpFile('p.yaml', '__proto__:\n  polluted: true\n')]) {
+      let error: unknown;
+      try {
+        loadConfig({ file, env: {} });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.map((p) => [p.key, p.origin])).toEqual([['__proto__', `file:${file}`]]);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(loadConfig({ file: tmpFile('q.json', '{"data_retention_days": 7}'), env: {} }).config.data_retention_days).toBe(7);
+  });
+
+  it('refuses a value nested 20,000 levels deep with a ConfigError naming the key, not a stack overflow', () => {
+    const file = tmpFile('deep.json', `{"report_schedule": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
+    expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file, env: {} })).toThrow(/^report_schedule = \(a value nested too deeply to show\) \(from file:/);
+  });
+
+  it('lists ten of 5,000 unknown keys and counts the rest, in a message of a few kilobytes', () => {
+    const file = tmpFile('many.json', JSON.stringify(Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, i]))));
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ file, env: {} });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.problems.map((p) => p.key)).toEqual(Array.from({ length: 10 }, (_, i) => `k${i}`));
+    expect(error?.message).toContain('and 4990 more unknown keys not listed; known keys: monitoring_interval_seconds');
+    expect(error!.message.length).toBeLessThan(10_000);
+  });
+
   it('lets the environment override the file, which overrides the defaults', () => {
     const file = tmpFile('c.yaml', 'monitoring_interval_seconds: 10\ndata_retention_days: 30\n');
     const { config, origins } = loadConfig({

@@ -83,8 +83,10 @@ export function parseEnvValue(key: ConfigKey, raw: string): unknown {
  */
 export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
   const env = opts.env ?? process.env;
-  const merged: Record<string, unknown> = { ...DEFAULTS };
-  const origins: Record<string, string> = Object.fromEntries(CONFIG_KEYS.map((k) => [k, 'default']));
+  // Without a prototype, a file's `__proto__` member is a key like any other (refused as unknown)
+  // instead of replacing the prototype of the object being validated and vanishing from it.
+  const merged: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, DEFAULTS);
+  const origins: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(CONFIG_KEYS.map((k) => [k, 'default'])));
   if (opts.file) {
     const path = resolve(opts.file);
     for (const [k, v] of Object.entries(readConfigFile(path))) {
@@ -101,5 +103,5 @@ export function loadConfig(opts: { file?: string; env?: NodeJS.ProcessEnv } = {}
   }
   const result = validateConfig(merged, (k) => origins[k] ?? 'unknown');
   if (!result.ok) throw new ConfigError(result.problems);
-  return { config: Object.freeze(result.config), origins: origins as Origins };
+  return { config: Object.freeze({ ...result.config }), origins: { ...origins } as Origins };
 }

@@ -25,7 +25,16 @@ export class ConfigError extends Error {
 
 /** `key = value (from origin): allowed ...` in one line. */
 export function formatProblem(p: ConfigProblem): string {
-  return `${p.key} = ${clip(JSON.stringify(p.value) ?? String(p.value))} (from ${p.origin}) is not allowed: ${p.allowed}`;
+  return `${p.key} = ${clip(shown(p.value))} (from ${p.origin}) is not allowed: ${p.allowed}`;
+}
+
+/** The value as JSON, or a phrase when it cannot be written (nested deeper than the stack allows). */
+function shown(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(a value nested too deeply to show)';
+  }
 }
 
 function clip(text: string): string {
@@ -144,11 +153,34 @@ export function validateConfig(
 ): { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] } {
   if (!checkWhole(candidate)) {
     const problems = (checkWhole.errors ?? []).map((e) => problemFromAjv(e, candidate, originOf));
-    return { ok: false, problems: dedupe(problems) };
+    return { ok: false, problems: foldUnknownKeys(dedupe(problems)) };
   }
   const config = candidate as Config;
   const problems = semanticProblems(config, originOf);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
+
+/** Unknown keys listed one by one; past these, the rest are counted in the last one's problem. */
+const MAX_UNKNOWN_KEYS_LISTED = 10;
+
+/**
+ * A file with thousands of unknown keys (a wrong file, or an attack) would otherwise give one
+ * problem each, every one listing the known keys: a message of tens of megabytes.
+ */
+function foldUnknownKeys(problems: ConfigProblem[]): ConfigProblem[] {
+  const isUnknown = (p: ConfigProblem) => p.allowed.startsWith('unknown key;');
+  const unknown = problems.filter(isUnknown);
+  if (unknown.length <= MAX_UNKNOWN_KEYS_LISTED) return problems;
+  const listed = new Set(unknown.slice(0, MAX_UNKNOWN_KEYS_LISTED));
+  const last = unknown[MAX_UNKNOWN_KEYS_LISTED - 1]!;
+  const more = unknown.length - MAX_UNKNOWN_KEYS_LISTED;
+  return problems
+    .filter((p) => !isUnknown(p) || listed.has(p))
+    .map((p) => {
+      if (!isUnknown(p)) return p;
+      if (p !== last) return { ...p, allowed: 'unknown key' };
+      return { ...p, allowed: `unknown key, and ${more} more unknown keys not listed; known keys: ${CONFIG_KEYS.join(', ')}` };
+    });
 }
 
 function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
