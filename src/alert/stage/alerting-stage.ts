@@ -15,6 +15,8 @@ import { NotificationQueue, type Notification, type NotificationSink, type Queue
 import { deleteSilencesBefore, listSilences } from './silence-repo.js';
 import { findSilence, type Silence } from '../silences.js';
 import { RuleBook } from '../threshold-rules.js';
+import { AlertWrites } from './alert-writes.js';
+import { RateLimitedLog } from '../../lifecycle/rate-limited-log.js';
 
 /** Settings read from the configuration (re-read on `reconfigure`). */
 export interface AlertingSettings {
@@ -68,7 +70,8 @@ export class AlertingStage implements Component {
   #rules: RuleBook;
   #degradation: DegradationConfig;
   #staleMs: number;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #writes: AlertWrites;
+  readonly #errorLog: RateLimitedLog;
   #timers: NodeJS.Timeout[] = [];
   #writeErrors = 0;
   #lastError: string | null = null;
@@ -86,6 +89,11 @@ export class AlertingStage implements Component {
     this.#degradation = resolveDegradation(s.degradation);
     this.#staleMs = s.staleSeconds * 1000;
     this.queue = new NotificationQueue(bus, s.queueMax, (err) => this.log.warn({ err }, 'alert notification refused by the bus'));
+    this.#errorLog = new RateLimitedLog(log);
+    this.#writes = new AlertWrites(
+      (err) => this.#writeFailed(err),
+      (n) => this.queue.push(n),
+    );
     this.evaluator = new AlertEvaluator({
       rules: () => this.#rules,
       degradation: () => this.#degradation,
@@ -201,7 +209,7 @@ export class AlertingStage implements Component {
     const id = t.episode.alertId;
     if (t.kind === 'cancelled') {
       this.#notices.delete(id);
-      this.#write(() => deleteAlert(this.db, id), []);
+      this.#write(id, () => deleteAlert(this.db, id), []);
       return;
     }
     let n = this.#notices.get(id);
@@ -224,7 +232,7 @@ export class AlertingStage implements Component {
       }
     }
     const record = this.#record(t, n);
-    this.#write(() => saveAlert(this.db, record), out);
+    this.#write(id, () => saveAlert(this.db, record), out);
   }
 
   #record(t: AlertTransition, n: Notice): AlertRecord {
@@ -251,34 +259,31 @@ export class AlertingStage implements Component {
       const n = this.#notices.get(o.episode.alertId) ?? { notified: false, silencedBy: null, acknowledgedBy: null };
       const t = this.#withBounds({ ...o, kind: o.episode.phase === 'firing' ? 'fired' : 'pending', at: o.episode.lastTs });
       const record = this.#record(t, n);
-      this.#write(() => saveAlert(this.db, record), []);
+      this.#write(o.episode.alertId, () => saveAlert(this.db, record), []);
     }
   }
 
-  /** Writes in order, then publishes what the write was about (a failed write is logged, the message still goes out). */
-  #write(op: () => Promise<void>, notifications: readonly Notification[]): void {
-    this.#chain = this.#chain.then(async () => {
-      try {
-        await op();
-      } catch (err) {
-        this.#writeErrors++;
-        this.#lastError = `saving an alert: ${String(err)}`;
-        this.log.error({ err }, 'saving an alert failed');
-      }
-      for (const msg of notifications) this.queue.push(msg);
-    });
+  /** Writes (the latest state of each alert), then publishes what the write was about (a failed write is counted and logged, the message still goes out). */
+  #write(alertId: string, op: () => Promise<void>, notifications: readonly Notification[]): void {
+    this.#writes.add(alertId, op, notifications);
+  }
+
+  #writeFailed(err: unknown): void {
+    this.#writeErrors++;
+    this.#lastError = `saving an alert: ${String(err)}`;
+    this.#errorLog.error('saving an alert failed', { err }, 'saving an alert failed');
   }
 
   /** Resolves when every transition so far is written and queued for publishing. */
   flushed(): Promise<void> {
-    return this.#chain;
+    return this.#writes.flushed();
   }
 
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     this.#timers = [];
     this.#saveOpen();
-    await this.#chain;
+    await this.#writes.flushed();
     this.queue.drain();
   }
 
