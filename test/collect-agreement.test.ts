@@ -88,6 +88,10 @@ describe('collectors agree with vmstat, iostat and pidstat under load', () => {
     }
     expect(worker, 'stress-ng-cpu worker').toBeDefined();
     await sleep(1500);
+    // Looked up again once stress-ng has settled: pidstat printed no row once (the worker it was
+    // given had ended within the window), as if the first child of that name was not the one that
+    // stays.
+    worker = findChild(stress.pid!, 'stress-ng-cpu') ?? worker;
 
     const host = createHostCollector({ hostName: 'agreement' });
     const procs = createProcessCollector({ hostName: 'agreement', patterns: ['^stress-ng-cpu$'], selfPid: process.pid });
