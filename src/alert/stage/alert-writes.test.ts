@@ -38,4 +38,19 @@ describe('the alert stage writes', () => {
     expect(failures).toBe(2000);
     expect(published).toHaveLength(2000);
   });
+
+  it('writes what is added in the moment between the end of a run and its clean-up', async () => {
+    const done: string[] = [];
+    const w = new AlertWrites(
+      () => {},
+      () => {},
+    );
+    w.add('a', async () => void done.push('a'), []);
+    // Queued behind the run's end: runs after the loop found nothing left, before its clean-up.
+    const late = w.flushed();
+    void Promise.resolve().then(() => w.add('b', async () => void done.push('b'), []));
+    await late;
+    await w.flushed();
+    expect(done).toEqual(['a', 'b']);
+  });
 });

@@ -28,8 +28,14 @@ export class AlertWrites {
     const waiting = this.#pending.get(alertId);
     if (waiting) this.#replaced++;
     this.#pending.set(alertId, { op, notifications: waiting ? [...waiting.notifications, ...notifications] : [...notifications] });
+    this.#start();
+  }
+
+  #start(): void {
     this.#running ??= this.#run().finally(() => {
       this.#running = null;
+      // A write added after the run found nothing left, but before this ran, starts a new one.
+      if (this.#pending.size > 0) this.#start();
     });
   }
 
@@ -50,8 +56,8 @@ export class AlertWrites {
   }
 
   /** Resolves when every write queued so far (and any queued meanwhile) is done. */
-  flushed(): Promise<void> {
-    return this.#running ?? Promise.resolve();
+  async flushed(): Promise<void> {
+    while (this.#running) await this.#running;
   }
 
   /** Alerts with a write waiting, and writes replaced by a later one of the same alert. */
