@@ -170,7 +170,14 @@ describe.skipIf(skipReason !== null)('database advisor on PostgreSQL with pg_sta
     const points: MetricSnapshot[] = [];
     const directory = { urlOf: async (db: string) => (db === name ? url : null) };
     const series = new StatementSeriesReader(directory, open, (s) => points.push(...s));
-    const applier = new IndexApplier(directory, open, { lockTimeoutMs: 5000 });
+    // What the applier sends, as it sends it (pg_stat_statements may evict a statement run once
+    // while other test files fill it, so it cannot be asked afterwards).
+    const issued: string[] = [];
+    const recording = async (u: string) => {
+      const session = await open(u);
+      return { query: ((sql: string, params?: readonly unknown[]) => (issued.push(sql), session.query(sql, params))) as typeof session.query, close: () => session.close() };
+    };
+    const applier = new IndexApplier(directory, recording, { lockTimeoutMs: 5000 });
     series.track(name, [queryid]);
     expect(await series.sample()).toEqual([]);
     await lookups(url, 40);
@@ -186,8 +193,7 @@ describe.skipIf(skipReason !== null)('database advisor on PostgreSQL with pg_sta
     expect(means[1]!).toBeLessThan(means[0]! * 0.5);
     expect(await applier.usage(p.params)).toMatchObject({ exists: true, valid: true });
     expect((await applier.usage(p.params)).scans).toBeGreaterThanOrEqual(40);
-    const built = await admin(url, async (c) => (await c.query("SELECT query FROM pg_stat_statements WHERE query LIKE '%CREATE INDEX CONCURRENTLY IF NOT EXISTS \"orders_customer_id_pe_idx\"%'")).rowCount);
-    expect(built).toBeGreaterThanOrEqual(1);
+    expect(issued.filter((sql) => sql.includes('CREATE INDEX CONCURRENTLY IF NOT EXISTS "orders_customer_id_pe_idx"'))).toHaveLength(1);
     await applier.apply(p.undo!);
     await applier.apply(p.undo!);
     expect(await applier.usage(p.params)).toEqual({ exists: false, valid: false, scans: 0 });
