@@ -1,10 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
-import { MetricWriter } from '../src/store/metric-writer.js';
-import { TierWriter } from '../src/store/tier-writer.js';
+import { storeWithTiers } from './helpers/tiers.js';
 import { testApi, type TestApi } from './helpers/api.js';
-import { quietLogger } from './helpers/services.js';
 
 const HOUR = 3_600_000;
 /** Two hours two days back, on whole hours, at 15 s. */
@@ -20,11 +18,7 @@ for (let k = 0; k < 480; k++) {
 let api: TestApi;
 beforeAll(async () => {
   api = await testApi();
-  const tiers = new TierWriter(api.db, quietLogger());
-  const writer = new MetricWriter(api.db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 5000, maxPendingSamples: 100_000, onStored: (s, a, b) => tiers.fold(s, a, b) });
-  await writer.write(SNAPSHOTS);
-  await writer.stop();
-  await tiers.stop();
+  await storeWithTiers(api.db, SNAPSHOTS);
 });
 afterAll(async () => api.close());
 

@@ -3,8 +3,8 @@ import type { MetricSnapshot } from '../src/model/snapshot.js';
 import type { Db } from '../src/store/db.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
 import { backfillTiers, type TierBackfillOptions } from '../src/store/tier-backfill.js';
-import { TierWriter } from '../src/store/tier-writer.js';
 import { quietLogger, testDatabase } from './helpers/services.js';
+import { storeWithTiers } from './helpers/tiers.js';
 
 const HOUR = 3_600_000;
 const NOW = Math.floor(Date.now() / HOUR) * HOUR;
@@ -29,11 +29,7 @@ beforeAll(async () => {
   const raw = new MetricWriter(t.db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 10_000, maxPendingSamples: 100_000 });
   await raw.write(OLD);
   await raw.stop();
-  const tiers = new TierWriter(t.db, quietLogger());
-  const live = new MetricWriter(t.db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 10_000, maxPendingSamples: 100_000, onStored: (s, a, b) => tiers.fold(s, a, b) });
-  await live.write(NEW);
-  await live.stop();
-  await tiers.stop();
+  await storeWithTiers(t.db, NEW);
 });
 afterAll(async () => t.drop());
 
