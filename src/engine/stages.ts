@@ -19,7 +19,7 @@ import { DiagnosisStage, diagnosisSettings } from '../diagnose/stage/diagnosis-s
 import { DeliveryStage, deliverySettings } from '../notify/stage/delivery-stage.js';
 import { RealtimeIngest, type DurableIngestOptions } from '../ingest/realtime-ingest.js';
 import { CARDINALITY_CONFIG_KEYS, CardinalityGuard, cardinalityLimits } from '../ingest/cardinality-guard.js';
-import { logListenerFailure, snapshotFanOut } from './snapshot-fan-out.js';
+import { logListenerFailure, snapshotFanOut, type SnapshotListener } from './snapshot-fan-out.js';
 import { buildOptimization } from './optimization-stages.js';
 import { buildStorage } from './storage-stages.js';
 import type { ActionApplier } from '../optimize/proposal.js';
@@ -131,12 +131,8 @@ export function buildStages(deps: StageDeps): EngineStages {
   });
   const live = new LiveFeed();
   const loopOn = c.optimization_enabled;
-  const analysis = [
-    (s: readonly MetricSnapshot[]) => detection.ingest(s),
-    (s: readonly MetricSnapshot[]) => alerting.ingest(s),
-    (s: readonly MetricSnapshot[]) => diagnosis.ingest(s),
-    ...(loopOn ? [(s: readonly MetricSnapshot[]) => optimization.observe(s)] : []),
-  ];
+  const analysis: SnapshotListener[] = [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)];
+  if (loopOn) analysis.push((s) => optimization.observe(s));
   const fanOut = snapshotFanOut(analysis, [(s) => live.publish(s)], logListenerFailure(deps.log));
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
