@@ -46,6 +46,9 @@ describe('delivery configuration', () => {
   it('refuses a backoff that starts above its cap', () => {
     const e = loadError({ PERF_ENGINE_DELIVERY_BACKOFF_INITIAL_MS: '5000', PERF_ENGINE_DELIVERY_BACKOFF_MAX_MS: '1000' });
     expect(e.problems.map((p) => p.key)).toEqual(['delivery_backoff_initial_ms']);
+    // Only the cap set, below the default start: the cap is the key named.
+    const cap = loadError({ PERF_ENGINE_DELIVERY_BACKOFF_MAX_MS: '15' });
+    expect(cap.problems.map((p) => [p.key, p.allowed])).toEqual([['delivery_backoff_max_ms', 'at least delivery_backoff_initial_ms (1000)']]);
   });
 
   it('masks receiver URLs and header values wherever the configuration is shown', () => {

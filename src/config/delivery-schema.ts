@@ -97,8 +97,12 @@ export const DELIVERY_DEFAULTS = {
   delivery_external_url: null as string | null,
 };
 
-/** A problem of the delivery keys beyond their shape: `[key, value, allowed]`. */
-export type DeliveryProblem = readonly [key: string, value: unknown, allowed: string];
+/**
+ * A problem of the delivery keys beyond their shape: `[key, value, allowed]`. A problem between two
+ * keys is given from each side (`pair` names the other), so the caller can blame the one that was
+ * set rather than the one left at its default.
+ */
+export type DeliveryProblem = readonly [key: string, value: unknown, allowed: string, pair?: string];
 
 function httpUrl(text: string): boolean {
   try {
@@ -127,7 +131,10 @@ export function deliveryProblems(c: {
     problems.push(['delivery_external_url', c.delivery_external_url, 'an http:// or https:// URL, or null']);
   }
   if (c.delivery_backoff_initial_ms > c.delivery_backoff_max_ms) {
-    problems.push(['delivery_backoff_initial_ms', c.delivery_backoff_initial_ms, `at most delivery_backoff_max_ms (${c.delivery_backoff_max_ms})`]);
+    problems.push(
+      ['delivery_backoff_initial_ms', c.delivery_backoff_initial_ms, `at most delivery_backoff_max_ms (${c.delivery_backoff_max_ms})`, 'delivery_backoff_max_ms'],
+      ['delivery_backoff_max_ms', c.delivery_backoff_max_ms, `at least delivery_backoff_initial_ms (${c.delivery_backoff_initial_ms})`, 'delivery_backoff_initial_ms'],
+    );
   }
   return problems;
 }

@@ -137,7 +137,11 @@ function semanticProblems(config: Config, originOf: (k: string) => string): Conf
       }
     }
   }
-  for (const [key, value, allowed] of deliveryProblems(config)) {
+  for (const [key, value, allowed, pair] of deliveryProblems(config)) {
+    // A problem between two keys is named on the side that was set; when both or neither were, on the first.
+    const set = (k: string): boolean => originOf(k) !== 'default';
+    if (pair !== undefined && !set(key) && set(pair)) continue;
+    if (pair !== undefined && set(key) === set(pair) && key > pair) continue;
     problems.push({ key, value, origin: originOf(key.split('/')[0]!), allowed });
   }
   return problems;
