@@ -43,7 +43,7 @@ export async function replay(
   const batch = opts.paceMs ? 1 : (opts.batch ?? 50);
   for (let i = 0; i < points.length; i += batch) {
     const snaps = points.slice(i, i + batch).map(([s, v]) => ({ source, timestamp: start + s * 1000, metrics: { [metric]: v } }));
-    const reply = await nc.request(subject, JSON.stringify(snaps.length === 1 ? snaps[0] : snaps), { timeout: 10_000 });
+    const reply = await nc.request(subject, JSON.stringify(snaps.length === 1 ? snaps[0] : snaps), { timeout: 30_000 });
     const body = reply.json<{ ok: boolean; error?: unknown }>();
     if (!body.ok) throw new Error(`publish refused: ${JSON.stringify(body.error)}`);
     if (opts.paceMs) await new Promise((r) => setTimeout(r, opts.paceMs));

@@ -3,9 +3,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHostCollector } from '../src/collect/host-collector.js';
-import { createProcessCollector } from '../src/collect/process-collector.js';
-import { parsePidStat } from '../src/collect/proc/parse-pid-stat.js';
+import { createHostCollector } from '../../src/collect/host-collector.js';
+import { createProcessCollector } from '../../src/collect/process-collector.js';
+import { parsePidStat } from '../../src/collect/proc/parse-pid-stat.js';
 
 // The collectors agree with the machine's own tools over the same window under real load
 // (stress-ng --cpu 1 --hdd 1), within these tolerances (also stated in docs/metrics.md):
