@@ -1,0 +1,131 @@
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+// Held-out NAB scores: is the detector's score a property of the method or of the files it was
+// tuned on? For each held-out group (a category, or a single file), the threshold is chosen by
+// NAB's optimiser on every other file, and the group is scored at that threshold. The groups'
+// detections are then scored together, normalised over the whole corpus as the whole-corpus score
+// is, so the two figures differ only in where each file's threshold came from.
+
+export const PROFILES = ['standard', 'reward_low_FP_rate', 'reward_low_FN_rate'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** What the shared scorer says of one profile. */
+export interface ProfileResult {
+  readonly score: number;
+  readonly threshold: number;
+  readonly tp: number;
+  readonly fn: number;
+  readonly fp: number;
+}
+
+/** Runs the shared scorer on a data folder and a results folder (optionally at fixed thresholds). */
+export type RunScorer = (dataDir: string, resultsDir: string, thresholds?: Partial<Record<Profile, number>>) => Promise<Record<Profile, ProfileResult>>;
+
+/** A group of files held out together, named for the report. */
+export interface HoldoutGroup {
+  readonly name: string;
+  readonly files: readonly string[];
+}
+
+/** The `.csv` files under `dir`, as sorted paths relative to it. */
+export function csvFiles(dir: string, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) return csvFiles(dir, path);
+      return e.name.endsWith('.csv') ? [path] : [];
+    })
+    .sort();
+}
+
+/** The groups of one kind: one per category (first path part), or one per file. */
+export function holdoutGroups(files: readonly string[], by: 'category' | 'file'): HoldoutGroup[] {
+  if (by === 'file') return files.map((f) => ({ name: f, files: [f] }));
+  const byCategory = new Map<string, string[]>();
+  for (const f of files) {
+    const category = f.split('/')[0]!;
+    byCategory.set(category, [...(byCategory.get(category) ?? []), f]);
+  }
+  return [...byCategory].map(([name, members]) => ({ name, files: members }));
+}
+
+/** A folder holding links to `files` (relative paths) of `from`, in the same layout. */
+function linkedTree(from: string, to: string, files: readonly string[]): string {
+  for (const f of files) {
+    mkdirSync(dirname(join(to, f)), { recursive: true });
+    symlinkSync(join(from, f), join(to, f));
+  }
+  return to;
+}
+
+/**
+ * Maps a score so that `threshold` becomes 0.5 without changing which rows reach it: rows at or
+ * above it land in [0.5, 1], rows below it in [0, 0.5). Lets one scorer run apply a threshold per file.
+ */
+export function rescaleScore(score: number, threshold: number): number {
+  if (score >= threshold) return threshold >= 1 ? 1 : Math.max(0.5, 0.5 + (0.5 * (score - threshold)) / (1 - threshold));
+  return Math.min(0.4999999, (0.5 * score) / threshold);
+}
+
+/** Copies a detector result file with every score rescaled around `threshold`. */
+function writeRescaled(source: string, target: string, threshold: number): void {
+  const lines = readFileSync(source, 'utf8').split('\n');
+  const out = lines.map((line, i) => {
+    if (i === 0 || line === '') return line;
+    const cut = line.lastIndexOf(',');
+    return `${line.slice(0, cut)},${rescaleScore(Number(line.slice(cut + 1)), threshold)}`;
+  });
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, out.join('\n'));
+}
+
+/** Per group and profile: the threshold chosen without it. */
+export interface HeldOutThresholds {
+  readonly group: string;
+  readonly thresholds: Record<Profile, number>;
+}
+
+/** The held-out score of each profile, with each group's threshold (chosen on every other file). */
+export interface HoldoutResult {
+  readonly scores: Record<Profile, ProfileResult>;
+  readonly groups: readonly HeldOutThresholds[];
+}
+
+/**
+ * Scores `files` (relative to `dataDir` and `resultsDir`) with each group held out in turn.
+ * `workDir` is an empty scratch folder. Groups are scored two at a time (two cores).
+ */
+export async function scoreHeldOut(opts: {
+  readonly dataDir: string;
+  readonly resultsDir: string;
+  readonly files: readonly string[];
+  readonly groups: readonly HoldoutGroup[];
+  readonly workDir: string;
+  readonly score: RunScorer;
+}): Promise<HoldoutResult> {
+  const { dataDir, resultsDir, files, groups, workDir, score } = opts;
+  const chosen: HeldOutThresholds[] = new Array(groups.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < groups.length) {
+      const i = next++;
+      const held = new Set(groups[i]!.files);
+      const rest = files.filter((f) => !held.has(f));
+      const dir = join(workDir, `train-${i}`);
+      const scored = await score(linkedTree(dataDir, join(dir, 'data'), rest), linkedTree(resultsDir, join(dir, 'results'), rest));
+      chosen[i] = { group: groups[i]!.name, thresholds: Object.fromEntries(PROFILES.map((p) => [p, scored[p].threshold])) as Record<Profile, number> };
+    }
+  };
+  await Promise.all([worker(), worker()]);
+
+  const thresholdOf = new Map<string, Record<Profile, number>>();
+  groups.forEach((g, i) => g.files.forEach((f) => thresholdOf.set(f, chosen[i]!.thresholds)));
+  const scores = {} as Record<Profile, ProfileResult>;
+  for (const profile of PROFILES) {
+    const rescaled = join(workDir, `held-out-${profile}`);
+    for (const f of files) writeRescaled(join(resultsDir, f), join(rescaled, f), thresholdOf.get(f)![profile]);
+    scores[profile] = (await score(dataDir, rescaled, { [profile]: 0.5 }))[profile];
+  }
+  return { scores, groups: chosen };
+}
