@@ -67,7 +67,7 @@ describe('diagnosis of a replayed synthetic stream through the engine (NATS, Pos
     expect(api.bottlenecks.map((b) => [b.bottleneck_id, b.status])).toEqual([[d.bottleneck_id, 'resolved']]);
   });
 
-  it('gives the same bottlenecks, opened within one interval of each other, for one stream replayed three times: in batches of 500, of 7, and one snapshot at a time', { timeout: 120_000 }, async () => {
+  it('gives exactly the same bottleneck messages for one stream replayed three times: in batches of 500, of 7, and one snapshot at a time', { timeout: 120_000 }, async () => {
     const stream = oneEpisode('disk_io_saturation', 5);
     const all = [...stream.snapshots()];
     // Only the last hour and a half: the paced replay stays short, the episode is inside.
@@ -78,22 +78,19 @@ describe('diagnosis of a replayed synthetic stream through the engine (NATS, Pos
     await replaySnapshots(t.nc, t.prefix, renamed(part, 'small-'), { batch: 7 });
     await replaySnapshots(t.nc, t.prefix, renamed(part, 'paced-'), { paceMs: 1 });
     await waitFor(() => runs.every((p) => seen.some((b) => String(b.body.source).startsWith(p) && b.body.update === 'resolved')), 60_000);
-    // Exact: which bottlenecks, of which kind, on which source, with which updates. Within one
-    // interval: when they opened and resolved. Not compared: the evidence's figures. A new
-    // series' first samples wait while its stored history loads, and their anomalies arrive when
-    // the load ends, at another point of a fast replay than of a slow one; the watch of a source
-    // (and the references its evidence reports) can then start elsewhere (docs/diagnosis.md).
-    const shape = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b) => `${String(b.subject)} ${String(b.kind)} ${String(b.source)} ${String(b.update ?? '')} ${String(b.status)}`);
-    const times = (prefix: string) => normalisedBottlenecks(seen, prefix).map((b) => [Date.parse(String(b.detected_at)), b.resolved_at ? Date.parse(String(b.resolved_at)) : 0]);
-    const first = shape('big-');
-    expect(first[0]).toBe(`detected disk_io_saturation <p>${stream.truth[0]!.source}  active`);
-    expect(first.filter((x) => x.startsWith('detected'))).toHaveLength(1);
-    for (const p of ['small-', 'paced-']) {
-      expect(shape(p)).toEqual(first);
-      times(p).forEach(([d, r], k) => {
-        expect(Math.abs(d! - times('big-')[k]![0]!)).toBeLessThanOrEqual(15_000);
-        expect(Math.abs(r! - times('big-')[k]![1]!)).toBeLessThanOrEqual(15_000);
+    // Everything but the ids and the automatic profile: kinds, sources, updates, times, summaries
+    // and the evidence's figures. Snapshots wait while new series' stored history loads, so each is
+    // analysed with the same history and in the same order however fast the stream arrived. The
+    // automatic profile is decided once the bottleneck's row is stored, so the messages built
+    // before that write ends lack it, and how many those are depends on the pace.
+    const withoutProfile = (p: string) =>
+      normalisedBottlenecks(seen, p).map((b) => {
+        const { auto_profile: _, ...evidence } = b.evidence as Record<string, unknown>;
+        return { ...b, evidence } as Record<string, unknown>;
       });
-    }
+    const first = withoutProfile('big-');
+    expect(first[0]).toMatchObject({ subject: 'detected', kind: 'disk_io_saturation', source: `<p>${stream.truth[0]!.source}` });
+    expect(first.filter((b) => b.subject === 'detected')).toHaveLength(1);
+    for (const p of ['small-', 'paced-']) expect(withoutProfile(p)).toEqual(first);
   });
 });

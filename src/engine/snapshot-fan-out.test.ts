@@ -1,8 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { snapshotFanOut } from './snapshot-fan-out.js';
+import { snapshotFanOut, type AnalysisGate } from './snapshot-fan-out.js';
 
-const snap = (ts: number): MetricSnapshot => ({ source: 's', timestamp: ts, metrics: { cpu_usage: ts } }) as MetricSnapshot;
+const snap = (ts: number, source = 's', metric = 'cpu_usage'): MetricSnapshot => ({ source, timestamp: ts, metrics: { [metric]: ts } }) as MetricSnapshot;
+
+/** A gate whose series become ready when the test says so. */
+function fakeGate() {
+  const ready = new Set<string>();
+  const loading = new Set<string>();
+  let onReady: (source: string) => void = () => {};
+  const gate: AnalysisGate = {
+    prepare: (s) => {
+      for (const m of Object.keys(s.metrics)) if (!ready.has(`${s.source} ${m}`)) loading.add(`${s.source} ${m}`);
+      return ![...loading].some((k) => k.startsWith(`${s.source} `));
+    },
+    onSourceReady: (l) => (onReady = l),
+  };
+  const finish = (source: string) => {
+    for (const k of [...loading]) {
+      if (!k.startsWith(`${source} `)) continue;
+      loading.delete(k);
+      ready.add(k);
+    }
+    onReady(source);
+  };
+  return { gate, finish };
+}
 
 describe('the snapshot fan-out', () => {
   it('passes each snapshot through every analysis stage before the next, then the whole batch to the batch listeners', () => {
@@ -32,5 +55,38 @@ describe('the snapshot fan-out', () => {
     fan([snap(1), snap(2)]);
     expect(seen).toEqual([1, 2]);
     expect(failures).toHaveLength(2);
+  });
+
+  it('holds every snapshot from the first whose series load, and lets them through in arrival order once loaded', () => {
+    const { gate, finish } = fakeGate();
+    const seen: string[] = [];
+    const live: number[] = [];
+    const fan = snapshotFanOut([(s) => seen.push(`${s[0]!.source}${s[0]!.timestamp}`)], [(s) => live.push(s.length)], () => {}, gate);
+    fan([snap(1, 'a'), snap(1, 'b'), snap(2, 'a')]);
+    expect(seen).toEqual([]);
+    expect(live).toEqual([3]);
+    // b is ready, but a1 before it is not: the order of arrival is kept.
+    finish('b');
+    expect(seen).toEqual([]);
+    fan([snap(3, 'a', 'heap_used_bytes'), snap(2, 'b')]);
+    finish('a');
+    expect(seen).toEqual(['a1', 'b1', 'a2', 'a3', 'b2']);
+    fan([snap(4, 'a')]);
+    expect(seen.at(-1)).toBe('a4');
+    // A new series later on holds everything after it again.
+    fan([snap(5, 'b', 'queue_depth'), snap(5, 'a')]);
+    expect(seen.at(-1)).toBe('a4');
+    finish('b');
+    expect(seen.slice(-2)).toEqual(['b5', 'a5']);
+  });
+
+  it('lets held snapshots through, in order, once too many are held', () => {
+    const { gate } = fakeGate();
+    const seen: number[] = [];
+    const fan = snapshotFanOut([(s) => seen.push(s[0]!.timestamp)], [], () => {}, gate, 3);
+    fan([snap(1), snap(2), snap(3)]);
+    expect(seen).toEqual([]);
+    fan([snap(4)]);
+    expect(seen).toEqual([1, 2, 3, 4]);
   });
 });

@@ -9,14 +9,39 @@ export type SnapshotListener = (snapshots: readonly MetricSnapshot[]) => void;
 export type ListenerFailure = (err: unknown) => void;
 
 /**
+ * What the fan-out asks before analysing a snapshot (detection's series loads): whether every
+ * series of the snapshot has its history, starting the loads of new ones; and when a source whose
+ * series were loading has them all.
+ */
+export interface AnalysisGate {
+  prepare(snapshot: MetricSnapshot): boolean;
+  onSourceReady(listener: (source: string) => void): void;
+}
+
+/** Snapshots held back, in all, while series load; past it they go through at once. */
+const DEFAULT_HOLD = 20_000;
+
+/**
  * Passes every accepted batch on. The analysis stages (detection, alerting, diagnosis, judging)
  * get it one snapshot at a time, each snapshot through all of them before the next: a stage then
  * sees the anomalies and detector state of exactly the snapshots up to the one it is given, never
- * of later ones in the same batch, so the results do not depend on how arrivals were batched (a
- * replay at any speed gives the same bottlenecks and times). The batch listeners (the live feed)
- * get the whole batch afterwards. One failing listener does not stop the others.
+ * of later ones in the same batch, so the results do not depend on how arrivals were batched.
+ *
+ * With a gate, a snapshot with series still loading their history is held back, and every later
+ * snapshot with it (of any source, so that the stages see one order whatever the speed), until the
+ * loads end; then they go through in arrival order. Without that, how many of a new series'
+ * samples arrived before its history did, and where other sources were meanwhile, would depend on
+ * the replay speed. Past `maxHeld`, held snapshots go through at once (detection then buffers the
+ * samples of loading series itself). The batch listeners (the live feed) get every batch at once.
+ * One failing listener does not stop the others.
  */
-export function snapshotFanOut(analysis: readonly SnapshotListener[], batch: readonly SnapshotListener[], failed: ListenerFailure): SnapshotListener {
+export function snapshotFanOut(
+  analysis: readonly SnapshotListener[],
+  batch: readonly SnapshotListener[],
+  failed: ListenerFailure,
+  gate: AnalysisGate | null = null,
+  maxHeld = DEFAULT_HOLD,
+): SnapshotListener {
   const call = (l: SnapshotListener, s: readonly MetricSnapshot[]) => {
     try {
       l(s);
@@ -24,15 +49,33 @@ export function snapshotFanOut(analysis: readonly SnapshotListener[], batch: rea
       failed(err);
     }
   };
-  return (snapshots) => {
-    if (snapshots.length === 1) {
-      for (const l of analysis) call(l, snapshots);
-    } else {
-      for (const s of snapshots) {
-        const one = [s];
-        for (const l of analysis) call(l, one);
-      }
+  const analyse = (s: MetricSnapshot) => {
+    const one = [s];
+    for (const l of analysis) call(l, one);
+  };
+  let held: MetricSnapshot[] = [];
+  let head = 0;
+  const release = (all: boolean) => {
+    while (head < held.length && (all || gate!.prepare(held[head]!))) analyse(held[head++]!);
+    if (head === held.length) {
+      held = [];
+      head = 0;
     }
+  };
+  gate?.onSourceReady(() => release(false));
+  const take = (s: MetricSnapshot) => {
+    if (gate === null) return analyse(s);
+    // Asked even when held: the loads of its new series start now.
+    const ready = gate.prepare(s);
+    if (head === held.length && ready) return analyse(s);
+    if (held.length - head >= maxHeld) {
+      release(true);
+      return analyse(s);
+    }
+    held.push(s);
+  };
+  return (snapshots) => {
+    for (const s of snapshots) take(s);
     for (const l of batch) call(l, snapshots);
   };
 }

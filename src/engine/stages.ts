@@ -133,7 +133,7 @@ export function buildStages(deps: StageDeps): EngineStages {
   const loopOn = c.optimization_enabled;
   const analysis: SnapshotListener[] = [(s) => detection.ingest(s), (s) => alerting.ingest(s), (s) => diagnosis.ingest(s)];
   if (loopOn) analysis.push((s) => optimization.observe(s));
-  const fanOut = snapshotFanOut(analysis, [(s) => live.publish(s)], logListenerFailure(deps.log));
+  const fanOut = snapshotFanOut(analysis, [(s) => live.publish(s)], logListenerFailure(deps.log), detection);
   ingest.onSnapshots(fanOut);
   const collectors = () => (deps.collectors ? [...deps.collectors] : defaultCollectors(settings(), logger('process-collector')));
   let latest: readonly MetricSnapshot[] = [];

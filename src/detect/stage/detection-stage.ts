@@ -109,6 +109,19 @@ export class DetectionStage implements Component {
     this.#busyMs += performance.now() - t0;
   }
 
+  /**
+   * The analysis gate (engine fan-out): starts the loads of the snapshot's new series, and says
+   * whether all of its series are ready. Always true while detection is off.
+   */
+  prepare(snapshot: MetricSnapshot): boolean {
+    return !this.#enabled || this.manager.prepare(snapshot);
+  }
+
+  /** Tells `listener` when a source's last loading series is ready. */
+  onSourceReady(listener: (source: string) => void): void {
+    this.manager.onSourceReady(listener);
+  }
+
   async start(): Promise<void> {
     const removed = await deleteStatesBefore(this.db, Date.now() - (this.settings().retentionDays + 1) * 86_400_000).catch((err: unknown) => {
       this.log.warn({ err }, 'could not remove old detector states');

@@ -104,6 +104,32 @@ describe('detection manager', () => {
     expect(m.stats().loading).toBe(0);
   });
 
+  it('prepares a snapshot without scoring it: new series load, and the source is announced ready when the last one has', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const requests: LoadRequest[] = [];
+    const m = new DetectionManager({ maxSeries: 100, anomalyScore: 0.6 }, async (reqs) => {
+      requests.push(...reqs);
+      await gate;
+      return reqs.map(() => null);
+    });
+    const ready: string[] = [];
+    m.onSourceReady((source) => ready.push(source));
+    expect(m.prepare(snap('a', 0, { x: 1, y: 2 }))).toBe(false);
+    expect(m.prepare(snap('a', 1, { x: 1, y: 2 }))).toBe(false);
+    await Promise.resolve();
+    expect(requests.map((r) => [r.metric, r.before])).toEqual([['x', T0], ['y', T0]]);
+    expect(m.stats()).toMatchObject({ loading: 2, samples: 0 });
+    release();
+    await m.idle();
+    expect(ready).toEqual(['a']);
+    expect(m.prepare(snap('a', 0, { x: 1, y: 2 }))).toBe(true);
+    // The snapshot that started the loads is scored when it is ingested, not before.
+    m.ingest([snap('a', 0, { x: 1, y: 2 })]);
+    expect(m.detail('a', 'x')!.samples).toBe(1);
+    expect(m.stats().late).toBe(0);
+  });
+
   it('starts series cold when the loader fails or a buffer overflows', async () => {
     const errors: string[] = [];
     const m = new DetectionManager(

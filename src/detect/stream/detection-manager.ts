@@ -44,6 +44,7 @@ const keyOf = (source: string, metric: string) => `${source}\u0000${metric}`;
 export class DetectionManager implements DetectionEvents {
   readonly #sources = new Map<string, SourceSeries>();
   readonly #listeners: AnomalyListener[] = [];
+  readonly #readyListeners: ((source: string) => void)[] = [];
   /** States of evicted series not yet saved, by key: reused if the series comes back first. */
   readonly #evicted = new Map<string, SavedState>();
   #opts: Required<ManagerOptions>;
@@ -132,6 +133,46 @@ export class DetectionManager implements DetectionEvents {
     this.#stats.samples += samples;
     this.#stats.late += late;
     if (this.#count > this.#opts.maxSeries) this.#evict();
+  }
+
+  /**
+   * Makes every series of the snapshot ready or loading without scoring anything: new series
+   * start their load (or start at once, from an evicted state or cold). True when all of the
+   * snapshot's series are ready, so that scoring it now sees exactly the history a slower arrival
+   * would; false while any loads, and {@link onSourceReady} tells when none of the source's does.
+   */
+  prepare(snapshot: MetricSnapshot): boolean {
+    let src = this.#sources.get(snapshot.source);
+    if (src === undefined) this.#sources.set(snapshot.source, (src = new SourceSeries()));
+    // The names of the source's latest snapshot, in order, find most entries without a lookup.
+    const { names, entries } = src;
+    let j = 0;
+    let same = true;
+    let added = false;
+    for (const metric in snapshot.metrics) {
+      let e: SeriesEntry | undefined;
+      if (same && names[j] === metric) e = entries[j]!;
+      else {
+        same = false;
+        e = src.byMetric.get(metric);
+        if (e === undefined) {
+          e = this.#add(snapshot.source, metric, src);
+          added = true;
+        }
+      }
+      j++;
+      if (e.detector !== null || e.buffer !== null) continue;
+      // Nothing accepted yet: its first sample is this snapshot's (an older one would be late anyway).
+      if (snapshot.timestamp > e.lastTs) e.lastTs = snapshot.timestamp;
+      this.#begin(e);
+    }
+    if (added && this.#count > this.#opts.maxSeries) this.#evict();
+    return src.loading === 0;
+  }
+
+  /** Calls `listener` with a source whenever the last of its loading series becomes ready. */
+  onSourceReady(listener: (source: string) => void): void {
+    this.#readyListeners.push(listener);
   }
 
   onAnomaly(listener: AnomalyListener): () => void {
@@ -231,23 +272,27 @@ export class DetectionManager implements DetectionEvents {
     }
   }
 
+  /** Starts a series that has neither a detector nor a load: from its evicted state, cold, or by queueing its load. */
+  #begin(e: SeriesEntry): void {
+    const saved = this.#evicted.get(keyOf(e.source, e.metric));
+    if (saved) {
+      this.#evicted.delete(keyOf(e.source, e.metric));
+      e.dirty = true;
+      this.#start(e, { state: saved.state, timestamps: [], values: [] });
+    } else if (this.#loads === null || this.#loading >= this.#opts.maxLoading) {
+      if (this.#loads !== null) this.#stats.loadsStartedCold++;
+      this.#start(e, null);
+    } else {
+      e.buffer = [];
+      this.#loading++;
+      this.#sources.get(e.source)!.loading++;
+      this.#loads.enqueue(e);
+    }
+  }
+
   /** First sample of a series, or one more while it loads. */
   #buffer(e: SeriesEntry, ts: number, value: number): void {
-    if (e.buffer === null) {
-      const saved = this.#evicted.get(keyOf(e.source, e.metric));
-      if (saved) {
-        this.#evicted.delete(keyOf(e.source, e.metric));
-        e.dirty = true;
-        this.#start(e, { state: saved.state, timestamps: [], values: [] });
-      } else if (this.#loads === null || this.#loading >= this.#opts.maxLoading) {
-        if (this.#loads !== null) this.#stats.loadsStartedCold++;
-        this.#start(e, null);
-      } else {
-        e.buffer = [];
-        this.#loading++;
-        this.#loads.enqueue(e);
-      }
-    }
+    if (e.buffer === null) this.#begin(e);
     if (e.detector !== null) {
       this.#score(e, e.detector, ts, value);
       return;
@@ -281,6 +326,8 @@ export class DetectionManager implements DetectionEvents {
     if (buf === null) return;
     e.buffer = null;
     this.#loading--;
+    const src = this.#sources.get(e.source);
+    if (src) src.loading--;
     let history = load;
     if (load && buf.length > 0) {
       // History stops before the first buffered sample, so nothing is learned twice.
@@ -293,6 +340,7 @@ export class DetectionManager implements DetectionEvents {
     }
     this.#start(e, history);
     for (let i = 0; i < buf.length; i += 2) this.#score(e, e.detector!, buf[i]!, buf[i + 1]!);
+    if (src && src.loading === 0) for (const l of this.#readyListeners) this.#call(() => l(e.source));
   }
 
   #evict(): void {

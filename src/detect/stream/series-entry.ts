@@ -33,6 +33,8 @@ export class SourceSeries {
   readonly byMetric = new Map<string, SeriesEntry>();
   names: string[] = [];
   entries: SeriesEntry[] = [];
+  /** Series of the source waiting for their load. */
+  loading = 0;
 
   /** Forgets the remembered order (after an entry was removed). */
   resetOrder(): void {
