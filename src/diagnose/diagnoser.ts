@@ -11,7 +11,7 @@ import { openEpisode, stepFrame, type ActiveEpisode, type Pending } from './epis
 import { evidenceOf, magnitude } from './finding.js';
 import { buildVersion, type FrameContext, type InFrame } from './frame-context.js';
 import { groupMembers } from './group-members.js';
-import { affectedOnHost, groupDecision, strengthOf, type GroupMember } from './grouping.js';
+import { affectedOnHost, groupDecision, groupScope, strengthOf, type GroupMember } from './grouping.js';
 import { diagnoseFrame, type FrameDiagnosis } from './rank-findings.js';
 import { CONTINUES } from './signatures/continuation.js';
 import { atCapacity, LEAK_SENTINEL_EVERY, steadyGrowth } from './source-gate.js';
@@ -153,7 +153,8 @@ export class Diagnoser {
   #tryOpen(c: FrameContext, pending: Pending): boolean {
     const { w, info, ts, p } = c;
     const self: GroupMember = { source: w.source, scope: info.scope, host: info.host, kind: pending.kind, strength: strengthOf(pending.latest), since: pending.since, active: false, degraded: true };
-    const others = groupMembers(this.#watches.values(), (source) => this.#info.get(source), w.source, ts, p.holdMs);
+    const scope = groupScope(self);
+    const others = scope.where === 'none' ? [] : groupMembers(this.#watches.values(), (source) => this.#info.get(source), w.source, ts, p.holdMs, scope.where === 'host' ? scope.host : null);
     const deferred = w.deferredSince.get(pending.kind) ?? ts;
     const decision = groupDecision(self, others, ts - deferred, Math.max(p.holdMs, 3 * (info.intervalMs || 0)));
     if (decision.action === 'defer') {

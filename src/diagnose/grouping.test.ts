@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BottleneckKind } from '../model/bottleneck.js';
+import { BOTTLENECK_KINDS, type BottleneckKind } from '../model/bottleneck.js';
 import type { Finding } from './finding.js';
-import { affectedOnHost, groupDecision, type GroupMember } from './grouping.js';
+import { affectedOnHost, groupDecision, groupScope, type GroupMember } from './grouping.js';
 import { explains, rankFindings } from './rank-findings.js';
 
 const member = (source: string, kind: BottleneckKind, over: Partial<GroupMember> = {}): GroupMember => ({
@@ -52,6 +53,33 @@ describe('grouping across sources', () => {
 });
 
 const f = (kind: BottleneckKind, confidence = 0.7, extra: Partial<Finding> = {}): Finding => ({ kind, metric: 'm', confidence, severity: 'warning', metrics: {}, facts: {}, ...extra });
+
+describe('the sources grouping looks at', () => {
+  const hosts = ['node-1', 'node-2', 'h'] as const;
+  const anyMember = fc.record({
+    source: fc.constantFrom('a', 'b', 'c', 'node-1', 'node-2', 'h'),
+    scope: fc.constantFrom('agent', 'process', 'host') as fc.Arbitrary<GroupMember['scope']>,
+    host: fc.option(fc.constantFrom(...hosts)),
+    kind: fc.constantFrom(...BOTTLENECK_KINDS),
+    strength: fc.double({ min: 0.5, max: 20, noNaN: true }),
+    since: fc.integer({ min: 0, max: 100 }),
+    active: fc.boolean(),
+    degraded: fc.boolean(),
+  });
+
+  it('leaves out only sources whose signatures change neither the decision nor the affected list', () => {
+    fc.assert(
+      fc.property(anyMember, fc.array(anyMember, { maxLength: 12 }), fc.integer({ min: 0, max: 60 }), (self, all, deferred) => {
+        const others = all.filter((o) => o.source !== self.source);
+        const scope = groupScope(self);
+        const seen = scope.where === 'none' ? [] : scope.where === 'all' ? others : others.filter((o) => o.source === scope.host || o.host === scope.host);
+        expect(groupDecision(self, seen, deferred, 30)).toEqual(groupDecision(self, others, deferred, 30));
+        if (self.scope === 'host') expect(affectedOnHost(self.source, seen)).toEqual(affectedOnHost(self.source, others));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
 
 describe('ranking the findings of one frame', () => {
   it('names the cause and keeps its symptoms apart', () => {

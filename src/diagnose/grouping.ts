@@ -106,6 +106,21 @@ export function groupDecision(self: GroupMember, others: readonly GroupMember[],
 }
 
 /**
+ * Where the other sources that can change the decision on `self` (and, for a host, the list of
+ * affected sources on it) are: on the host `self` runs on (or is), or anywhere, for a kind shared
+ * by every source. `none` when no rule of {@link groupDecision} applies, so that it opens without
+ * looking at any other source: most signatures, and a frame with many sources pending, need no scan.
+ */
+export function groupScope(self: GroupMember): { readonly where: 'none' } | { readonly where: 'host'; readonly host: string } | { readonly where: 'all' } {
+  if (SHARED_KINDS.has(self.kind)) return { where: 'all' };
+  const host = self.scope === 'host' ? self.source : self.host;
+  if (host === null) return { where: 'none' };
+  const hostRule = HOST_RESOURCE_KINDS.has(self.kind) && self.scope !== 'agent';
+  const victimRule = VICTIM_KINDS.has(self.kind) && self.scope === 'agent';
+  return hostRule || victimRule || self.scope === 'host' ? { where: 'host', host } : { where: 'none' };
+}
+
+/**
  * Sources on a host affected while the host itself is the root cause: members on that host with
  * a pending or open signature that shows now (degraded), strongest first.
  */
