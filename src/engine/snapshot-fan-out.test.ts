@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { snapshotFanOut, type AnalysisGate } from './snapshot-fan-out.js';
 
@@ -80,13 +80,23 @@ describe('the snapshot fan-out', () => {
     expect(seen.slice(-2)).toEqual(['b5', 'a5']);
   });
 
-  it('lets held snapshots through, in order, once too many are held', () => {
-    const { gate } = fakeGate();
-    const seen: number[] = [];
-    const fan = snapshotFanOut([(s) => seen.push(s[0]!.timestamp)], [], () => {}, gate, 3);
-    fan([snap(1), snap(2), snap(3)]);
-    expect(seen).toEqual([]);
-    fan([snap(4)]);
-    expect(seen).toEqual([1, 2, 3, 4]);
+  it('lets held snapshots through, in order, once too many are held or the oldest has waited too long', () => {
+    vi.useFakeTimers();
+    try {
+      const { gate } = fakeGate();
+      const seen: number[] = [];
+      const fan = snapshotFanOut([(s) => seen.push(s[0]!.timestamp)], [], () => {}, gate, { snapshots: 3, ms: 2000 });
+      fan([snap(1), snap(2), snap(3)]);
+      expect(seen).toEqual([]);
+      fan([snap(4)]);
+      expect(seen).toEqual([1, 2, 3, 4]);
+      fan([snap(5)]);
+      vi.advanceTimersByTime(1999);
+      expect(seen).toEqual([1, 2, 3, 4]);
+      vi.advanceTimersByTime(1);
+      expect(seen).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

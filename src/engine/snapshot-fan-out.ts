@@ -18,8 +18,17 @@ export interface AnalysisGate {
   onSourceReady(listener: (source: string) => void): void;
 }
 
-/** Snapshots held back, in all, while series load; past it they go through at once. */
-const DEFAULT_HOLD = 20_000;
+/** How much the fan-out holds back while series load: snapshots, and how long the oldest waits. */
+export interface HoldLimits {
+  readonly snapshots: number;
+  readonly ms: number;
+}
+
+/**
+ * 20,000 snapshots, 2 s: history reads take milliseconds, and alerting must not wait on a slow or
+ * unreachable database (a read may take `detect_warmup_timeout_ms`, a connection 10 s).
+ */
+const DEFAULT_HOLD: HoldLimits = { snapshots: 20_000, ms: 2_000 };
 
 /**
  * Passes every accepted batch on. The analysis stages (detection, alerting, diagnosis, judging)
@@ -31,8 +40,8 @@ const DEFAULT_HOLD = 20_000;
  * snapshot with it (of any source, so that the stages see one order whatever the speed), until the
  * loads end; then they go through in arrival order. Without that, how many of a new series'
  * samples arrived before its history did, and where other sources were meanwhile, would depend on
- * the replay speed. Past `maxHeld`, held snapshots go through at once (detection then buffers the
- * samples of loading series itself). The batch listeners (the live feed) get every batch at once.
+ * the replay speed. Past the hold limits (a number of snapshots, or the oldest one held for a time),
+ * held snapshots go through at once (detection then buffers the samples of loading series itself). The batch listeners (the live feed) get every batch at once.
  * One failing listener does not stop the others.
  */
 export function snapshotFanOut(
@@ -40,7 +49,7 @@ export function snapshotFanOut(
   batch: readonly SnapshotListener[],
   failed: ListenerFailure,
   gate: AnalysisGate | null = null,
-  maxHeld = DEFAULT_HOLD,
+  limits: HoldLimits = DEFAULT_HOLD,
 ): SnapshotListener {
   const call = (l: SnapshotListener, s: readonly MetricSnapshot[]) => {
     try {
@@ -55,12 +64,14 @@ export function snapshotFanOut(
   };
   let held: MetricSnapshot[] = [];
   let head = 0;
+  let timer: NodeJS.Timeout | null = null;
   const release = (all: boolean) => {
     while (head < held.length && (all || gate!.prepare(held[head]!))) analyse(held[head++]!);
-    if (head === held.length) {
-      held = [];
-      head = 0;
-    }
+    if (head < held.length) return;
+    held = [];
+    head = 0;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
   };
   gate?.onSourceReady(() => release(false));
   const take = (s: MetricSnapshot) => {
@@ -68,11 +79,18 @@ export function snapshotFanOut(
     // Asked even when held: the loads of its new series start now.
     const ready = gate.prepare(s);
     if (head === held.length && ready) return analyse(s);
-    if (held.length - head >= maxHeld) {
+    if (held.length - head >= limits.snapshots) {
       release(true);
       return analyse(s);
     }
     held.push(s);
+    if (timer === null) {
+      timer = setTimeout(() => {
+        timer = null;
+        release(true);
+      }, limits.ms);
+      timer.unref();
+    }
   };
   return (snapshots) => {
     for (const s of snapshots) take(s);
