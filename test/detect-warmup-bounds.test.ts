@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DetectionStage, type DetectionSettings } from '../src/detect/stage/detection-stage.js';
 import { groupRanges, HISTORY_SQL, HISTORY_WINDOW_MS, historyParams, loadSeries } from '../src/detect/stage/detector-state-repo.js';
+import { LOAD_AGAIN, type SeriesLoad } from '../src/detect/stream/series-load.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
 import { DailyPartitions, dayOf, partitionName } from '../src/store/partitions.js';
 import { PG_URL, quietLogger, testDatabase, waitFor } from './helpers/services.js';
@@ -29,6 +30,7 @@ describe('the history warm-up of new series is bounded (issue 11)', () => {
     await new DailyPartitions(t.db, 'metric_snapshots').ensure(Array.from({ length: 121 }, (_, i) => dayOf(now) - i));
     const writer = new MetricWriter(t.db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 100_000, maxPendingSamples: 1_000_000, maxPartitionsPerBatch: 0 });
     await writer.write(Array.from({ length: 50 }, (_, i) => ({ source: 'warm', timestamp: now - 3 * DAY + i * 60_000, metrics: { cpu_usage: i } })));
+    await writer.write(Array.from({ length: 40 }, (_, i) => ({ source: 'warm-2', timestamp: now - 2 * DAY + i * 60_000, metrics: { cpu_usage: 100 + i } })));
     await writer.stop();
   });
   afterAll(async () => t?.drop());
@@ -47,8 +49,18 @@ describe('the history warm-up of new series is bounded (issue 11)', () => {
     for (const p of partitions) expect(wanted.has(p)).toBe(true);
     // And the rows come back as before.
     const loads = await loadSeries(t.db, requests, 100, { timeoutMs: 5000 });
-    expect(loads[0]!.values).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect((loads[0] as SeriesLoad).values).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(loads[1]).toBeNull();
+  });
+
+  it('reads a batch whose history fits the row cap in one statement, and leaves for later the series past it when it does not', async () => {
+    const requests = ['warm', 'other', 'warm-2', 'none'].map((source) => ({ source, metric: 'cpu_usage', before: now }));
+    // 4 series x 100 could be 400 rows; they hold 90, under a cap of 95: one statement, all read.
+    const fits = await loadSeries(t.db, requests, 100, { timeoutMs: 5000, maxRows: 95 });
+    expect(fits.map((l) => (l === null || typeof l === 'symbol' ? l : l.values.length))).toEqual([50, null, 40, null]);
+    // Under a cap of 60, the answer is cut: the first of them is read alone, the rest is asked again.
+    const cut = await loadSeries(t.db, requests, 50, { timeoutMs: 5000, maxRows: 60 });
+    expect(cut.map((l) => (l === null || typeof l === 'symbol' ? l : l.values.length))).toEqual([50, LOAD_AGAIN, LOAD_AGAIN, LOAD_AGAIN]);
   });
 
   it('puts series whose ranges lie far apart in separate statements, so each stays narrow', () => {

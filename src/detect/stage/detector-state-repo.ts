@@ -1,5 +1,5 @@
 import type { Queryable } from '../../store/db.js';
-import type { LoadRequest, SavedState, SeriesLoad } from '../stream/series-load.js';
+import { LOAD_AGAIN, type LoadRequest, type SavedState, type SeriesLoad } from '../stream/series-load.js';
 
 /** How far back history is read for a series without saved state (covers day-of-week seasonality). */
 export const HISTORY_WINDOW_MS = 15 * 86_400_000;
@@ -52,10 +52,11 @@ export const HISTORY_SQL = `SELECT r.i::int AS i, (extract(epoch FROM h.ts) * 10
            AND m.ts > $6::timestamptz AND m.ts < $7::timestamptz
            AND m.ts > to_timestamp(r.after_ms / 1000.0) AND m.ts < to_timestamp(r.before_ms / 1000.0)
          ORDER BY m.ts DESC LIMIT $5
-       ) h`;
+       ) h
+       LIMIT $9`;
 
-/** The parameters of HISTORY_SQL for a group of ranges. */
-export function historyParams(requests: readonly LoadRequest[], group: readonly HistoryRange[], historyLimit: number): unknown[] {
+/** The parameters of HISTORY_SQL for a group of ranges; `rowCap` cuts the whole answer short (default: never). */
+export function historyParams(requests: readonly LoadRequest[], group: readonly HistoryRange[], historyLimit: number, rowCap = group.length * historyLimit): unknown[] {
   const from = Math.min(...group.map((r) => r.afterMs));
   const to = Math.max(...group.map((r) => r.beforeMs));
   return [
@@ -67,6 +68,7 @@ export function historyParams(requests: readonly LoadRequest[], group: readonly 
     new Date(Math.floor(from)),
     new Date(Math.ceil(to)),
     group.map((r) => r.i),
+    rowCap,
   ];
 }
 
@@ -76,6 +78,14 @@ export interface HistoryReadOptions {
   readonly timeoutMs: number;
   /** Told of a history statement that its timeout cancelled, with how many series it was for (they start without history). */
   readonly onTimeout?: (series: number) => void;
+  /**
+   * Most rows one statement may bring back. A group whose series could bring more is read at once
+   * with the answer capped one row past this. When the cap is reached (the series really have that
+   * much history), only the first `maxRows / historyLimit` of them are read, again, and the others
+   * are answered {@link LOAD_AGAIN}. New series, with little or no history, so take one statement
+   * per batch; memory stays within about two capped answers.
+   */
+  readonly maxRows?: number;
 }
 
 /** SQLSTATE of a statement cancelled by its timeout. */
@@ -88,7 +98,7 @@ export const QUERY_CANCELED = '57014';
  * time bounds that prune partitions; the series of a statement that times out start from their
  * saved state alone, or cold (`onTimeout` is told).
  */
-export async function loadSeries(q: Transactional, requests: readonly LoadRequest[], historyLimit: number, opts: HistoryReadOptions = { timeoutMs: 5000 }): Promise<(SeriesLoad | null)[]> {
+export async function loadSeries(q: Transactional, requests: readonly LoadRequest[], historyLimit: number, opts: HistoryReadOptions = { timeoutMs: 5000 }): Promise<(SeriesLoad | null | typeof LOAD_AGAIN)[]> {
   if (requests.length === 0) return [];
   const sources = requests.map((r) => r.source);
   const metrics = requests.map((r) => r.metric);
@@ -102,15 +112,13 @@ export async function loadSeries(q: Transactional, requests: readonly LoadReques
   for (const row of states.rows) found.set(Number(row.i) - 1, { state: row.state, t: Number(row.t) });
   const timestamps: number[][] = requests.map(() => []);
   const values: number[][] = requests.map(() => []);
+  const again = new Set<number>();
   if (historyLimit > 0) {
     const ranges = requests.map((r, i) => ({ i, afterMs: Math.max(found.get(i)?.t ?? Number.NEGATIVE_INFINITY, r.before - HISTORY_WINDOW_MS), beforeMs: r.before }));
     for (const group of groupRanges(ranges.filter((r) => r.afterMs < r.beforeMs))) {
-      const history = await readHistory(q, HISTORY_SQL, historyParams(requests, group, historyLimit), opts.timeoutMs);
-      if (history === null) {
-        opts.onTimeout?.(group.length);
-        continue;
-      }
-      for (const row of history.rows) {
+      const { rows, notRead } = await readGroup(q, requests, group, historyLimit, opts);
+      for (const r of notRead) again.add(r.i);
+      for (const row of rows) {
         const i = Number(row.i);
         timestamps[i]!.push(Number(row.t));
         values[i]!.push(Number(row.value));
@@ -118,6 +126,7 @@ export async function loadSeries(q: Transactional, requests: readonly LoadReques
     }
   }
   return requests.map((_, i) => {
+    if (again.has(i)) return LOAD_AGAIN;
     const ts = timestamps[i]!.reverse();
     const vs = values[i]!.reverse();
     const saved = found.get(i);
@@ -126,12 +135,38 @@ export async function loadSeries(q: Transactional, requests: readonly LoadReques
   });
 }
 
+type HistoryRow = { i: number | string; t: number; value: number };
+
+/**
+ * The history rows of one group of ranges: in one statement when they fit `opts.maxRows`; else,
+ * for as many series as surely fit, with the others left `notRead` (see `maxRows`).
+ */
+async function readGroup(
+  q: Transactional,
+  requests: readonly LoadRequest[],
+  group: readonly HistoryRange[],
+  historyLimit: number,
+  opts: HistoryReadOptions,
+): Promise<{ rows: readonly HistoryRow[]; notRead: readonly HistoryRange[] }> {
+  const max = opts.maxRows ?? Infinity;
+  const read = async (part: readonly HistoryRange[], cap?: number): Promise<readonly HistoryRow[]> => {
+    const history = await readHistory(q, HISTORY_SQL, historyParams(requests, part, historyLimit, cap), opts.timeoutMs);
+    if (history === null) opts.onTimeout?.(part.length);
+    return history?.rows ?? [];
+  };
+  if (group.length * historyLimit <= max) return { rows: await read(group), notRead: [] };
+  const whole = await read(group, max + 1);
+  if (whole.length <= max) return { rows: whole, notRead: [] };
+  const fit = Math.max(1, Math.floor(max / historyLimit));
+  return { rows: await read(group.slice(0, fit)), notRead: group.slice(fit) };
+}
+
 /** Runs the history statement under a statement timeout; null when the timeout cancelled it. */
 async function readHistory(q: Transactional, sql: string, params: unknown[], timeoutMs: number) {
   try {
     return await q.transaction(async (tx) => {
       await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-      return tx.query<{ i: number | string; t: number; value: number }>(sql, params);
+      return tx.query<HistoryRow>(sql, params);
     });
   } catch (err) {
     if ((err as { code?: string }).code === QUERY_CANCELED) return null;

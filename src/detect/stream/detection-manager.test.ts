@@ -3,6 +3,7 @@ import { createSeriesDetector } from '../anomaly/index.js';
 import type { MetricSnapshot } from '../../model/snapshot.js';
 import type { Anomaly, ScoredSample } from './detection-events.js';
 import { DetectionManager, type LoadRequest, type SeriesLoad } from './detection-manager.js';
+import { LOAD_AGAIN } from './series-load.js';
 
 const T0 = Date.UTC(2026, 0, 5);
 const STEP = 10_000;
@@ -128,6 +129,22 @@ describe('detection manager', () => {
     m.ingest([snap('a', 0, { x: 1, y: 2 })]);
     expect(m.detail('a', 'x')!.samples).toBe(1);
     expect(m.stats().late).toBe(0);
+  });
+
+  it('asks again, first in line, for the series a loader answered LOAD_AGAIN', async () => {
+    const asked: string[][] = [];
+    const m = new DetectionManager({ maxSeries: 100, anomalyScore: 0.6, loadBatch: 3 }, async (reqs) => {
+      asked.push(reqs.map((r) => r.metric));
+      // The first call reads only its first series.
+      return reqs.map((_, i) => (asked.length === 1 && i > 0 ? LOAD_AGAIN : null));
+    });
+    const ready: string[] = [];
+    m.onSourceReady((s) => ready.push(s));
+    expect(m.prepare(snap('a', 0, { x: 1, y: 2, z: 3, w: 4 }))).toBe(false);
+    await m.idle();
+    expect(asked).toEqual([['x', 'y', 'z'], ['y', 'z', 'w']]);
+    expect(ready).toEqual(['a']);
+    expect(m.stats().loading).toBe(0);
   });
 
   it('starts series cold when the loader fails or a buffer overflows', async () => {

@@ -16,8 +16,11 @@ export interface LoadRequest {
   readonly before: number;
 }
 
-/** Loads series in a batch; one result per request, in order (null: nothing saved or stored). */
-export type SeriesLoader = (requests: readonly LoadRequest[]) => Promise<readonly (SeriesLoad | null)[]>;
+/** A loader's answer for a series it did not read this time: queue it again (first in line). */
+export const LOAD_AGAIN = Symbol('load again');
+
+/** Loads series in a batch; one result per request, in order (null: nothing saved or stored; {@link LOAD_AGAIN}: not read, ask again). */
+export type SeriesLoader = (requests: readonly LoadRequest[]) => Promise<readonly (SeriesLoad | null | typeof LOAD_AGAIN)[]>;
 
 /** A detector state handed out for saving. */
 export interface SavedState {
@@ -65,7 +68,14 @@ export class LoadQueue {
     const requests = batch.map((e) => ({ source: e.source, metric: e.metric, before: e.buffer!.length > 0 ? e.buffer![0]! : e.lastTs }));
     this.loader(requests)
       .then(
-        (loads) => batch.forEach((e, i) => this.finish(e, loads[i] ?? null)),
+        (loads) => {
+          const again = batch.filter((_, i) => loads[i] === LOAD_AGAIN);
+          if (again.length > 0) this.#queue.unshift(...again);
+          batch.forEach((e, i) => {
+            const load = loads[i];
+            if (load !== LOAD_AGAIN) this.finish(e, load ?? null);
+          });
+        },
         (err: unknown) => {
           this.onError(err);
           for (const e of batch) this.finish(e, null);
