@@ -80,6 +80,21 @@ describe('the snapshot fan-out', () => {
     expect(seen.slice(-2)).toEqual(['b5', 'a5']);
   });
 
+  it('analyses each snapshot once, in order, when a stage makes a source ready while held snapshots go through', () => {
+    const { gate, finish } = fakeGate();
+    const seen: string[] = [];
+    // Detection gives up waiting for a load while it analyses (as its buffer overflow does): the source turns ready inside the release.
+    const stage = (s: readonly MetricSnapshot[]) => {
+      seen.push(`${s[0]!.source}${s[0]!.timestamp}`);
+      if (s[0]!.timestamp === 1) finish('b');
+    };
+    const fan = snapshotFanOut([stage], [], () => {}, gate, { snapshots: 2, ms: 2000 });
+    fan([snap(1, 'a'), snap(1, 'b'), snap(2, 'b')]);
+    expect(seen).toEqual(['a1', 'b1', 'b2']);
+    fan([snap(3, 'b')]);
+    expect(seen).toEqual(['a1', 'b1', 'b2', 'b3']);
+  });
+
   it('lets held snapshots through, in order, once too many are held or the oldest has waited too long', () => {
     vi.useFakeTimers();
     try {

@@ -40,9 +40,10 @@ const DEFAULT_HOLD: HoldLimits = { snapshots: 20_000, ms: 2_000 };
  * snapshot with it (of any source, so that the stages see one order whatever the speed), until the
  * loads end; then they go through in arrival order. Without that, how many of a new series'
  * samples arrived before its history did, and where other sources were meanwhile, would depend on
- * the replay speed. Past the hold limits (a number of snapshots, or the oldest one held for a time),
- * held snapshots go through at once (detection then buffers the samples of loading series itself). The batch listeners (the live feed) get every batch at once.
- * One failing listener does not stop the others.
+ * the replay speed. Past the hold limits (a number of snapshots, or the oldest one held for a
+ * time), held snapshots go through at once (detection then buffers the samples of loading series
+ * itself). The batch listeners (the live feed) get every batch at once. One failing listener does
+ * not stop the others.
  */
 export function snapshotFanOut(
   analysis: readonly SnapshotListener[],
