@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticStream } from '../src/tools/simulate/synthetic/synthetic-stream.js';
 import { collectBottlenecks, replaySnapshots } from './helpers/bottleneck-stream.js';
+import { runCli } from './helpers/cli.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { dropSchema, NATS_URL, PG_URL, uniqueSchema, waitFor } from './helpers/services.js';
 
@@ -61,17 +61,15 @@ describe('diagnosis across a restart', () => {
     expect(resolved.map((b) => b.body.bottleneck_id)).toEqual([detected[0]!.body.bottleneck_id]);
     expect(Date.parse(String(resolved[0]!.body.resolved_at))).toBeGreaterThan(e.end - 60_000);
 
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bottlenecks', '--json', '--source', e.source], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: PG_URL, NATS_URL, ...ENV },
-      encoding: 'utf8',
-    });
+    const cliEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: PG_URL, NATS_URL, ...ENV };
+    const cli = await runCli(['bottlenecks', '--json', '--source', e.source], cliEnv);
     expect(cli.status, cli.stderr).toBe(0);
     const listed = JSON.parse(cli.stdout) as { bottleneck_id: string; status: string; kind: string; evidence: Record<string, unknown> }[];
     expect(listed.map((b) => [b.bottleneck_id, b.status, b.kind])).toEqual([[detected[0]!.body.bottleneck_id, 'resolved', 'cpu_saturation']]);
     expect(listed[0]!.evidence).toMatchObject({ scope: 'agent', metrics: { event_loop_utilization: expect.objectContaining({ value: expect.any(Number) }) } });
-    const active = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bottlenecks', '--active'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: PG_URL, NATS_URL, ...ENV }, encoding: 'utf8' });
+    const active = await runCli(['bottlenecks', '--active'], cliEnv);
     expect(active.stdout.trim()).toBe('no bottlenecks');
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bottlenecks', '--since', 'yesterday'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, encoding: 'utf8' });
+    const bad = await runCli(['bottlenecks', '--since', 'yesterday'], { PATH: process.env.PATH, HOME: process.env.HOME });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--since "yesterday": expected a duration/);
   });

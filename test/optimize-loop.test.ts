@@ -1,10 +1,11 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OptimizationStatusMessage } from '../src/wire/optimizing.js';
 import { InsightsMessage } from '../src/wire/insights.js';
 import { wireAjv } from '../src/wire/wire-ajv.js';
 import { replaySnapshots } from './helpers/bottleneck-stream.js';
 import { agentStream } from './helpers/change-stream.js';
+import { runCli } from './helpers/cli.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { dropSchema, NATS_URL, PG_URL, uniqueSchema, waitFor } from './helpers/services.js';
 
@@ -86,12 +87,12 @@ describe('the optimization loop end to end (NATS, PostgreSQL, a replayed stream)
     expect(all.at(-1)).toMatchObject({ rolled_back_by: 'optimizing_engine', rollback: { status: 'verified', impact: { metric: 'handler_latency_p95_ms' } } });
 
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: PG_URL, NATS_URL, ...ENV, PERF_ENGINE_HTTP_PORT: '1' };
-    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'optimizations', '--json', '--source', SOURCE], { env, encoding: 'utf8' });
+    const cli = await runCli(['optimizations', '--json', '--source', SOURCE], env);
     expect(cli.status, cli.stderr).toBe(0);
     const listed = JSON.parse(cli.stdout) as Record<string, unknown>[];
     expect(listed.map((m) => [m.optimization_id, m.status])).toEqual([[id, 'rolled_back']]);
     expect(checkStatus(listed[0])).toBe(true);
-    const show = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'optimizations', 'show', id], { env, encoding: 'utf8' });
+    const show = await runCli(['optimizations', 'show', id], env);
     expect(show.stdout).toMatch(/rollback: verified/);
     expect(show.stdout).toMatch(/verdict +regressed/);
     const api = (await (await fetch(`${second.http}/api/v1/optimizations/${id}`)).json()) as { transitions: { event: string }[] };

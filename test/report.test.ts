@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/report/report-schema.js';
@@ -6,6 +5,7 @@ import { syntheticStream } from '../src/tools/simulate/synthetic/synthetic-strea
 import { WIRE_SCHEMAS, jsonSchemaDocument } from '../src/wire/catalog.js';
 import { collectAlerts, evenly, replay, type SeenAlert } from './helpers/alert-stream.js';
 import { collectBottlenecks, replaySnapshots, type SeenBottleneck } from './helpers/bottleneck-stream.js';
+import { runCli } from './helpers/cli.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { PG_URL, waitFor } from './helpers/services.js';
 
@@ -112,12 +112,8 @@ describe('reports from a real engine', () => {
     expect((await fetch(`${t.http}/api/v1/reports/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
   });
 
-  it('come from the CLI on the same store', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'report', '--since', '8h', '--source', 'order-agent-1', '--format', 'md'], {
-      env: { ...process.env, DATABASE_URL: PG_URL, PERF_ENGINE_DATABASE_SCHEMA: t.schema },
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+  it('come from the CLI on the same store', async () => {
+    const r = await runCli(['report', '--since', '8h', '--source', 'order-agent-1', '--format', 'md'], { ...process.env, DATABASE_URL: PG_URL, PERF_ENGINE_DATABASE_SCHEMA: t.schema });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('## Health per source');
