@@ -175,6 +175,7 @@ export class PerformanceEngine {
       this.agent.use({ name: 'lock', stop: () => this.#lock?.release() });
       this.#stages = stages;
       await this.agent.startComponents();
+      await subscriptionsReached(bus);
       this.#phase = 'running';
       this.log.info(
         { http: this.agent.httpAddress(), bus: bus.status(), intervalSeconds: c.monitoring_interval_seconds },
@@ -237,4 +238,20 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
     delivery: s?.delivery.status() ?? null,
     optimization: s?.optimization.status() ?? null,
   };
+}
+
+/**
+ * Waits (at most 5 s) until the server has the subscriptions the stages made at start. Without it,
+ * a request sent right after `start` could reach the server before the ingest subscription did:
+ * then only the ingest stream, which cannot answer, takes it, and the requester waits in vain (a
+ * CI run saw a 30 s timeout that way).
+ */
+async function subscriptionsReached(bus: Bus): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 5_000);
+    timer.unref();
+  });
+  await Promise.race([bus.flush().catch(() => undefined), late]);
+  clearTimeout(timer);
 }
