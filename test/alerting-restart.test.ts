@@ -53,11 +53,18 @@ describe('a restart of the engine (real PostgreSQL, graceful stop)', () => {
   it('neither loses a firing or pending alert nor fires it twice, and continues detector state', async () => {
     const start = Date.now() - 3_600_000;
     const first = await startEngine();
-    await replay(nc, prefix, 'r-1', 'cpu_usage', start, evenly([50, 50, 95, 96, 97], 10));
-    await replay(nc, prefix, 'r-2', 'memory_usage', start, evenly([95, 95, 95], 60));
-    await replay(nc, prefix, 'r-3', 'custom_metric', start, evenly(Array.from({ length: 200 }, (_, i) => 10 + (i % 7)), 10), { batch: 200 });
-    await waitFor(() => seen.some((a) => a.body.source === 'r-1' && a.body.state === 'firing'));
-    await first.stop();
+    try {
+      await replay(nc, prefix, 'r-1', 'cpu_usage', start, evenly([50, 50, 95, 96, 97], 10));
+      await replay(nc, prefix, 'r-2', 'memory_usage', start, evenly([95, 95, 95], 60));
+      await replay(nc, prefix, 'r-3', 'custom_metric', start, evenly(Array.from({ length: 200 }, (_, i) => 10 + (i % 7)), 10), { batch: 200 });
+      await waitFor(() => seen.some((a) => a.body.source === 'r-1' && a.body.state === 'firing'));
+    } catch (err) {
+      // Twice in CI the first request went unanswered: say what the engine's ingest and writer saw.
+      const s = (await first.status()) as { ingest?: unknown; writer?: unknown };
+      throw new Error(`${String(err)}; engine ingest ${JSON.stringify(s.ingest)}, writer ${JSON.stringify(s.writer)}`, { cause: err });
+    } finally {
+      await first.stop();
+    }
 
     const second = await startEngine();
     try {
