@@ -3,9 +3,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { detectTree } from '../src/cli/detect.js';
+import { detectTree, listCsv } from '../src/cli/detect.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
-import { PROFILES, csvFiles, holdoutGroups, scoreHeldOut, type Profile, type ProfileResult, type RunScorer } from './lib/nab-holdout.js';
+import { PROFILES, holdoutGroups, scoreHeldOut, type Profile, type ProfileResult, type RunScorer } from './lib/nab-holdout.js';
 
 /** The published detectors the issue names, as keyed in reference-scores.json. */
 const REFERENCES = [['ARTime', 'ARTime'], ['contextOSE', 'CAD OSE'], ['numenta', 'HTM']] as const;
@@ -74,7 +74,7 @@ function scorer(labels: string): RunScorer {
 
 /** Leave-one-category-out and leave-one-file-out scores beside the whole-corpus ones. */
 async function heldOutFigures(ctx: BenchContext, data: string, results: string, whole: Record<Profile, ProfileResult>, score: RunScorer): Promise<Figure[]> {
-  const files = csvFiles(data);
+  const files = listCsv(data);
   const out: Figure[] = [];
   for (const by of ['category', 'file'] as const) {
     const started = performance.now();

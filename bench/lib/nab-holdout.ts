@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 // Held-out NAB scores: is the detector's score a property of the method or of the files it was
@@ -26,17 +26,6 @@ export type RunScorer = (dataDir: string, resultsDir: string, thresholds?: Parti
 export interface HoldoutGroup {
   readonly name: string;
   readonly files: readonly string[];
-}
-
-/** The `.csv` files under `dir`, as sorted paths relative to it. */
-export function csvFiles(dir: string, rel = ''): string[] {
-  return readdirSync(join(dir, rel), { withFileTypes: true })
-    .flatMap((e) => {
-      const path = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) return csvFiles(dir, path);
-      return e.name.endsWith('.csv') ? [path] : [];
-    })
-    .sort();
 }
 
 /** The groups of one kind: one per category (first path part), or one per file. */

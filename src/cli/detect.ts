@@ -43,7 +43,8 @@ export function detectFile(input: string, output: string): number {
   return rows.length;
 }
 
-function listCsv(dir: string): string[] {
+/** The `.csv` files under `dir` (dot-files skipped), as sorted paths relative to it. */
+export function listCsv(dir: string): string[] {
   const out: string[] = [];
   const walk = (abs: string): void => {
     for (const entry of readdirSync(abs, { withFileTypes: true })) {
