@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigStore } from '../src/config/config-store.js';
 import { loadConfig } from '../src/config/load.js';
 import { PerformanceEngine } from '../src/engine/engine.js';
+import { runCli } from './helpers/cli.js';
 import { startTestEngine, type TestEngine } from './helpers/engine.js';
 import { NATS_URL, PG_URL, quietLogger, uniqueSchema } from './helpers/services.js';
 
@@ -69,18 +69,8 @@ function baseEnv(port: number, extra: Record<string, string>): Record<string, st
   };
 }
 
-/** Runs the CLI from source (without blocking: the engine under test answers from this process); its exit code and output. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 60_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs the CLI from source (without blocking: the engine under test answers from this process), with only PATH and HOME of this environment. */
+const cli = (args: string[], env: Record<string, string>) => runCli(args, { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, 60_000);
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const json = { 'content-type': 'application/json' };
@@ -98,7 +88,7 @@ describe('listening beyond loopback', () => {
   it('`perf-engine start` on :: without tokens exits 2 with one line naming what is missing', async () => {
     const port = await freePort();
     const r = await cli(['start'], baseEnv(port, { PERF_ENGINE_HTTP_HOST: '::' }));
-    expect(r.code).toBe(2);
+    expect(r.status).toBe(2);
     expect(r.stderr).toBe(
       'perf-engine: invalid configuration: http_host = "::" (from env:PERF_ENGINE_HTTP_HOST) is not allowed: a loopback address (127.0.0.1, ::1, localhost) unless http_write_token and http_read_token (or http_public_read: true) are set: the API would answer anyone who reaches the port\n',
     );
@@ -148,15 +138,15 @@ describe('the CLI against a protected engine', () => {
       PERF_ENGINE_DATA_DIR: t.dataDir,
     };
     const refused = await cli(['config'], env);
-    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused).toMatchObject({ status: 1, stdout: '' });
     expect(refused.stderr).toContain('engine answered 401: this route needs a bearer token');
     const read = await cli(['config'], { ...env, PERF_ENGINE_HTTP_READ_TOKEN: READ });
-    expect(read.code).toBe(0);
+    expect(read.status).toBe(0);
     expect(read.stdout.split('\n')[0]).toContain('running engine');
     const readOnly = await cli(['profile', '--self', '--duration', '1'], { ...env, PERF_ENGINE_HTTP_READ_TOKEN: READ });
     expect(readOnly.stderr).toContain('the engine refused: unauthorized: this route needs a bearer token (Authorization: Bearer <write token>)');
     const profiled = await cli(['profile', '--self', '--duration', '1', '--top', '3'], { ...env, PERF_ENGINE_HTTP_WRITE_TOKEN: WRITE });
     expect(profiled.stderr).toContain('stored by the engine');
-    expect(profiled.code).toBe(0);
+    expect(profiled.status).toBe(0);
   });
 });
