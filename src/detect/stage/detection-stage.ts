@@ -91,7 +91,7 @@ export class DetectionStage implements Component {
     this.#loadBatch = loadBatch(s.warmupSamples);
     this.#limited = new RateLimitedLog(log);
     this.manager = new DetectionManager(
-      { maxSeries: s.maxSeries, anomalyScore: s.anomalyScore, loadBatch: loadBatch(s.warmupSamples) },
+      { maxSeries: s.maxSeries, anomalyScore: s.anomalyScore, loadBatch: this.#loadBatch },
       (requests) => this.#load(requests),
       (err, what) => {
         this.#lastError = `${what}: ${String(err)}`;
