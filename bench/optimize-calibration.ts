@@ -9,17 +9,19 @@ interface Args {
   /** Overrides of the judge's defaults. */
   confidence: number;
   looks: number;
+  minSamples: number;
 }
 
 function parseArgs(args: readonly string[]): Args {
-  const a: Args = { runs: 200, intervalS: 10, confidence: OPTIMIZATION_DEFAULTS.optimization_confidence, looks: OPTIMIZATION_DEFAULTS.optimization_looks };
+  const a: Args = { runs: 200, intervalS: 10, confidence: OPTIMIZATION_DEFAULTS.optimization_confidence, looks: OPTIMIZATION_DEFAULTS.optimization_looks, minSamples: OPTIMIZATION_DEFAULTS.optimization_min_samples };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i]!, args[i + 1]!];
     if (flag === '--runs') a.runs = Number(value);
     else if (flag === '--interval') a.intervalS = Number(value);
     else if (flag === '--confidence') a.confidence = Number(value);
     else if (flag === '--looks') a.looks = Number(value);
-    else throw new Error(`optimize-calibration: unknown argument ${flag} (--runs N, --interval SECONDS, --confidence C, --looks K)`);
+    else if (flag === '--min-samples') a.minSamples = Number(value);
+    else throw new Error(`optimize-calibration: unknown argument ${flag} (--runs N, --interval SECONDS, --confidence C, --looks K, --min-samples N)`);
   }
   return a;
 }
@@ -127,8 +129,8 @@ function pooled(results: Map<ChangeScenario, { engine: Tally; rule: Tally }>, pi
 
 async function run(ctx: BenchContext): Promise<Figure[]> {
   const a = parseArgs(ctx.args);
-  const settings = judgeSettings({ ...OPTIMIZATION_DEFAULTS, optimization_confidence: a.confidence, optimization_looks: a.looks });
-  ctx.log(`${a.runs} streams per scenario, one sample every ${a.intervalS} s; windows ${settings.beforeMs / 60_000} min before, ${settings.settleMs / 1000} s settling, ${settings.afterMs / 60_000} min after in ${settings.looks} looks; minimum effect ${settings.minEffect * 100}%, confidence ${settings.confidence}`);
+  const settings = judgeSettings({ ...OPTIMIZATION_DEFAULTS, optimization_confidence: a.confidence, optimization_looks: a.looks, optimization_min_samples: a.minSamples });
+  ctx.log(`${a.runs} streams per scenario, one sample every ${a.intervalS} s; windows ${settings.beforeMs / 60_000} min before, ${settings.settleMs / 1000} s settling, ${settings.afterMs / 60_000} min after in ${settings.looks} looks; minimum effect ${settings.minEffect * 100}%, confidence ${settings.confidence}, at least ${settings.minSamples} samples a side`);
   const results = runAll(ctx, a, settings);
   const noEffect = pooled(results, (sc) => sc.shift === 0, falseVerdicts);
   const power = (size: number) => pooled(results, (sc) => Math.abs(sc.shift) === size && sc.trafficRise[1] === 0, (t, sc) => right(t, sc.shift));

@@ -71,6 +71,22 @@ describe('judgeMetric', () => {
     expect(m.reason).toMatch(/10 samples before .* fewer than the 20 needed/);
   });
 
+  it('verifies a 99% drop on 15 wandering readings a side, which the rank test alone, widened for the wander, could never call significant', () => {
+    const few: JudgeSettings = { ...S, looks: 1, minSamples: 12, confidence: 0.9 };
+    for (let seed = 0; seed < 20; seed++) {
+      const r = new Random(seed);
+      let x = 0;
+      // A statement's mean time wandering with the machine's load: a random walk on the log scale.
+      const side = (from: number, ms: number) => Array.from({ length: 15 }, (_, i) => ({ timestamp: from + i, value: ms * Math.exp((x += 0.1 * r.normal())) }));
+      const before = side(0, 40);
+      const after = side(100, 0.4);
+      const m = judgeMetric({ metric: 'db_statement_mean_ms', source: null, direction: 'decrease', values: { before, after }, load: null }, few, 0.9, true);
+      expect(m.outcome, `seed ${seed}: ${m.reason}, p ${m.pValue}`).toBe('verified');
+      expect(m.changePct).toBeLessThan(-95);
+      expect(m.ciPct[1]).toBeLessThan(-10);
+    }
+  });
+
   it('compares raw values relative to the median before when some are not positive', () => {
     const before = Array.from({ length: 40 }, (_, i) => ({ timestamp: i, value: i % 4 }));
     const after = Array.from({ length: 40 }, (_, i) => ({ timestamp: 100 + i, value: (i % 4) + 3 }));

@@ -2,7 +2,8 @@ import type { OptimizationConfig } from '../config/optimization-schema.js';
 import type { ExpectDirection } from '../model/optimization.js';
 import type { Sample } from '../model/snapshot.js';
 import { controlForLoad, type BeforeAfter } from './load-control.js';
-import { blockMedians, compareRanks, median, normalCdf, percentileSorted, serialCorrection } from './rank-stats.js';
+import { blockMedians, compareRanks, type RankComparison, median, normalCdf, percentileSorted, serialCorrection } from './rank-stats.js';
+import { compareTrimmedMeans } from './trimmed-means.js';
 
 /** How changes are judged (docs/optimization.md#judging); times in milliseconds of event time. */
 export interface JudgeSettings {
@@ -114,6 +115,22 @@ function comparable(input: MetricInput): { before: number[]; after: number[]; re
 }
 
 /**
+ * Two tests at half the error rate each (Bonferroni, so together they keep `confidence`): the
+ * rank test, robust to hiccups but blind to distance, whose largest possible statistic (perfect
+ * separation) can fall short of a serial-correlation-widened critical value on a few dozen
+ * samples however large the change; and Yuen's trimmed-means test, which sees the distance. The
+ * first that excludes no change gives the shift and interval; else the rank test's.
+ */
+function compareBothWays(before: readonly number[], after: readonly number[], confidence: number): RankComparison {
+  const each = 1 - (1 - confidence) / 2;
+  const excludesZero = (x: RankComparison) => x.low > 0 || x.high < 0;
+  const ranked = compareRanks(before, after, each, serialCorrection([before, after]));
+  if (excludesZero(ranked)) return ranked;
+  const trimmed = compareTrimmedMeans(before, after, each);
+  return excludesZero(trimmed) ? trimmed : ranked;
+}
+
+/**
  * Judges one metric at a look: the samples before and after (controlled for load when given) are
  * compared with a Mann-Whitney test at `confidence`, widened for serial correlation, and the
  * Hodges-Lehmann shift gives the change and its interval. A significant change of at least the
@@ -131,7 +148,7 @@ export function judgeMetric(input: MetricInput, s: JudgeSettings, confidence: nu
   }
   const before = blockMedians(c.before, Math.ceil(c.before.length / MAX_PER_SIDE));
   const after = blockMedians(c.after, Math.ceil(c.after.length / MAX_PER_SIDE));
-  const r = compareRanks(before, after, confidence, serialCorrection([before, after]));
+  const r = compareBothWays(before, after, confidence);
   const change = c.relative(r.shift);
   const significant = r.low > 0 || r.high < 0;
   const better = input.direction === 'decrease' ? change < 0 : change > 0;

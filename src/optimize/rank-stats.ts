@@ -113,16 +113,25 @@ export const INDEPENDENT: SerialCorrection = { inflation: 1, df: Infinity };
 
 /**
  * Variance inflation of a rank statistic for serially correlated samples: the long-run variance of
- * the groups' ranks over their variance (Bartlett-weighted autocorrelations up to lag 2 sqrt(n),
- * as in a Newey-West estimate), pooled over the groups so that a short after window borrows the
- * longer before window's estimate. Ranks keep a few outliers from hiding the correlation, the
- * wide lag window catches slow wander under fast noise (which a lag-1 figure dilutes), and the
- * downward bias of autocorrelations around estimated means is corrected. Such an estimate is
- * itself uncertain (about chi-square with 1.5 n / lags degrees of freedom for the Bartlett
- * kernel), so it comes with its degrees of freedom, for a t rather than a normal critical value.
- * Constant groups are left out. The inflation is never below 1 nor above 50.
+ * the groups' ranks over their variance (see `longRunCorrection`). Ranks keep a few outliers from
+ * hiding the correlation.
  */
 export function serialCorrection(groups: readonly (readonly number[])[]): SerialCorrection {
+  return longRunCorrection(groups.map((g) => ranks(g)));
+}
+
+/**
+ * Variance inflation of a mean for serially correlated samples: the long-run variance of the
+ * groups over their variance (Bartlett-weighted autocorrelations up to lag 2 sqrt(n), as in a
+ * Newey-West estimate), pooled over the groups so that a short after window borrows the longer
+ * before window's estimate. The wide lag window catches slow wander under fast noise (which a
+ * lag-1 figure dilutes), and the downward bias of autocorrelations around estimated means is
+ * corrected. Such an estimate is itself uncertain (about chi-square with 1.5 n / lags degrees of
+ * freedom for the Bartlett kernel), so it comes with its degrees of freedom, for a t rather than
+ * a normal critical value. Constant groups are left out. The inflation is never below 1 nor
+ * above 50.
+ */
+export function longRunCorrection(groups: readonly (readonly number[])[]): SerialCorrection {
   // A constant group (a metric that fell to zero and stayed there) shows no correlation to estimate:
   // counted, it would only shorten the lags' reach and inflate the bias correction.
   const used = groups.filter((g) => g.length >= 4 && g.some((v) => v !== g[0]));
@@ -130,7 +139,7 @@ export function serialCorrection(groups: readonly (readonly number[])[]): Serial
   if (n === 0) return INDEPENDENT;
   const lags = Math.min(Math.floor(n / 3), Math.ceil(2 * Math.sqrt(n)));
   let f = 1;
-  pooledAutocorrelations(used.map((g) => ranks(g)), lags).forEach((r, k) => (f += 2 * (1 - (k + 1) / (lags + 1)) * r));
+  pooledAutocorrelations(used, lags).forEach((r, k) => (f += 2 * (1 - (k + 1) / (lags + 1)) * r));
   // Centring each group on its own mean biases every autocorrelation down by about f / n per
   // group; over the Bartlett weights (summing to `lags`) that takes f * lags * groups / n off.
   const kept = Math.max(0.2, 1 - (lags * used.length) / n);
