@@ -105,7 +105,9 @@ describe('perf-engine simulate with the engine', () => {
     const profile = await requestAgentProfile(bus, ids[0]!, { kind: 'cpu', duration_seconds: 3 });
     const analyzed = analyzeProfileBytes(profile.bytes, { top: 5 });
     if (analyzed.kind !== 'cpu') throw new Error('not a CPU profile');
-    expect(analyzed.analysis.report.hotspots.map((h) => h.function)).toContain('cpuHogCrunchPrimes');
+    // The crunch, or the scenario's request hook when V8 inlined the crunch into it (then the profile has no frame of its own for it: seen in CI).
+    const hot = analyzed.analysis.report.hotspots.map((h) => h.function);
+    expect(hot.some((f) => f === 'cpuHogCrunchPrimes' || f === 'cpuHogOnRequest'), `hottest: ${hot.join(', ')}`).toBe(true);
 
     expect(await run.exit).toBe(0);
     expect(run.stdout).toMatch(/done; every agent stopped/);
