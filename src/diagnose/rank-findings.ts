@@ -8,9 +8,11 @@ import type { SourceView } from './source-view.js';
  * Which kinds a cause explains when both show at once: their symptoms follow from it. A leak
  * makes GC work and fills memory; memory near its limit makes V8 collect back to back; GC steals
  * the loop; a saturated loop delays every callback (queries included); a blocked loop, slow
- * queries, a busy disk or link all lengthen handler latency. The one pair listed both ways (a
- * leak and GC churn) is settled per frame by {@link churnOutgrowsLeak}, so within a frame the
- * relation has no cycle and a root always exists.
+ * queries, a busy disk or link all lengthen handler latency. Two pairs are listed both ways, each
+ * settled per frame by one test, so within a frame the relation has no cycle and a root always
+ * exists: a leak and GC churn ({@link churnOutgrowsLeak}), and a saturated loop and a blocked one
+ * ({@link longTurns}: long synchronous turns saturate the loop; many short ones only delay it by
+ * queueing).
  */
 export const EXPLAINS: Readonly<Record<BottleneckKind, readonly BottleneckKind[]>> = {
   memory_leak: ['memory_pressure', 'gc_pressure', 'cpu_saturation', 'event_loop_blocked', 'latency_regression', 'anomaly'],
@@ -19,7 +21,7 @@ export const EXPLAINS: Readonly<Record<BottleneckKind, readonly BottleneckKind[]
   cpu_saturation: ['event_loop_blocked', 'slow_db_query', 'latency_regression', 'anomaly'],
   disk_io_saturation: ['event_loop_blocked', 'latency_regression', 'anomaly'],
   network_saturation: ['latency_regression', 'anomaly'],
-  event_loop_blocked: ['slow_db_query', 'latency_regression', 'anomaly'],
+  event_loop_blocked: ['cpu_saturation', 'slow_db_query', 'latency_regression', 'anomaly'],
   slow_db_query: ['latency_regression', 'anomaly'],
   latency_regression: ['anomaly'],
   anomaly: [],
@@ -41,11 +43,26 @@ export function explains(cause: Finding, effect: Finding): boolean {
     const delay = effect.metrics.event_loop_delay_p99_ms?.value ?? 0;
     return gc >= 0.5 * delay;
   }
+  // A saturated loop delays callbacks by queueing; a delay far beyond that is long turns, which
+  // are then the cause of the saturation rather than its symptom.
+  if (cause.kind === 'cpu_saturation' && effect.kind === 'event_loop_blocked') return !longTurns(effect);
+  if (cause.kind === 'event_loop_blocked' && effect.kind === 'cpu_saturation') return longTurns(cause);
   // A leak makes the collector work harder about as its live heap grows; GC time many times its
   // reference while the heap grew far less is churn, whose garbage also lifts the sampled heap.
   if (cause.kind === 'memory_leak' && effect.kind === 'gc_pressure') return !churnOutgrowsLeak(effect, cause);
   if (cause.kind === 'gc_pressure' && effect.kind === 'memory_leak') return churnOutgrowsLeak(cause, effect);
   return true;
+}
+
+/**
+ * True when a blocked loop's delay is at least {@link SIGNATURE_LIMITS.loopDelayRatio} times what
+ * its utilisation explains by queueing (`queueing_delay_ms`, see `queueingDelay`): long
+ * synchronous turns, even on a loop that is also saturated. False when that is unknown.
+ */
+export function longTurns(blocked: Finding): boolean {
+  const queueing = Number(blocked.facts.queueing_delay_ms);
+  const delay = blocked.metrics.event_loop_delay_p99_ms?.value ?? 0;
+  return queueing > 0 && delay >= L.loopDelayRatio * queueing;
 }
 
 /**

@@ -10,7 +10,9 @@ const BLOCK_WINDOW_MS = 5000;
  * `event_loop_blocked`, Clinic Doctor-style: the event-loop delay p99 spikes far above its
  * reference and above an absolute floor, which is what long synchronous work does (a JSON parse,
  * a crypto call, a report built in one go), while utilisation need not be saturated but does rise
- * (or CPU does): the loop is doing the blocking work itself. Blocks are
+ * (or CPU does): the loop is doing the blocking work itself. The finding carries the delay the
+ * frame's utilisation would explain by queueing alone (`queueing_delay_ms`), which tells long
+ * turns from a loop merely saturated by many short ones. Blocks are
  * intermittent by nature: the largest delay of the latest three frames is what counts (and the
  * episode machine accepts a lower hit ratio for this kind).
  */
@@ -35,10 +37,30 @@ export function eventLoopBlocked(v: SourceView): Finding | null {
   if (cpu !== undefined && Number.isFinite(v.ref('cpu_usage'))) {
     if (cpu < L.blockCpuRatio * Math.max(v.ref('cpu_usage'), 0.1)) return null;
   } else if (elu !== undefined && Number.isFinite(v.ref('event_loop_utilization')) && elu - v.ref('event_loop_utilization') < L.blockEluRise) return null;
+  const queueing = queueingDelay(ref, v.ref('event_loop_utilization'), elu);
   const busy = v.median('event_loop_utilization', 3);
   const strength = unit(Math.log(delay / level) / Math.log(10));
   const confidence = 0.55 + 0.25 * strength + (busy < L.eluSaturated ? 0.2 : 0);
   const metrics = evidenceMap(v, ['event_loop_delay_p99_ms', 'event_loop_delay_max_ms', 'event_loop_utilization', 'handler_latency_p95_ms', 'cpu_usage', 'queue_depth']);
   metrics.event_loop_delay_p99_ms = { value: round(delay), baseline: Number.isFinite(ref) ? round(ref) : null, ratio: ref > 0 ? round(delay / ref) : null };
-  return { kind: 'event_loop_blocked', metric: 'event_loop_delay_p99_ms', confidence, severity: delay >= 1000 ? 'critical' : 'warning', metrics, facts: { delay_level_ms: round(level) } };
+  return { kind: 'event_loop_blocked', metric: 'event_loop_delay_p99_ms', confidence, severity: delay >= 1000 ? 'critical' : 'warning', metrics, facts: { delay_level_ms: round(level), ...(Number.isFinite(queueing) ? { queueing_delay_ms: round(queueing) } : {}) } };
+}
+
+/** Utilisation credited to the queueing model at most: beyond it a loop is saturated and the wait is set by its backlog. */
+const QUEUE_RHO_MAX = 0.95;
+
+/**
+ * The delay p99 a loop at utilisation `elu` would show from queueing alone, scaled from its
+ * reference (`refDelay` at `refElu`) by the M/D/1 waiting factor rho / (1 - rho): many short turns
+ * make callbacks wait about that much longer as the loop fills. NaN when the reference or the
+ * utilisation is unknown. A delay several times this is long synchronous turns, whatever the
+ * utilisation (`rank-findings.ts`).
+ */
+export function queueingDelay(refDelay: number, refElu: number, elu: number | undefined): number {
+  if (!(refDelay > 0) || !Number.isFinite(refElu) || elu === undefined || !Number.isFinite(elu)) return Number.NaN;
+  const factor = (rho: number) => {
+    const r = Math.min(QUEUE_RHO_MAX, Math.max(0.05, rho));
+    return r / (1 - r);
+  };
+  return refDelay * Math.max(1, factor(elu) / factor(refElu));
 }

@@ -121,7 +121,8 @@ export function agentEffects(inj: Injection, sinceMs: number, intervalMs: number
       break;
     case 'event_loop_blocked':
       e.loopDelayMs = ramp * (150 + 1200 * d[0]! * s) * (rng.chance(0.15) ? 0.3 : 1);
-      e.extraElu = ramp * (0.08 + 0.2 * d[1]!);
+      // A third of the blocks are heavy: they take most of the loop, which then also reads as saturated.
+      e.extraElu = ramp * (0.08 + 0.2 * d[1]! + (d[3]! < 1 / 3 ? 0.3 + 0.2 * d[4]! : 0));
       e.latencyMul = 1 + ramp * (1 + 6 * d[2]! * s);
       break;
     case 'gc_pressure':
