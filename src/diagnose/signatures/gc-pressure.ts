@@ -13,7 +13,8 @@ function heapChurn(v: SourceView, frames: number): number {
 
 /**
  * `gc_pressure`, Clinic Doctor-style: garbage collection takes a large share of the interval
- * (`gc_pause_ms` is the GC time within it) and several times its usual share. Heap churn (a wide
+ * (`gc_pause_ms` is the GC time within it), several times its usual share, and a fair share of the
+ * loop's busy time (event-loop utilisation, when reported: GC runs on that thread). Heap churn (a wide
  * heap_used sawtooth) is reported beside it; GC time is stolen from the event loop, so latency and
  * utilisation rise with it.
  */
@@ -25,11 +26,17 @@ export function gcPressure(v: SourceView): Finding | null {
   const ref = v.ref('gc_pause_ms');
   const refShare = Number.isFinite(ref) ? Math.max(0, ref) / interval : Number.NaN;
   if (share < L.gcShare || share < L.gcShareRatio * (Number.isFinite(refShare) ? refShare : 0)) return null;
+  // GC runs on the loop's thread, so its time is part of the loop's busy time: a loop mostly busy
+  // with other work, GC a small part of it, is not under GC pressure, whatever the interval share.
+  const busy = v.cur('event_loop_utilization');
+  const cpuShare = Number.isFinite(busy) ? Math.min(1, share / Math.max(busy, share)) : Number.NaN;
+  if (cpuShare < L.gcCpuShare) return null;
   const churn = heapChurn(v, 5);
   const confidence = 0.6 + 0.3 * unit((share - L.gcShare) / (0.3 - L.gcShare)) + (churn >= 0.5 ? 0.1 : 0);
   const metrics = evidenceMap(v, ['gc_pause_ms', 'heap_used_bytes', 'heap_total_bytes', 'event_loop_utilization', 'cpu_usage', 'handler_latency_p95_ms', 'event_loop_delay_p99_ms']);
   const facts: Record<string, number | string> = { gc_share: round(share), interval_ms: round(interval) };
   if (Number.isFinite(refShare)) facts.gc_share_baseline = round(refShare);
+  if (Number.isFinite(cpuShare)) facts.gc_cpu_share = round(cpuShare);
   if (Number.isFinite(churn)) facts.heap_churn = round(churn);
   return { kind: 'gc_pressure', metric: 'gc_pause_ms', confidence, severity: share >= 0.25 ? 'critical' : 'warning', metrics, facts };
 }

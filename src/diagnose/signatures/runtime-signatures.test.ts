@@ -35,6 +35,13 @@ describe('gc_pressure', () => {
     expect(Number(f!.facts.heap_churn)).toBeGreaterThan(1);
   });
 
+  it("is judged by GC's share of the loop's busy time too: a loop busy with other work is not under GC pressure", () => {
+    const metrics = (elu: number) => ({ gc_pause_ms: flat(1200, 60), event_loop_utilization: flat(elu, 0.5) });
+    // 8% of the interval: 40% of a loop busy 20% of the time, 8.2% of a loop busy 98%.
+    expect(gcPressure(agent(metrics(0.2)))).toMatchObject({ facts: { gc_share: 0.08, gc_cpu_share: 0.4 } });
+    expect(gcPressure(agent(metrics(0.98)))).toBeNull();
+  });
+
   it('is not a share below 5%, nor a source whose GC always takes this long, nor a frame without an interval', () => {
     expect(gcPressure(agent({ gc_pause_ms: flat(600, 50) }))).toBeNull();
     expect(gcPressure(agent({ gc_pause_ms: flat(2000, 1000) }))).toBeNull();
