@@ -55,14 +55,14 @@ export function explains(cause: Finding, effect: Finding): boolean {
 }
 
 /**
- * True when a blocked loop's delay is at least {@link SIGNATURE_LIMITS.loopDelayRatio} times what
+ * True when a blocked loop's delay is at least {@link SIGNATURE_LIMITS.blockOverQueueing} times what
  * its utilisation explains by queueing (`queueing_delay_ms`, see `queueingDelay`): long
  * synchronous turns, even on a loop that is also saturated. False when that is unknown.
  */
 export function longTurns(blocked: Finding): boolean {
   const queueing = Number(blocked.facts.queueing_delay_ms);
   const delay = blocked.metrics.event_loop_delay_p99_ms?.value ?? 0;
-  return queueing > 0 && delay >= L.loopDelayRatio * queueing;
+  return queueing > 0 && delay >= L.blockOverQueueing * queueing;
 }
 
 /**

@@ -18,9 +18,13 @@ export const SIGNATURE_LIMITS = Object.freeze({
   /** Event-loop delay p99 of a blocked loop: at least this, and this many times its reference. */
   loopDelayMs: 100,
   loopDelayRatio: 4,
+  /** Delay p99, as a multiple of what utilisation explains by queueing, from which the turns are long: a blocked loop rather than a saturated one. */
+  blockOverQueueing: 3,
   /** ... while the loop works more in the frame of the block: CPU up by this factor (or, without CPU, utilisation by this much). */
   blockCpuRatio: 1.3,
   blockEluRise: 0.1,
+  /** ... or, below that CPU rise, utilisation up by half the block's share of the interval and at least this much. */
+  blockEluFloor: 0.03,
   /** Share of the interval spent in GC pauses, and its rise over the reference share. */
   gcShare: 0.05,
   gcShareRatio: 5,

@@ -10,7 +10,7 @@ const BLOCK_WINDOW_MS = 5000;
  * `event_loop_blocked`, Clinic Doctor-style: the event-loop delay p99 spikes far above its
  * reference and above an absolute floor, which is what long synchronous work does (a JSON parse,
  * a crypto call, a report built in one go), while utilisation need not be saturated but does rise
- * (or CPU does): the loop is doing the blocking work itself. The finding carries the delay the
+ * (or CPU does, or utilisation by the block's share of the interval): the loop is doing the blocking work itself. The finding carries the delay the
  * frame's utilisation would explain by queueing alone (`queueing_delay_ms`), which tells long
  * turns from a loop merely saturated by many short ones. Blocks are
  * intermittent by nature: the largest delay of the latest three frames is what counts (and the
@@ -35,7 +35,7 @@ export function eventLoopBlocked(v: SourceView): Finding | null {
   const cpu = v.series('cpu_usage', BLOCK_FRAMES).values.at(-1 - back);
   const elu = v.series('event_loop_utilization', BLOCK_FRAMES).values.at(-1 - back);
   if (cpu !== undefined && Number.isFinite(v.ref('cpu_usage'))) {
-    if (cpu < L.blockCpuRatio * Math.max(v.ref('cpu_usage'), 0.1)) return null;
+    if (cpu < L.blockCpuRatio * Math.max(v.ref('cpu_usage'), 0.1) && !busyAsBlocked(v, delay, elu)) return null;
   } else if (elu !== undefined && Number.isFinite(v.ref('event_loop_utilization')) && elu - v.ref('event_loop_utilization') < L.blockEluRise) return null;
   const queueing = queueingDelay(ref, v.ref('event_loop_utilization'), elu);
   const busy = v.median('event_loop_utilization', 3);
@@ -44,6 +44,18 @@ export function eventLoopBlocked(v: SourceView): Finding | null {
   const metrics = evidenceMap(v, ['event_loop_delay_p99_ms', 'event_loop_delay_max_ms', 'event_loop_utilization', 'handler_latency_p95_ms', 'cpu_usage', 'queue_depth']);
   metrics.event_loop_delay_p99_ms = { value: round(delay), baseline: Number.isFinite(ref) ? round(ref) : null, ratio: ref > 0 ? round(delay / ref) : null };
   return { kind: 'event_loop_blocked', metric: 'event_loop_delay_p99_ms', confidence, severity: delay >= 1000 ? 'critical' : 'warning', metrics, facts: { delay_level_ms: round(level), ...(Number.isFinite(queueing) ? { queueing_delay_ms: round(queueing) } : {}) } };
+}
+
+/**
+ * True when the loop's utilisation rose by at least half the share of the interval that one block
+ * of `delay` takes (and by at least {@link SIGNATURE_LIMITS.blockEluFloor}): rare long blocks on a
+ * process spread over several cores lift its CPU share little, but the loop's own busy share by
+ * the block's length. A starved loop does not: it waits for the CPU idle, in the poll phase.
+ */
+function busyAsBlocked(v: SourceView, delay: number, elu: number | undefined): boolean {
+  const ref = v.ref('event_loop_utilization');
+  if (elu === undefined || !Number.isFinite(ref) || !(v.intervalMs > 0)) return false;
+  return elu - ref >= Math.max(L.blockEluFloor, (0.5 * Math.min(delay, v.intervalMs)) / v.intervalMs);
 }
 
 /** Utilisation credited to the queueing model at most: beyond it a loop is saturated and the wait is set by its backlog. */

@@ -61,7 +61,11 @@ function timeToLimit(v: SourceView): number {
  * limit is known.
  */
 export function memoryLeak(v: SourceView): Finding | null {
-  const metric = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
+  const used = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
+  return leakOf(v, used) ?? (used === 'heap_used_bytes' && Number.isFinite(v.cur('heap_total_bytes')) ? leakOf(v, 'heap_total_bytes') : null);
+}
+
+function leakOf(v: SourceView, metric: string): Finding | null {
   const ref = v.ref(metric);
   if (!Number.isFinite(v.cur(metric)) || !(ref > 0) || v.refSamples(metric) < L.leakRefSamples) return null;
   const spread = v.spread(metric);

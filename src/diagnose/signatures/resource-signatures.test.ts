@@ -37,6 +37,18 @@ describe('memory_leak', () => {
     expect(f!.facts.trend_fit).toBe(1);
   });
 
+  it("is found on heap_total when heap_used's GC sawtooth still hides the growth: the committed heap has no sawtooth", () => {
+    // heap_used swings 40 MiB around a 100 MiB reference (a wide spread), so 6 frames of a 3 MiB-per-frame leak do not clear it.
+    const sawtooth = { values: [105, 135, 95, 125, 110, 140].map((x) => x * MiB), ref: 100 * MiB, spread: 12 * MiB };
+    const total = { values: Array.from({ length: 6 }, (_, i) => 160 * MiB + 3.3 * MiB * (i + 1)), ref: 160 * MiB, spread: 0.5 * MiB };
+    expect(memoryLeak(agent({ heap_used_bytes: sawtooth, cpu_usage: flat(10, 10) }))).toBeNull();
+    const f = memoryLeak(agent({ heap_used_bytes: sawtooth, heap_total_bytes: total, cpu_usage: flat(10, 10) }));
+    expect(f).toMatchObject({ kind: 'memory_leak', metric: 'heap_total_bytes' });
+    // A step of the committed heap (V8 grew it once) is not a leak either.
+    const grewOnce = { values: [160, 200, 200, 200, 200, 200].map((x) => x * MiB), ref: 160 * MiB, spread: 0.5 * MiB };
+    expect(memoryLeak(agent({ heap_used_bytes: sawtooth, heap_total_bytes: grewOnce, cpu_usage: flat(10, 10) }))).toBeNull();
+  });
+
   it('gives the time until the memory limit when memory_usage tells the limit', () => {
     const rss = { values: Array.from({ length: 10 }, (_, i) => 500 * MiB + 10 * MiB * i), ref: 500 * MiB, spread: 2 * MiB };
     const usage = { values: rss.values.map((v) => (100 * v) / (1024 * MiB)), ref: 48.8 };

@@ -22,6 +22,13 @@ describe('event_loop_blocked', () => {
     expect(eventLoopBlocked(agent({ event_loop_delay_p99_ms: series([1, 290, 1], 2), cpu_usage: series([1, 8, 1], 1) }, 15_000))).toBeNull();
   });
 
+  it('counts rare long blocks that lift CPU little when the loop got busier by about their share of the interval', () => {
+    // 1.2 s blocks in 15 s frames on a process over several cores: CPU x1.25, utilisation +0.075 (1.2 / 15 = 0.08).
+    const metrics = (eluRise: number) => ({ event_loop_delay_p99_ms: flat(1200, 1.5), cpu_usage: flat(8.5, 6.8), event_loop_utilization: flat(0.25 + eluRise, 0.25, 5, 0.01) });
+    expect(eventLoopBlocked(agent(metrics(0.075)))).toMatchObject({ kind: 'event_loop_blocked' });
+    expect(eventLoopBlocked(agent(metrics(0.02)))).toBeNull();
+  });
+
   it('is not a starved loop (delayed while its CPU does not rise: the host is busy elsewhere), nor a small delay', () => {
     expect(eventLoopBlocked(agent({ event_loop_delay_p99_ms: flat(250, 3), cpu_usage: flat(1.1, 1.2), event_loop_utilization: flat(0.08, 0.07) }))).toBeNull();
     expect(eventLoopBlocked(agent({ event_loop_delay_p99_ms: flat(40, 3), cpu_usage: flat(9, 2) }))).toBeNull();
