@@ -52,6 +52,7 @@ describe('judgeMetric', () => {
     expect(m.ciPct[0]).toBeLessThan(m.changePct);
     expect(m.ciPct[1]).toBeGreaterThan(m.changePct);
     expect(m.significant).toBe(true);
+    expect(m.method).toBe('mann_whitney_hodges_lehmann');
     expect(m.before.p50).toBeGreaterThan(m.after.p50);
     expect(m.samples).toEqual({ before: 90, after: 91 });
   });
@@ -73,6 +74,7 @@ describe('judgeMetric', () => {
 
   it('verifies a 99% drop on 15 wandering readings a side, which the rank test alone, widened for the wander, could never call significant', () => {
     const few: JudgeSettings = { ...S, looks: 1, minSamples: 12, confidence: 0.9 };
+    const methods = new Set<string>();
     for (let seed = 0; seed < 20; seed++) {
       const r = new Random(seed);
       let x = 0;
@@ -84,7 +86,10 @@ describe('judgeMetric', () => {
       expect(m.outcome, `seed ${seed}: ${m.reason}, p ${m.pValue}`).toBe('verified');
       expect(m.changePct).toBeLessThan(-95);
       expect(m.ciPct[1]).toBeLessThan(-10);
+      methods.add(m.method);
     }
+    // Where the rank test alone could not decide, the trimmed means did.
+    expect([...methods].sort()).toEqual(['mann_whitney_hodges_lehmann', 'yuen_trimmed_means']);
   });
 
   it('compares raw values relative to the median before when some are not positive', () => {
@@ -128,6 +133,7 @@ describe('combineVerdict', () => {
     ciPct: [null, null],
     pValue: 1,
     significant: outcome === 'verified' || outcome === 'regressed',
+    method: 'mann_whitney_hodges_lehmann',
     samples: { before: 30, after: 30 },
     loadControlled: false,
     reason: `${metric} ${outcome}`,

@@ -52,6 +52,9 @@ export function lookWindows(appliedAt: number, lookAt: number, s: JudgeSettings,
 /** What one metric of a change showed at a look. */
 export type MetricOutcome = 'verified' | 'regressed' | 'ineffective' | 'waiting' | 'insufficient';
 
+/** The tests a judgement can rest on: rank-sum with the Hodges-Lehmann shift, or Yuen's trimmed means. */
+export type JudgeMethod = 'mann_whitney_hodges_lehmann' | 'yuen_trimmed_means';
+
 /** Median, 95th percentile and mean of a side (raw values). */
 export interface SideSummary {
   readonly p50: number;
@@ -74,6 +77,8 @@ export interface MetricJudgement {
   readonly pValue: number;
   /** The interval excludes no change. */
   readonly significant: boolean;
+  /** The test whose estimate and interval these are (see `compareBothWays`). */
+  readonly method: JudgeMethod;
   readonly samples: { readonly before: number; readonly after: number };
   readonly loadControlled: boolean;
   readonly reason: string;
@@ -121,13 +126,13 @@ function comparable(input: MetricInput): { before: number[]; after: number[]; re
  * samples however large the change; and Yuen's trimmed-means test, which sees the distance. The
  * first that excludes no change gives the shift and interval; else the rank test's.
  */
-function compareBothWays(before: readonly number[], after: readonly number[], confidence: number): RankComparison {
+function compareBothWays(before: readonly number[], after: readonly number[], confidence: number): RankComparison & { method: JudgeMethod } {
   const each = 1 - (1 - confidence) / 2;
   const excludesZero = (x: RankComparison) => x.low > 0 || x.high < 0;
-  const ranked = compareRanks(before, after, each, serialCorrection([before, after]));
+  const ranked = { ...compareRanks(before, after, each, serialCorrection([before, after])), method: 'mann_whitney_hodges_lehmann' as const };
   if (excludesZero(ranked)) return ranked;
   const trimmed = compareTrimmedMeans(before, after, each);
-  return excludesZero(trimmed) ? trimmed : ranked;
+  return excludesZero(trimmed) ? { ...trimmed, method: 'yuen_trimmed_means' } : ranked;
 }
 
 /**
@@ -144,7 +149,7 @@ export function judgeMetric(input: MetricInput, s: JudgeSettings, confidence: nu
   if (samples.before < s.minSamples || samples.after < s.minSamples) {
     const why = c.outside > 0 ? `; ${c.outside} samples lay outside the load range both sides share` : '';
     const reason = `${samples.before} samples before and ${samples.after} after, fewer than the ${s.minSamples} needed on each side${why}`;
-    return { ...base, outcome: 'insufficient', changePct: Number.NaN, ciPct: [null, null], pValue: 1, significant: false, samples, reason };
+    return { ...base, outcome: 'insufficient', changePct: Number.NaN, ciPct: [null, null], pValue: 1, significant: false, method: 'mann_whitney_hodges_lehmann', samples, reason };
   }
   const before = blockMedians(c.before, Math.ceil(c.before.length / MAX_PER_SIDE));
   const after = blockMedians(c.after, Math.ceil(c.after.length / MAX_PER_SIDE));
@@ -159,7 +164,7 @@ export function judgeMetric(input: MetricInput, s: JudgeSettings, confidence: nu
   const reason = significant
     ? `${input.metric} changed by ${changePct}%${big ? '' : `, less than the minimum effect of ${round2(100 * s.minEffect)}%`}`
     : `no significant change of ${input.metric} (estimate ${changePct}%)`;
-  return { ...base, outcome, changePct, ciPct: [pct(r.low), pct(r.high)], pValue: r.pValue, significant, samples, reason };
+  return { ...base, outcome, changePct, ciPct: [pct(r.low), pct(r.high)], pValue: r.pValue, significant, method: r.method, samples, reason };
 }
 
 /** The verdict of a change at a look, from the judgements of its metrics. */

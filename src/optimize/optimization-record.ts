@@ -1,6 +1,6 @@
 import type { OptimizationActor, OptimizationOrigin, OptimizationStatus } from '../model/optimization.js';
 import type { OptimizationStatusMessage } from '../wire/optimizing.js';
-import type { JudgeSettings, MetricJudgement, Verdict } from './impact-judge.js';
+import type { JudgeMethod, JudgeSettings, MetricJudgement, Verdict } from './impact-judge.js';
 import type { ActionStep, ExpectedMove } from './proposal.js';
 
 /** Verdicts a judgement ends with. */
@@ -38,7 +38,8 @@ export interface Impact {
   readonly significant: boolean;
   readonly ci_pct: readonly [number | null, number | null];
   readonly load_controlled: boolean;
-  readonly method: 'mann_whitney_hodges_lehmann';
+  /** The test the deciding metric's change and interval come from. */
+  readonly method: JudgeMethod;
   /** The look that decided it (1-based). */
   readonly look: number;
   readonly metrics: readonly MetricImpact[];
@@ -146,7 +147,7 @@ export function impactOf(v: Verdict, look: number, callsPerDay: number | null): 
     significant: m.significant,
     ci_pct: m.ciPct,
     load_controlled: m.loadControlled,
-    method: 'mann_whitney_hodges_lehmann',
+    method: m.method,
     look,
     metrics: v.metrics.map(metricImpact),
     ...saved,

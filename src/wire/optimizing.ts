@@ -106,7 +106,7 @@ export const Impact = Type.Object(
     significant: Type.Boolean({ description: 'the change is statistically significant' }),
     ci_pct: Type.Optional(Interval),
     load_controlled: Type.Optional(Type.Boolean({ description: 'compared at equal load (handler_calls_per_sec)' })),
-    method: Type.Optional(Type.String({ description: 'the test: mann_whitney_hodges_lehmann' })),
+    method: Type.Optional(Type.String({ description: 'the test the change and its interval come from: mann_whitney_hodges_lehmann or yuen_trimmed_means' })),
     look: Type.Optional(Type.Integer({ minimum: 1, description: 'the look at the after window that decided it' })),
     metrics: Type.Optional(Type.Array(MetricImpact, { description: 'every judging metric' })),
     time_saved_ms_per_day: Type.Optional(Type.Number({ description: 'for an index: statement time saved per day' })),
