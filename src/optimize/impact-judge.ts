@@ -137,8 +137,9 @@ function compareBothWays(before: readonly number[], after: readonly number[], co
 
 /**
  * Judges one metric at a look: the samples before and after (controlled for load when given) are
- * compared with a Mann-Whitney test at `confidence`, widened for serial correlation, and the
- * Hodges-Lehmann shift gives the change and its interval. A significant change of at least the
+ * compared at `confidence` by a Mann-Whitney test and Yuen's trimmed-means test, both widened for
+ * serial correlation (`compareBothWays`); the Hodges-Lehmann shift, or the difference of trimmed
+ * means when only that test decides, gives the change and its interval. A significant change of at least the
  * minimum effect is `verified` (the expected way) or `regressed` (the other way); anything else
  * is `ineffective` at the last look and `waiting` before it. Too few samples: `insufficient`.
  */

@@ -9,10 +9,11 @@ const BLOCK_WINDOW_MS = 5000;
 /**
  * `event_loop_blocked`, Clinic Doctor-style: the event-loop delay p99 spikes far above its
  * reference and above an absolute floor, which is what long synchronous work does (a JSON parse,
- * a crypto call, a report built in one go), while utilisation need not be saturated but does rise
- * (or CPU does, or utilisation by the block's share of the interval): the loop is doing the blocking work itself. The finding carries the delay the
- * frame's utilisation would explain by queueing alone (`queueing_delay_ms`), which tells long
- * turns from a loop merely saturated by many short ones. Blocks are
+ * a crypto call, a report built in one go), while CPU rises (or, below that, utilisation by about
+ * the block's share of the interval; without CPU, utilisation): the loop is doing the blocking
+ * work itself. The finding carries the delay the frame's utilisation would explain by queueing
+ * alone (`queueing_delay_ms`), which tells long turns from a loop merely saturated by many short
+ * ones. Blocks are
  * intermittent by nature: the largest delay of the latest three frames is what counts (and the
  * episode machine accepts a lower hit ratio for this kind).
  */
