@@ -98,6 +98,8 @@ interface EngineRun {
   readonly rate: number;
   readonly cpuMs: number;
   readonly rss: { peak: number; current: number };
+  /** Peak RSS once the warm-up's new series were stored and analysed (whole engine only). */
+  readonly coldPeakRss: number | null;
   /** Bytes of every table but the tiers'. */
   readonly bytes: number;
   /** Bytes of the tiers' tables. */
@@ -131,11 +133,13 @@ async function measureEngine(
     const pid = engine.child.pid!;
     const subject = `${engine.prefix}monitoring.realtime_metrics`;
     let coldStart: EngineRun['coldStart'] = null;
+    let coldPeakRss: number | null = null;
     if (analysis) {
       const w0 = performance.now();
       await publishDurably(nc, subject, analysis.warmup, perMessage, window);
       await analysisCaughtUp(engine.http, analysis.warmup.length * perMessage, analysis.warmup.length);
       coldStart = { series: analysis.warmup.length * perMessage, seconds: (performance.now() - w0) / 1000 };
+      coldPeakRss = processRss(pid).peak;
       ctx.log(`${label}: ${coldStart.series} new series stored and analysed in ${coldStart.seconds.toFixed(2)} s (warm-up, not measured)`);
     }
     const cpu0 = processCpuMs(pid);
@@ -159,7 +163,7 @@ async function measureEngine(
     const tierBytes = await schemaBytes(engine.schema, 'metric\\_tier\\_%');
     const bytes = (await schemaBytes(engine.schema)) - tierBytes;
     ctx.log(`${label}: ${seconds.toFixed(2)} s, ${cpuMs.toFixed(0)} ms CPU`);
-    return { rate: samples / seconds, cpuMs, rss, bytes, tierBytes, tiers: status.tiers, coldStart };
+    return { rate: samples / seconds, cpuMs, rss, coldPeakRss, bytes, tierBytes, tiers: status.tiers, coldStart };
   } finally {
     await nc.close();
     await engine.stop();
@@ -236,7 +240,7 @@ const bench: Benchmark = {
     const ref = await reference(ctx, snapshots, samples);
     const refName = 'psql \\copy, row per sample, btree (source, metric, ts)';
     const notes = (m: EngineRun) =>
-      `${samples.toLocaleString('en-US')} samples, ${perMessage}/message, ${window} in flight; engine CPU ${((m.cpuMs * 1000) / samples).toFixed(2)} us/sample; peak RSS ${(m.rss.peak / 1048576).toFixed(0)} MB`;
+      `${samples.toLocaleString('en-US')} samples, ${perMessage}/message, ${window} in flight; engine CPU ${((m.cpuMs * 1000) / samples).toFixed(2)} us/sample; peak RSS ${(m.rss.peak / 1048576).toFixed(0)} MB${m.coldPeakRss !== null ? ` (${(m.coldPeakRss / 1048576).toFixed(0)} MB by the end of the cold start)` : ''}, ${(m.rss.current / 1048576).toFixed(0)} MB at the end`;
     const figures: Figure[] = [
       figure({
         bench: 'ingest',
