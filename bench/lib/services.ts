@@ -95,8 +95,9 @@ export async function startEngineProcess(env: Record<string, string> = {}): Prom
       PERF_ENGINE_HTTP_PORT: String(port),
       PERF_ENGINE_MONITORING_INTERVAL_SECONDS: '86400',
       PERF_ENGINE_LOG_LEVEL: 'warn',
-      // PERF_ENGINE_* settings of the bench's own environment reach the engine (e.g. to measure without a stage).
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PERF_ENGINE_')) as [string, string][]),
+      // PERF_ENGINE_* settings of the bench's own environment reach the engine (e.g. to measure without a stage),
+      // and so do glibc's MALLOC_* tunables (e.g. MALLOC_ARENA_MAX, to measure the allocator's share of the RSS).
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PERF_ENGINE_') || k.startsWith('MALLOC_')) as [string, string][]),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
