@@ -36,6 +36,8 @@ export const SIGNATURE_LIMITS = Object.freeze({
   gcExplainsCpu: 0.25,
   /** Leak: growth over the reference (share and spreads), trend fit, frames in the fit, the least growth rate kept up in the last half, and snapshots behind the reference. */
   leakGrowth: 0.1,
+  /** ... the growth share on heap_total, which has no sawtooth to outgrow. */
+  leakTotalGrowth: 0.05,
   leakSpreads: 5,
   leakFit: 0.85,
   leakFrames: 4,

@@ -69,7 +69,9 @@ function leakOf(v: SourceView, metric: string): Finding | null {
   const ref = v.ref(metric);
   if (!Number.isFinite(v.cur(metric)) || !(ref > 0) || v.refSamples(metric) < L.leakRefSamples) return null;
   const spread = v.spread(metric);
-  const needed = Math.max(L.leakGrowth * ref, L.leakSpreads * (Number.isFinite(spread) ? spread : 0));
+  // The committed heap has no GC sawtooth to outgrow: half the share is enough there.
+  const share = metric === 'heap_total_bytes' ? L.leakTotalGrowth : L.leakGrowth;
+  const needed = Math.max(share * ref, L.leakSpreads * (Number.isFinite(spread) ? spread : 0));
   // Most frames are nowhere near: skip the fit unless memory is at least half-way there.
   if (v.median(metric, 3) - ref < needed / 2) return null;
   const g = growthOf(v, metric);
@@ -93,7 +95,7 @@ function leakOf(v: SourceView, metric: string): Finding | null {
     facts.time_to_exhaustion_seconds = round(eta);
     facts.exhaustion_at = new Date(v.timestamp + eta * 1000).toISOString();
   }
-  const confidence = 0.6 + 0.25 * unit((g.fit.r2 - L.leakFit) / (1 - L.leakFit)) + 0.15 * unit(growth / ref - L.leakGrowth);
+  const confidence = 0.6 + 0.25 * unit((g.fit.r2 - L.leakFit) / (1 - L.leakFit)) + 0.15 * unit(growth / ref - share);
   const metrics = evidenceMap(v, [metric, 'memory_rss_bytes', 'heap_total_bytes', 'memory_usage', 'gc_pause_ms', 'cpu_usage']);
   const critical = (Number.isFinite(eta) && eta <= 3600) || v.cur('memory_usage') >= L.memoryPct;
   return { kind: 'memory_leak', metric, confidence, severity: critical ? 'critical' : 'warning', metrics, facts, onset: { at: g.from, frames: g.frames } };

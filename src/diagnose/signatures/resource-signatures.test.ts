@@ -44,6 +44,10 @@ describe('memory_leak', () => {
     expect(memoryLeak(agent({ heap_used_bytes: sawtooth, cpu_usage: flat(10, 10) }))).toBeNull();
     const f = memoryLeak(agent({ heap_used_bytes: sawtooth, heap_total_bytes: total, cpu_usage: flat(10, 10) }));
     expect(f).toMatchObject({ kind: 'memory_leak', metric: 'heap_total_bytes' });
+    // On heap_total half the share is enough (no sawtooth to outgrow): 7% here, which heap_used would not count.
+    const slow = { values: Array.from({ length: 6 }, (_, i) => 160 * MiB + 1.9 * MiB * (i + 1)), ref: 160 * MiB, spread: 0.5 * MiB };
+    expect(memoryLeak(agent({ heap_used_bytes: sawtooth, heap_total_bytes: slow, cpu_usage: flat(10, 10) }))).toMatchObject({ metric: 'heap_total_bytes' });
+    expect(memoryLeak(agent({ heap_used_bytes: { ...slow, spread: 0.5 * MiB }, cpu_usage: flat(10, 10) }))).toBeNull();
     // A step of the committed heap (V8 grew it once) is not a leak either.
     const grewOnce = { values: [160, 200, 200, 200, 200, 200].map((x) => x * MiB), ref: 160 * MiB, spread: 0.5 * MiB };
     expect(memoryLeak(agent({ heap_used_bytes: sawtooth, heap_total_bytes: grewOnce, cpu_usage: flat(10, 10) }))).toBeNull();
