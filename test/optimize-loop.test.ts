@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OptimizationStatusMessage } from '../src/wire/optimizing.js';
 import { InsightsMessage } from '../src/wire/insights.js';
@@ -119,11 +118,8 @@ describe('operator commands (CLI and API)', () => {
       key: `${action}:a1:${key}`,
     });
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: PG_URL, NATS_URL, ...ENV, PERF_ENGINE_DATABASE_SCHEMA: `${schema}_ops`, PERF_ENGINE_HTTP_PORT: new URL(e.http).port };
-    // Asynchronous: the engine answering the CLI runs in this process.
-    const run = (extra: Record<string, string>, args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'optimizations', ...args], { env: { ...env, ...extra }, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
-      });
+    // Asynchronous (runCli): the engine answering the CLI runs in this process.
+    const run = (extra: Record<string, string>, args: string[]) => runCli(['optimizations', ...args], { ...env, ...extra });
     const cli = (...args: string[]) => run({}, args);
 
     const p1 = (await stage.propose(proposal('pool'))).optimizationId;

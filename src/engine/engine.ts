@@ -16,6 +16,7 @@ import type { ActionApplier } from '../optimize/proposal.js';
 import type { OptimizationStage } from '../optimize/stage/optimization-stage.js';
 import type { AutoDecision, BottleneckEvent } from '../profile/service/auto-profiler.js';
 import { componentLogger } from '../lifecycle/logger.js';
+import { withTimeout } from '../lifecycle/lifecycle.js';
 import { acquireLock } from '../store/data-dir-lock.js';
 import { storeLayout } from '../store/history-query.js';
 import { migrate } from '../store/migrate.js';
@@ -247,11 +248,5 @@ function stageStatus(s: EngineStages | null): Record<string, unknown> {
  * CI run saw a 30 s timeout that way).
  */
 async function subscriptionsReached(bus: Bus): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, 5_000);
-    timer.unref();
-  });
-  await Promise.race([bus.flush().catch(() => undefined), late]);
-  clearTimeout(timer);
+  await withTimeout(bus.flush(), 5_000, 'bus flush').catch(() => undefined);
 }
