@@ -29,7 +29,7 @@ export function gcPressure(v: SourceView): Finding | null {
   // GC runs on the loop's thread, so its time is part of the loop's busy time: a loop mostly busy
   // with other work, GC a small part of it, is not under GC pressure, whatever the interval share.
   const busy = v.cur('event_loop_utilization');
-  const cpuShare = Number.isFinite(busy) ? Math.min(1, share / Math.max(busy, share)) : Number.NaN;
+  const cpuShare = Number.isFinite(busy) ? share / Math.max(busy, share) : Number.NaN;
   if (cpuShare < L.gcCpuShare) return null;
   const churn = heapChurn(v, 5);
   const confidence = 0.6 + 0.3 * unit((share - L.gcShare) / (0.3 - L.gcShare)) + (churn >= 0.5 ? 0.1 : 0);

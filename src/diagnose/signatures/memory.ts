@@ -62,7 +62,7 @@ function timeToLimit(v: SourceView): number {
  */
 export function memoryLeak(v: SourceView): Finding | null {
   const used = Number.isFinite(v.cur('heap_used_bytes')) ? 'heap_used_bytes' : 'memory_rss_bytes';
-  return leakOf(v, used) ?? (used === 'heap_used_bytes' && Number.isFinite(v.cur('heap_total_bytes')) ? leakOf(v, 'heap_total_bytes') : null);
+  return leakOf(v, used) ?? (used === 'heap_used_bytes' ? leakOf(v, 'heap_total_bytes') : null);
 }
 
 function leakOf(v: SourceView, metric: string): Finding | null {
