@@ -122,7 +122,12 @@ describe('pid: a local Node.js process through its inspector', () => {
     const summary = summarizeEventLoop(a.report);
     expect(summary.longest.length).toBeGreaterThanOrEqual(2);
     expect(summary.longest[0]!.duration_ms).toBeGreaterThan(40);
-    expect(summary.longest[0]!.stack.map((f) => f.function)).toContain('targetBlocker');
+    // About three 60 ms blocks of targetBlocker fall in the second; on a loaded machine a short
+    // step (a major GC in targetAllocate, a descheduled slice) can outlast one, so a blocker block
+    // must be among the longest, not necessarily first.
+    const blockerBlocks = summary.longest.filter((b) => b.stack.some((f) => f.function === 'targetBlocker'));
+    expect(blockerBlocks.length).toBeGreaterThanOrEqual(1);
+    expect(blockerBlocks[0]!.duration_ms).toBeGreaterThan(40);
     // Left as found: no listening inspector, still running.
     await new Promise((r) => setTimeout(r, 300));
     expect(listeningPorts(child.pid!)).toEqual([]);
