@@ -2,10 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHostCollector } from '../../src/collect/host-collector.js';
 import { createProcessCollector } from '../../src/collect/process-collector.js';
 import { parsePidStat } from '../../src/collect/proc/parse-pid-stat.js';
+import type { MetricSnapshot } from '../../src/model/snapshot.js';
 
 // The collectors agree with the machine's own tools over the same window under real load
 // (stress-ng --cpu 1 --hdd 1), within these tolerances (also stated in docs/metrics.md):
@@ -22,18 +24,41 @@ const AWAIT_FLOOR_MS = 1;
 
 const WINDOW_S = 10;
 
-/** Runs a tool with a C locale (24-hour times, '.' decimals) and gives its standard output. */
-function run(cmd: string, args: string[], cwd?: string): { child: ChildProcess; done: Promise<string> } {
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs a tool with a C locale (24-hour times, '.' decimals) and gives its standard output. The
+ * tools print (and flush) each report right after taking its reading, so `marks` run at the first
+ * output and at the first output that satisfies `secondReport`: there our own readings are taken,
+ * within milliseconds of the tool's, however late the tool started (an exec waiting on a busy disk).
+ */
+function run(
+  cmd: string,
+  args: string[],
+  marks: { first: () => Promise<unknown>; secondReport: (out: string) => boolean; second: () => Promise<unknown> },
+): { done: Promise<string>; timeline: () => string } {
+  const spawnedAt = performance.now();
+  const at: number[] = [];
+  const child = spawn(cmd, args, { env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const taken: Promise<unknown>[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    const before = out;
+    out += d.toString();
+    if (before === '') taken.push((at.push(performance.now()), marks.first()));
+    else if (taken.length === 1 && marks.secondReport(out)) taken.push((at.push(performance.now()), marks.second()));
+  });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<string>((resolve, reject) => {
+  const exited = new Promise<string>((resolve, reject) => {
     child.once('error', (e) => reject(new Error(`${cmd} could not run (${e.message}); install Debian packages sysstat and stress-ng`)));
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
   });
-  return { child, done };
+  const done = exited.then(async (text) => {
+    if (taken.length < 2) throw new Error(`${cmd} printed no second report:\n${text}`);
+    await Promise.all(taken);
+    return text;
+  });
+  const timeline = (): string => `${cmd}: readings ${at.map((t) => `${Math.round(t - spawnedAt)} ms`).join(' and ')} after its spawn`;
+  return { done, timeline };
 }
 
 /** Values of the row whose first token satisfies `pick`, by the names of `header`'s columns. */
@@ -45,10 +70,15 @@ function row(output: string, headerHas: string, pick: (first: string) => boolean
   return Object.fromEntries(header.map((name, i) => [name, Number(values[i])]));
 }
 
+/** Printed beside a failed comparison: when the readings were taken and the tools' whole output. */
+let context = '';
+
 const close = (actual: number | undefined, expected: number, tolerance: number): void => {
   expect(actual).toBeDefined();
-  expect(Math.abs(actual! - expected), `got ${actual}, tool says ${expected}, tolerance ${tolerance}`).toBeLessThanOrEqual(tolerance);
+  expect(Math.abs(actual! - expected), `got ${actual}, tool says ${expected}, tolerance ${tolerance}\n${context}`).toBeLessThanOrEqual(tolerance);
 };
+
+const lines = (out: string, pick: (l: string) => boolean): number => out.split('\n').filter(pick).length;
 
 function findChild(ppid: number, comm: string): number | undefined {
   for (const name of readdirSync('/proc')) {
@@ -93,17 +123,37 @@ describe('collectors agree with vmstat, iostat and pidstat under load', () => {
     // stays.
     worker = findChild(stress.pid!, 'stress-ng-cpu') ?? worker;
 
-    const host = createHostCollector({ hostName: 'agreement' });
+    // One collector per tool, each read at that tool's own two readings.
+    const cpuHost = createHostCollector({ hostName: 'agreement' });
+    const diskHost = createHostCollector({ hostName: 'agreement' });
     const procs = createProcessCollector({ hostName: 'agreement', patterns: ['^stress-ng-cpu$'], selfPid: process.pid });
+    const last: { cpu?: MetricSnapshot[]; disk?: MetricSnapshot[]; procs?: MetricSnapshot[] } = {};
     try {
-      await host.collect(Date.now());
-      await procs.collect(Date.now());
-      const vmstat = run('vmstat', ['-n', String(WINDOW_S), '2']);
-      const iostat = run('iostat', ['-dxy', String(WINDOW_S), '1']);
-      const pidstat = run('pidstat', ['-I', '-u', '-p', String(worker), String(WINDOW_S), '1']);
+      const vmstat = run('vmstat', ['-n', String(WINDOW_S), '2'], {
+        first: () => cpuHost.collect(Date.now()),
+        secondReport: (out) => lines(out, (l) => /^\s*\d/.test(l)) >= 2,
+        second: async () => (last.cpu = await cpuHost.collect(Date.now())),
+      });
+      const iostat = run('iostat', ['-dx', String(WINDOW_S), '2'], {
+        first: () => diskHost.collect(Date.now()),
+        secondReport: (out) => lines(out, (l) => l.startsWith('Device')) >= 2,
+        second: async () => (last.disk = await diskHost.collect(Date.now())),
+      });
+      const pidstat = run('pidstat', ['-I', '-u', '-p', String(worker), String(WINDOW_S), '1'], {
+        first: () => procs.collect(Date.now()),
+        secondReport: (out) => out.includes('%CPU'),
+        second: async () => (last.procs = await procs.collect(Date.now())),
+      });
       const [vm, io, pid] = await Promise.all([vmstat.done, iostat.done, pidstat.done]);
-      const h = (await host.collect(Date.now()))[0]!.metrics;
-      const p = (await procs.collect(Date.now())).find((s) => s.labels?.pid === String(worker))?.metrics;
+      const h = { ...last.cpu![0]!.metrics, ...last.disk![0]!.metrics };
+      const p = last.procs!.find((s) => s.labels?.pid === String(worker))?.metrics;
+      context = [
+        [vmstat.timeline(), iostat.timeline(), pidstat.timeline(), `stress-ng ${stress.exitCode === null ? 'running' : `exited ${stress.exitCode}`}`].join('; '),
+        `ours: ${JSON.stringify(h)}`,
+        vm,
+        io,
+        pid,
+      ].join('\n');
 
       const v = row(vm, 'us', (first) => /^\d+$/.test(first));
       close(h.cpu_usage, 100 - v.id! - v.wa!, CPU_POINTS);
@@ -133,7 +183,8 @@ describe('collectors agree with vmstat, iostat and pidstat under load', () => {
       const iostatAwait = ios > 0 ? (d['r_await']! * d['r/s']! + d['w_await']! * d['w/s']!) / ios : 0;
       close(h[`disk_await_ms.${dev}`], iostatAwait, AWAIT_RELATIVE * iostatAwait + AWAIT_FLOOR_MS);
     } finally {
-      host.close?.();
+      cpuHost.close?.();
+      diskHost.close?.();
       procs.close?.();
     }
   }, 60_000);
