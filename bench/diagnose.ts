@@ -50,13 +50,23 @@ const holdFor = (intervalMs: number) => Math.max(HOLD_MS, DIAGNOSIS_DEFAULTS.dia
 const target = (intervalMs: number) => 2 * intervalMs + holdFor(intervalMs);
 const pct = (x: number) => Math.round(1000 * x) / 10;
 
+/** Where a false positive stands against the nearest episode of its source, for reading it. */
+function nearestEpisode(s: RunScore, b: SeenBottleneck): string {
+  const own = s.episodes.map((e) => e.truth).filter((t) => t.source === b.source);
+  const gap = (t: TruthEpisode): number => (b.detectedAt < t.start ? t.start - b.detectedAt : Math.max(0, b.detectedAt - t.end));
+  const near = own.sort((x, y) => gap(x) - gap(y))[0];
+  if (near === undefined) return '; no episode on that source';
+  const when = b.detectedAt < near.start ? 'before' : 'after the end of';
+  return `; started ${new Date(b.startedAt).toISOString()}; ${Math.round(gap(near) / 1000)} s ${when} ${near.label ?? near.kind} (${new Date(near.start).toISOString()} to ${new Date(near.end).toISOString()})`;
+}
+
 function printEpisodes(ctx: BenchContext, title: string, s: RunScore): void {
   ctx.log(title);
   for (const e of s.episodes) {
     const got = e.found ? `${e.found.kind} after ${Math.round(e.latencyMs / 1000)} s` : 'nothing';
     ctx.log(`  ${e.rightKind ? (e.inTime ? 'ok  ' : 'late') : 'MISS'} ${(e.truth.label ?? e.truth.kind).padEnd(20)} on ${e.truth.source}: ${got}`);
   }
-  for (const b of s.falsePositives) ctx.log(`  FP   ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}`);
+  for (const b of s.falsePositives) ctx.log(`  FP   ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}${nearestEpisode(s, b)}`);
   for (const b of s.extras) ctx.log(`  extra ${b.kind} on ${b.source} at ${new Date(b.detectedAt).toISOString()}`);
 }
 
