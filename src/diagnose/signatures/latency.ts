@@ -1,4 +1,4 @@
-import { evidenceMap, riseOf, round, shiftedLevel, unit, type Finding } from '../finding.js';
+import { evidenceMap, riseOf, round, shiftTo, unit, type Finding } from '../finding.js';
 import { SIGNATURE_LIMITS as L } from '../signature-limits.js';
 import type { SourceView } from '../source-view.js';
 import { ratio } from '../stats.js';
@@ -13,21 +13,21 @@ function raisedLevel(v: SourceView, metric: string, rise: number, spreads: numbe
 
 /**
  * `slow_db_query`: the p95 of the source's queries rises well above its reference (the SDK times
- * queries made through its database handle), as a shift of the median of the latest frames (a
+ * queries made through its database handle), as a shift of its latest frames ({@link shiftTo}: a
  * slow query now and then is not one). Handler latency rising with it and CPU staying
  * normal raise the confidence; a saturated loop slows every callback, queries included, and is
  * ranked as the cause instead (see rank-findings.ts).
  */
 export function slowDbQuery(v: SourceView): Finding | null {
-  const level = raisedLevel(v, 'db_query_p95_ms', L.dbRatio, L.dbSpreads, L.dbMinMs);
-  const db = shiftedLevel(v, 'db_query_p95_ms');
-  if (!(db >= level)) return null;
+  const shift = shiftTo(v, 'db_query_p95_ms', raisedLevel(v, 'db_query_p95_ms', L.dbRatio, L.dbSpreads, L.dbMinMs));
+  if (shift === null) return null;
+  const db = shift.value;
   const dbRise = ratio(db, v.ref('db_query_p95_ms'), 0.1);
   const latencyRise = riseOf(v, 'handler_latency_p95_ms', 3, 0.1);
   const calm = !(v.median('event_loop_utilization', 3) >= L.eluSaturated);
   const confidence = 0.6 + (latencyRise >= L.latencyEffect ? 0.2 : 0) + (calm ? 0.1 : 0) + 0.1 * unit(Math.log10(dbRise / L.dbRatio));
   const metrics = evidenceMap(v, ['db_query_p95_ms', 'handler_latency_p95_ms', 'queue_depth', 'event_loop_utilization', 'cpu_usage']);
-  return { kind: 'slow_db_query', metric: 'db_query_p95_ms', confidence, severity: dbRise >= 10 || latencyRise >= 5 ? 'critical' : 'warning', metrics, facts: { db_ratio: round(dbRise) } };
+  return { kind: 'slow_db_query', metric: 'db_query_p95_ms', confidence, severity: dbRise >= 10 || latencyRise >= 5 ? 'critical' : 'warning', metrics, facts: { db_ratio: round(dbRise) }, onset: shift.onset };
 }
 
 /** True when a metric departs from its reference by at least `share` of it and `minimum` (unknown: unchanged). */
@@ -39,16 +39,15 @@ function risen(v: SourceView, metric: string, share: number, minimum: number): b
 }
 
 /**
- * `latency_regression`: handler latency p95 shifts up (the median of its latest frames, so spikes
- * do not count) while what would explain it stays roughly
+ * `latency_regression`: handler latency p95 shifts up ({@link shiftTo}, so spikes do not count) while what would explain it stays roughly
  * where it was: event-loop utilisation and CPU (else more load or a CPU problem), query time (else
  * slow queries), loop delay and GC (else blocking or GC). The usual cause is new code: a label that
  * changed meanwhile (a version) is reported, and raises the confidence.
  */
 export function latencyRegression(v: SourceView): Finding | null {
-  const level = raisedLevel(v, 'handler_latency_p95_ms', L.latencyRatio, L.latencySpreads, L.latencyMinMs);
-  const lat = shiftedLevel(v, 'handler_latency_p95_ms');
-  if (!(lat >= level)) return null;
+  const shift = shiftTo(v, 'handler_latency_p95_ms', raisedLevel(v, 'handler_latency_p95_ms', L.latencyRatio, L.latencySpreads, L.latencyMinMs));
+  if (shift === null) return null;
+  const lat = shift.value;
   if (risen(v, 'event_loop_utilization', 0, L.unchangedElu)) return null;
   if (!Number.isFinite(v.cur('event_loop_utilization')) && risen(v, 'cpu_usage', L.unchangedCpuShare, L.unchangedCpuPct)) return null;
   if (v.median('event_loop_delay_p99_ms', 3) >= Math.max(L.loopDelayMs, L.loopDelayRatio * (v.ref('event_loop_delay_p99_ms') || 0))) return null;
@@ -63,7 +62,7 @@ export function latencyRegression(v: SourceView): Finding | null {
   for (const [k, c] of changed) facts[`label_${k}`] = `${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`;
   const confidence = 0.55 + 0.25 * unit(Math.log(rise / L.latencyRatio) / Math.log(4)) + (changed.length > 0 ? 0.2 : 0);
   const metrics = evidenceMap(v, ['handler_latency_p95_ms', 'event_loop_utilization', 'cpu_usage', 'db_query_p95_ms', 'event_loop_delay_p99_ms', 'queue_depth']);
-  return { kind: 'latency_regression', metric: 'handler_latency_p95_ms', confidence, severity: rise >= 5 ? 'critical' : 'warning', metrics, facts };
+  return { kind: 'latency_regression', metric: 'handler_latency_p95_ms', confidence, severity: rise >= 5 ? 'critical' : 'warning', metrics, facts, onset: shift.onset };
 }
 
 /**

@@ -82,6 +82,24 @@ describe('slow_db_query and latency_regression', () => {
     expect(latencyRegression(agent({ handler_latency_p95_ms: flat(50, 40) }))).toBeNull();
   });
 
+  it('a shift is three raised frames of the latest four (never fewer than three), dated two frames back; a cluster of spikes matches once at most', () => {
+    // The 15 s frames of a cluster of independent hiccups seen in a synthetic stream (latency x2.4, x4.7, then a slow query's x1.7, then x4.5).
+    const calm = { event_loop_utilization: flat(0.17, 0.17), db_query_p95_ms: flat(6, 6), event_loop_delay_p99_ms: flat(1, 1) };
+    const hiccups = [19, 58, 114, 24, 41, 24, 108];
+    // As a median of three it matched at four of the five frames, enough to hold; three in four match once.
+    const matched = [];
+    for (let end = 3; end <= hiccups.length; end++) {
+      if (latencyRegression(agent({ ...calm, handler_latency_p95_ms: series(hiccups.slice(0, end), 24, 3) })) !== null) matched.push(end);
+    }
+    expect(matched).toEqual([5]);
+    const shifted = latencyRegression(agent({ ...calm, handler_latency_p95_ms: series([24, 23, 70, 25, 72, 75], 24, 3) }));
+    const end = Date.UTC(2026, 0, 1);
+    expect(shifted).toMatchObject({ kind: 'latency_regression', onset: { at: end - 2 * 15_000, frames: 2 } });
+    expect(slowDbQuery(agent({ db_query_p95_ms: series([6, 30, 45, 6], 6, 1) }))).toBeNull();
+    expect(slowDbQuery(agent({ db_query_p95_ms: series([6, 30, 45, 40], 6, 1) }))).toMatchObject({ kind: 'slow_db_query', onset: { at: end - 2 * 15_000, frames: 2 } });
+    expect(slowDbQuery(agent({ db_query_p95_ms: series([30, 45], 6, 1) }))).toBeNull();
+  });
+
   it('anomaly: an error burst far above baseline, low confidence so any real kind outranks it', () => {
     expect(unexplainedAnomaly(agent({ error_rate: flat(5, 0.1) }))).toMatchObject({ kind: 'anomaly', metric: 'error_rate', confidence: 0.3 });
     expect(unexplainedAnomaly(agent({ error_rate: flat(0.5, 0.1) }))).toBeNull();
