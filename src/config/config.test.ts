@@ -50,10 +50,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ file: tmpFile('q.json', '{"data_retention_days": 7}'), env: {} }).config.data_retention_days).toBe(7);
   });
 
-  it('refuses a value nested 20,000 levels deep with a ConfigError naming the key, not a stack overflow', () => {
-    const file = tmpFile('deep.json', `{"report_schedule": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`);
-    expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
-    expect(() => loadConfig({ file, env: {} })).toThrow(/^report_schedule = \(a value nested too deeply to show\) \(from file:/);
+  it('refuses a file nested over 64 levels before parsing it (flow, block, compact sequences; JSON or YAML), not with a stack overflow', () => {
+    const deep = [
+      tmpFile('deep.json', `{"report_schedule": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`),
+      tmpFile('deep-flow.yaml', `report_schedule: ${'{a: '.repeat(65)}1${'}'.repeat(65)}\n`),
+      tmpFile('deep-block.yaml', `${Array.from({ length: 70 }, (_, i) => `${' '.repeat(i)}a:`).join('\n')} 1\n`),
+      tmpFile('deep-compact.yaml', `report_schedule:\n  ${'- '.repeat(5000)}x\n`),
+    ];
+    for (const file of deep) {
+      expect(() => loadConfig({ file, env: {} })).toThrow(ConfigError);
+      expect(() => loadConfig({ file, env: {} })).toThrow(/^--config = .* \(from command line\) is not allowed: a file nested at most 64 levels deep/);
+    }
+    const nested = `http_tokens:\n  - token: ${'x'.repeat(32)}\n    roles: [read]\nalert_thresholds: {cpu_usage: {warning: 80, overrides: [{source: a, warning: 90}]}}\n`;
+    expect(() => loadConfig({ file: tmpFile('nested.yaml', nested), env: {} })).not.toThrow(/nested at most/);
   });
 
   it('lists ten of 5,000 unknown keys and counts the rest, in a message of a few kilobytes', () => {

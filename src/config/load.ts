@@ -3,6 +3,7 @@ import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_KEYS, DEFAULTS, ENV_ALIASES, keySchema, type Config, type ConfigKey } from './schema.js';
 import { ConfigError, validateConfig } from './validate.js';
+import { MAX_CONFIG_NESTING, nestingBound } from './nesting.js';
 
 /** Where each key's effective value came from. */
 export type Origins = Readonly<Record<ConfigKey, string>>;
@@ -29,6 +30,12 @@ export function readConfigFile(path: string): Record<string, unknown> {
     ]);
   }
   const ext = extname(path).toLowerCase();
+  const depth = nestingBound(text);
+  if (depth > MAX_CONFIG_NESTING) {
+    throw new ConfigError([
+      { key: '--config', value: path, origin: 'command line', allowed: `a file nested at most ${MAX_CONFIG_NESTING} levels deep (brackets and indentation suggest ${depth})` },
+    ]);
+  }
   let parsed: unknown;
   try {
     parsed = ext === '.json' ? JSON.parse(text) : parseYaml(text);

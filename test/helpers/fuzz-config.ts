@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
+import { MAX_CONFIG_NESTING, nestingBound } from '../../src/config/nesting.js';
 import { CONFIG_KEYS, DEFAULTS, type ConfigKey } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/config/validate.js';
 import { INJECTIONS, PROTOTYPE_KEYS, deepValue, jsonText, numberTokens, obj, raw, weirdString, weirdValue, type J } from './adversarial-json.js';
@@ -44,6 +45,8 @@ const members = fc.array(
 
 /** A YAML document from members: block style via the yaml library (NaN, Infinity, -0 as YAML writes them). */
 function yamlOf(entries: readonly (readonly [string, J])[]): string | null {
+  // Deep values stay JSON text (the loader refuses them unparsed): the YAML writer recurses per level.
+  if (entries.some(([, v]) => nestingBound(jsonText(v)) > MAX_CONFIG_NESTING)) return null;
   const plain: Record<string, unknown> = {};
   for (const [k, v] of entries) {
     let value: unknown;
@@ -104,6 +107,8 @@ export const configFileCases: fc.Arbitrary<ConfigCase> = fc.oneof(
 
 /** The file's members as its reader sees them, when it reads as one object. */
 function parsedMembers(c: ConfigCase): Record<string, unknown> | null {
+  // Never parsed deeper than the loader parses: deep recursion in the YAML parser can abort Node.js.
+  if (nestingBound(c.text) > MAX_CONFIG_NESTING) return null;
   try {
     const v: unknown = c.ext === '.json' ? JSON.parse(c.text) : parseYaml(c.text);
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
