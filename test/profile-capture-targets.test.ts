@@ -16,10 +16,17 @@ const TARGET = fileURLToPath(new URL('fixtures/profile/busy-target.mjs', import.
 const ALLOW_TARGET = ['busy-target\\.mjs'];
 const children: ChildProcess[] = [];
 
+/** What each started child wrote on stderr and how it ended, for failure messages. */
+const childLogs = new Map<ChildProcess, { stderr: string; ended: string | null }>();
+
 /** Starts a process and resolves once it printed its first line (or at once for silent ones). */
 function start(cmd: string, args: string[], waitForLine = true): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
+  const log = { stderr: '', ended: null as string | null };
+  childLogs.set(child, log);
+  child.stderr!.on('data', (d: Buffer) => (log.stderr = (log.stderr + d.toString()).slice(-4000)));
+  child.once('exit', (code, signal) => (log.ended = `exited with ${signal ?? code}`));
   if (!waitForLine) return new Promise((r) => setTimeout(() => r(child), 200));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -36,6 +43,16 @@ function listeningPorts(pid: number): number[] {
     }
   }));
   return parseListeningSockets(readFileSync(`/proc/${pid}/net/tcp`, 'utf8')).filter((s) => inodes.has(s.inode)).map((s) => s.port);
+}
+
+/** Runs a capture; when it fails, the error says how the child stands (a target that died shows why). */
+async function withChildState<T>(child: ChildProcess, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    const log = childLogs.get(child);
+    throw new Error(`${(err as Error).message}\n(child ${child.pid}: ${log?.ended ?? 'running'}; stderr: ${log?.stderr ?? ''})`, { cause: err });
+  }
 }
 
 async function failure(p: Promise<unknown>): Promise<CaptureError> {
@@ -114,9 +131,9 @@ describe('pid: a local Node.js process through its inspector', () => {
 
   it('opens the inspector with SIGUSR1, records CPU and event-loop profiles, then closes it again', async () => {
     const child = await start(process.execPath, ['--inspect-port=0', TARGET]);
-    const cpu = await capturePid(child.pid!, { kind: 'cpu', durationMs: 1000, maxBytes: 1 << 26 }, { allowed: ALLOW_TARGET });
+    const cpu = await withChildState(child, capturePid(child.pid!, { kind: 'cpu', durationMs: 1000, maxBytes: 1 << 26 }, { allowed: ALLOW_TARGET }));
     expect(cpuHotspots(cpu).slice(0, 4)).toContain('targetHotLoop');
-    const loop = await capturePid(child.pid!, { kind: 'event_loop', durationMs: 1000, maxBytes: 1 << 26 }, { allowed: ALLOW_TARGET });
+    const loop = await withChildState(child, capturePid(child.pid!, { kind: 'event_loop', durationMs: 1000, maxBytes: 1 << 26 }, { allowed: ALLOW_TARGET }));
     const a = analyzeProfileBytes(loop.raw);
     if (a.kind !== 'event_loop') throw new Error('expected an event-loop report');
     const summary = summarizeEventLoop(a.report);
