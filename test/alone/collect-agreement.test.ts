@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHostCollector } from '../../src/collect/host-collector.js';
 import { createProcessCollector } from '../../src/collect/process-collector.js';
 import { parsePidStat } from '../../src/collect/proc/parse-pid-stat.js';
+import type { Collector } from '../../src/collect/collector.js';
 import type { MetricSnapshot } from '../../src/model/snapshot.js';
 
 // The collectors agree with the machine's own tools over the same window under real load
@@ -25,27 +26,30 @@ const AWAIT_FLOOR_MS = 1;
 const WINDOW_S = 10;
 
 /**
- * Runs a tool with a C locale (24-hour times, '.' decimals) and gives its standard output. The
- * tools print (and flush) each report right after taking its reading, so `marks` run at the first
- * output and at the first output that satisfies `secondReport`: there our own readings are taken,
- * within milliseconds of the tool's, however late the tool started (an exec waiting on a busy disk).
+ * Runs a tool with a C locale (24-hour times, '.' decimals) beside a collector of its own. The
+ * tools print (and flush) each report right after taking its reading, so the collector is read at
+ * the tool's first output and at its first output that satisfies `secondReport`: within
+ * milliseconds of the tool's readings, however late the tool started (an exec waiting on a busy
+ * disk). Gives the tool's standard output and the collector's second reading.
  */
 function run(
   cmd: string,
   args: string[],
-  marks: { first: () => Promise<unknown>; secondReport: (out: string) => boolean; second: () => Promise<unknown> },
-): { done: Promise<string>; timeline: () => string } {
+  collector: Collector,
+  secondReport: (out: string) => boolean,
+): { done: Promise<{ out: string; reading: MetricSnapshot[] }>; timeline: () => string } {
   const spawnedAt = performance.now();
   const at: number[] = [];
   const child = spawn(cmd, args, { env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  const taken: Promise<unknown>[] = [];
+  const readings: Promise<MetricSnapshot[]>[] = [];
   child.stdout!.on('data', (d: Buffer) => {
-    const before = out;
     out += d.toString();
-    if (before === '') taken.push((at.push(performance.now()), marks.first()));
-    else if (taken.length === 1 && marks.secondReport(out)) taken.push((at.push(performance.now()), marks.second()));
+    if (readings.length === 0 || (readings.length === 1 && secondReport(out))) {
+      at.push(performance.now());
+      readings.push(collector.collect(Date.now()));
+    }
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<string>((resolve, reject) => {
@@ -53,9 +57,9 @@ function run(
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
   });
   const done = exited.then(async (text) => {
-    if (taken.length < 2) throw new Error(`${cmd} printed no second report:\n${text}`);
-    await Promise.all(taken);
-    return text;
+    if (readings.length < 2) throw new Error(`${cmd} printed no second report:\n${text}`);
+    const [, reading] = await Promise.all(readings);
+    return { out: text, reading: reading! };
   });
   const timeline = (): string => `${cmd}: readings ${at.map((t) => `${Math.round(t - spawnedAt)} ms`).join(' and ')} after its spawn`;
   return { done, timeline };
@@ -127,26 +131,13 @@ describe('collectors agree with vmstat, iostat and pidstat under load', () => {
     const cpuHost = createHostCollector({ hostName: 'agreement' });
     const diskHost = createHostCollector({ hostName: 'agreement' });
     const procs = createProcessCollector({ hostName: 'agreement', patterns: ['^stress-ng-cpu$'], selfPid: process.pid });
-    const last: { cpu?: MetricSnapshot[]; disk?: MetricSnapshot[]; procs?: MetricSnapshot[] } = {};
     try {
-      const vmstat = run('vmstat', ['-n', String(WINDOW_S), '2'], {
-        first: () => cpuHost.collect(Date.now()),
-        secondReport: (out) => lines(out, (l) => /^\s*\d/.test(l)) >= 2,
-        second: async () => (last.cpu = await cpuHost.collect(Date.now())),
-      });
-      const iostat = run('iostat', ['-dx', String(WINDOW_S), '2'], {
-        first: () => diskHost.collect(Date.now()),
-        secondReport: (out) => lines(out, (l) => l.startsWith('Device')) >= 2,
-        second: async () => (last.disk = await diskHost.collect(Date.now())),
-      });
-      const pidstat = run('pidstat', ['-I', '-u', '-p', String(worker), String(WINDOW_S), '1'], {
-        first: () => procs.collect(Date.now()),
-        secondReport: (out) => out.includes('%CPU'),
-        second: async () => (last.procs = await procs.collect(Date.now())),
-      });
-      const [vm, io, pid] = await Promise.all([vmstat.done, iostat.done, pidstat.done]);
-      const h = { ...last.cpu![0]!.metrics, ...last.disk![0]!.metrics };
-      const p = last.procs!.find((s) => s.labels?.pid === String(worker))?.metrics;
+      const vmstat = run('vmstat', ['-n', String(WINDOW_S), '2'], cpuHost, (out) => lines(out, (l) => /^\s*\d/.test(l)) >= 2);
+      const iostat = run('iostat', ['-dx', String(WINDOW_S), '2'], diskHost, (out) => lines(out, (l) => l.startsWith('Device')) >= 2);
+      const pidstat = run('pidstat', ['-I', '-u', '-p', String(worker), String(WINDOW_S), '1'], procs, (out) => out.includes('%CPU'));
+      const [{ out: vm, reading: cpu }, { out: io, reading: disk }, { out: pid, reading: processes }] = await Promise.all([vmstat.done, iostat.done, pidstat.done]);
+      const h = { ...cpu[0]!.metrics, ...disk[0]!.metrics };
+      const p = processes.find((s) => s.labels?.pid === String(worker))?.metrics;
       context = [
         [vmstat.timeline(), iostat.timeline(), pidstat.timeline(), `stress-ng ${stress.exitCode === null ? 'running' : `exited ${stress.exitCode}`}`].join('; '),
         `ours: ${JSON.stringify(h)}`,
