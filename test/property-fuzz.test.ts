@@ -25,9 +25,13 @@ afterAll(async () => {
   await t?.stop();
 });
 
-// endOnFailure: shrinking a failed case re-sends requests that may each wait seconds for a reply,
-// which ran past the test's timeout in one CI run and hid the failing case; now it is reported as
-// found.
+/**
+ * Each property ends at its first failing case (endOnFailure): shrinking it would re-send requests
+ * that may each wait seconds for a reply, which ran past the test's timeout in one CI run and hid
+ * the failing case.
+ */
+const RUN_OPTIONS = { numRuns: RUNS, endOnFailure: true };
+
 const subjects: Record<string, FuzzSubject> = {
   realtime: { name: 'monitoring.realtime_metrics', codes: SUBJECT_CODES.realtime, timeoutMs: 10_000 },
   config: { name: 'config.performance_engine_agent.updated', codes: SUBJECT_CODES.config, timeoutMs: 10_000 },
@@ -37,7 +41,7 @@ const subjects: Record<string, FuzzSubject> = {
 
 describe(`adversarial messages on every inbound subject (${RUNS} cases each, real NATS and PostgreSQL)`, () => {
   it('monitoring.realtime_metrics: each is answered, a rejected one stores nothing, an accepted one exactly its samples', async () => {
-    await fc.assert(fc.asyncProperty(realtimeCases, (c) => driver.one(subjects.realtime!, c).then(() => undefined)), { numRuns: RUNS, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(realtimeCases, (c) => driver.one(subjects.realtime!, c).then(() => undefined)), RUN_OPTIONS);
     const counts = driver.counts.get(subjects.realtime!.name)!;
     expect(counts.accepted).toBeGreaterThan(0);
     expect(counts.rejected).toBeGreaterThan(0);
@@ -45,7 +49,7 @@ describe(`adversarial messages on every inbound subject (${RUNS} cases each, rea
   });
 
   it('config.performance_engine_agent.updated: each is answered, and a rejected update leaves the configuration as it was', async () => {
-    await fc.assert(fc.asyncProperty(configCases, (c) => driver.one(subjects.config!, c, { checkConfig: true }).then(() => undefined)), { numRuns: RUNS, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(configCases, (c) => driver.one(subjects.config!, c, { checkConfig: true }).then(() => undefined)), RUN_OPTIONS);
     const counts = driver.counts.get(subjects.config!.name)!;
     expect(counts.accepted).toBeGreaterThan(0);
     expect(counts.byCode.too_deep).toBeGreaterThan(0);
@@ -53,7 +57,7 @@ describe(`adversarial messages on every inbound subject (${RUNS} cases each, rea
 
   it('orchestrator.profile_request: each is answered, and only an accepted request leaves a profile', async () => {
     const before = await profiles();
-    await fc.assert(fc.asyncProperty(profileRequestCases, (c) => driver.one(subjects.profile!, c).then(() => undefined)), { numRuns: RUNS, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(profileRequestCases, (c) => driver.one(subjects.profile!, c).then(() => undefined)), RUN_OPTIONS);
     const counts = driver.counts.get(subjects.profile!.name)!;
     expect(counts.accepted).toBeGreaterThan(0);
     await waitFor(async () => (await profiles()) - before >= counts.accepted, 60_000, 200).catch(async (err: Error) => {
@@ -63,7 +67,7 @@ describe(`adversarial messages on every inbound subject (${RUNS} cases each, rea
   }, 120_000);
 
   it('agent.<id>.profile at an SDK agent: each is answered, and the agent still profiles afterwards', async () => {
-    await fc.assert(fc.asyncProperty(agentProfileCases, (c) => driver.one(subjects.agent!, c).then(() => undefined)), { numRuns: RUNS, endOnFailure: true });
+    await fc.assert(fc.asyncProperty(agentProfileCases, (c) => driver.one(subjects.agent!, c).then(() => undefined)), RUN_OPTIONS);
     expect(driver.counts.get(subjects.agent!.name)!.rejected).toBeGreaterThan(0);
     const reply = await driver.one(subjects.agent!, { kind: 'valid', text: '{"kind":"heap","duration_seconds":1}' });
     expect(reply.ok).toBe(true);
