@@ -39,8 +39,15 @@ beforeAll(async () => {
   if (!available) return;
   dir = mkdtempSync(join(tmpdir(), 'perf-engine-prom-'));
   engine = await startTestEngine({ PERF_ENGINE_MONITORING_INTERVAL_SECONDS: '1', PERF_ENGINE_HTTP_READ_TOKEN: READ });
-  // Two ticks: the second gives the rates (network, disk) their first values.
-  await waitFor(() => (engine.engine.status() as Promise<{ monitor: { ticks: number } }>).then((s) => s.monitor.ticks >= 2), 15_000);
+  // Two ticks: the second gives the rates (network, disk) their first values. A tick's snapshot is
+  // committed a flush later, so wait for a commit too (a CI run scraped 0 committed samples).
+  await waitFor(
+    () =>
+      (engine.engine.status() as Promise<{ monitor: { ticks: number }; writer: { committedSamples: number } }>).then(
+        (s) => s.monitor.ticks >= 2 && s.writer.committedSamples > 0,
+      ),
+    15_000,
+  );
 });
 
 afterAll(async () => {
