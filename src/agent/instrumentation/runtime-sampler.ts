@@ -9,7 +9,7 @@ import { arrivalDelayPercentile, delayBuckets } from './event-loop-delay.js';
  * Resolution of the event-loop delay monitor, ms: twice Node's default. Each turn of its timer
  * costs the agent a wake-up (measured on the 2-core VM: 5.7 ms of CPU a second at 10 ms, idle),
  * and the arrival-weighted p99 weighs each turn by the time it covered, so fewer turns lose no
- * blocked time; what a coarser timer loses is the count of short stalls, which no figure uses.
+ * blocked time; what a coarser timer loses is precision: short stalls are sampled less often.
  */
 export const EVENT_LOOP_RESOLUTION_MS = 20;
 /**
