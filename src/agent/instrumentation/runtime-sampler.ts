@@ -18,12 +18,13 @@ export const EVENT_LOOP_RESOLUTION_MS = 20;
  * unbiased estimate, like a sampling profiler's). It records every collection while it runs (a
  * JSON record with heap statistics per collection, in C++), and emptying it builds an object per
  * collection (~20 µs each): on an agent collecting hundreds of times a second, running it all the
- * time cost about as much as the rest of the instrumentation. It runs an eighth of the time,
- * emptied at the end of each sample. Going from a quarter to an eighth, together with the delay
- * monitor's 20 ms timer, gained the benchmark agent 1.1 % of capacity (paired rounds, docs/sdk.md).
+ * time cost about as much as the rest of the instrumentation. It runs a quarter of the time,
+ * emptied at the end of each sample. An eighth, with the delay monitor at 20 ms, gained the
+ * benchmark agent 1.1 % of capacity, but the one simulator run on it named a GC-pressure episode
+ * a slow query (docs/sdk.md): kept at a quarter until that is understood.
  */
 const GC_CYCLE_MS = 1000;
-const GC_SAMPLE_ON_MS = 125;
+const GC_SAMPLE_ON_MS = 250;
 
 /** The cgroup memory limit libuv found, when it is a real limit (below the machine's memory). */
 function memoryLimit(): number | undefined {
