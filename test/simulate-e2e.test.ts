@@ -48,7 +48,8 @@ function simulate(args: string[], extraEnv: Record<string, string> = {}): SimRun
     prefix: agentPrefix,
     stdout: '',
     stderr: '',
-    exit: new Promise((res) => child.once('exit', (code) => res(code))),
+    // 'close': after the last output is read ('exit' may come first).
+    exit: new Promise((res) => child.once('close', (code) => res(code))),
   };
   child.stdout!.on('data', (d: Buffer) => (run.stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (run.stderr += d.toString()));

@@ -54,7 +54,8 @@ function run(
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<string>((resolve, reject) => {
     child.once('error', (e) => reject(new Error(`${cmd} could not run (${e.message}); install Debian packages sysstat and stress-ng`)));
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
+    // 'close', not 'exit': 'exit' may come before the last output is read (vmstat's second report was missed once).
+    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err}`))));
   });
   const done = exited.then(async (text) => {
     if (readings.length < 2) throw new Error(`${cmd} printed no second report:\n${text}`);

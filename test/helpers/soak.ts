@@ -109,7 +109,8 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
     });
     let last: PublisherReport | null = null;
     child.on('message', (m) => (last = m as PublisherReport));
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    // 'close': after the last report has come through the channel ('exit' may come first).
+    const exited = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
     const t0 = Date.now();
     const samples: SoakSample[] = [];
     let running = true;
