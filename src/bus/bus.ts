@@ -83,6 +83,8 @@ export interface Bus {
   /** Makes a round trip to the server within `timeoutMs`; false when none came back (the reader is dead or the link down). */
   probe(timeoutMs: number): Promise<boolean>;
   status(): BusStatus;
+  /** Whether the link is up now: `status().connected` without building the whole report (asked on every publish). */
+  connected(): boolean;
   /** Drains subscriptions and closes. */
   close(): Promise<void>;
 }

@@ -90,6 +90,10 @@ export class MemoryBus implements Bus {
     return !this.#closed;
   }
 
+  connected(): boolean {
+    return !this.#closed;
+  }
+
   status(): BusStatus {
     const subscriptions = [...this.#subs].flatMap((s) => (s.guard ? [s.guard.health(!this.#closed)] : []));
     return { kind: 'memory', connected: !this.#closed, server: 'in-process', reconnects: 0, readerAlive: !this.#closed, subscriptions };

@@ -227,9 +227,13 @@ export class NatsBus implements Bus {
     return alive;
   }
 
+  connected(): boolean {
+    return this.#connected && !this.nc.isClosed();
+  }
+
   status(): BusStatus {
     const server = this.nc.getServer();
-    const connected = this.#connected && !this.nc.isClosed();
+    const connected = this.connected();
     return {
       kind: 'nats',
       connected,

@@ -39,7 +39,7 @@ export class OutboxBus implements Bus {
   }
 
   publish(subject: string, data: Uint8Array | string, opts?: PublishOptions): void {
-    if (this.size === 0 && this.inner.status().connected) {
+    if (this.size === 0 && this.inner.connected()) {
       this.inner.publish(subject, data, opts);
       return;
     }
@@ -55,7 +55,7 @@ export class OutboxBus implements Bus {
 
   /** Sends what is held, in order, while the bus is connected. */
   drain(): void {
-    while (this.size > 0 && this.inner.status().connected) {
+    while (this.size > 0 && this.inner.connected()) {
       const h = this.#held[this.#head++]!;
       this.inner.publish(h.subject, h.data, h.opts);
       this.#sent++;
@@ -102,6 +102,10 @@ export class OutboxBus implements Bus {
 
   status() {
     return this.inner.status();
+  }
+
+  connected(): boolean {
+    return this.inner.connected();
   }
 
   /** Sends what it can, stops retrying and closes the bus underneath. */

@@ -54,6 +54,10 @@ export class PrefixedBus implements Bus {
     return this.inner.status();
   }
 
+  connected(): boolean {
+    return this.inner.connected();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -266,6 +266,6 @@ function applyConfig(
 }
 
 /** The notification queues' view of the bus; delivery beyond NATS sees every notification as it is queued. */
-function busSink(bus: Pick<Bus, 'publish' | 'status'>, delivery: Pick<DeliveryStage, 'offer'>): NotificationSink {
-  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.status().connected, offer: (n) => delivery.offer(n) };
+function busSink(bus: Pick<Bus, 'publish' | 'connected'>, delivery: Pick<DeliveryStage, 'offer'>): NotificationSink {
+  return { publish: (subject, data) => bus.publish(subject, data), connected: () => bus.connected(), offer: (n) => delivery.offer(n) };
 }
