@@ -4,6 +4,7 @@ import type { Db } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { MIGRATIONS } from '../src/store/migrations/index.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
+import { StreamRegistry } from '../src/store/stream-registry.js';
 import { openPgDb } from '../src/store/pg-db.js';
 import { openPgliteDb } from '../src/store/pglite-db.js';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
@@ -99,4 +100,22 @@ describe.each(backends)('stream keys on $name', (backend) => {
     expect(await labelsOf(db, 's', 'v')).toEqual(snaps.map((s) => s.labels));
     expect((await streams(db)).length).toBe(4);
   });
+
+  it('gives each list of metric names its own set, in order, whether it repeats the previous snapshot\'s or not', async () => {
+    const opened = await backend.open();
+    close = opened.close;
+    const { db } = opened;
+    await migrate(db);
+    const registry = new StreamRegistry();
+    const snap = (i: number, names: string[]): MetricSnapshot => ({ source: `s${i % 2}`, timestamp: T0 + i, metrics: Object.fromEntries(names.map((n) => [n, i])) });
+    const lists = [['a', 'b'], ['a', 'b'], ['a', 'b', 'c'], ['b', 'a'], ['a', 'b'], ['a'], ['a']];
+    const first = await registry.resolve(db, lists.map((l, i) => snap(i, l)));
+    // A second call starts from the last list of the first; the same lists map to the same sets.
+    const second = await registry.resolve(db, [snap(7, ['a']), snap(8, ['a', 'b', 'c']), snap(9, ['b', 'a'])]);
+    const names = async (id: number) => (await db.query<{ names: string[] }>('SELECT names FROM metric_sets WHERE id = $1', [id])).rows[0]?.names;
+    expect(await Promise.all([...first.setIds].map(names))).toEqual(lists);
+    expect([...second.setIds]).toEqual([first.setIds[5], first.setIds[2], first.setIds[3]]);
+    expect(new Set(first.setIds).size).toBe(4);
+  });
 });
+

@@ -26,6 +26,13 @@ export function setKey(metrics: Readonly<Record<string, number>>): string {
   return key;
 }
 
+/** Whether `metrics` names exactly `names`, in that order. */
+function sameNames(metrics: Readonly<Record<string, number>>, names: readonly string[]): boolean {
+  let i = 0;
+  for (const name in metrics) if (names[i++] !== name) return false;
+  return i === names.length;
+}
+
 /**
  * Most entries each cache holds; beyond, it is emptied and refilled from the database as batches
  * need (one upsert). Keeps memory flat however many streams (process churn) or metric-name lists
@@ -49,6 +56,9 @@ export class StreamRegistry {
   readonly #streams = new Map<string, number>();
   readonly #sets = new Map<string, number>();
   readonly #lastSeenWritten = new Map<number, number>();
+  /** The metric names of the latest snapshot whose set key was built, and that key. */
+  #lastNames: readonly string[] = [];
+  #lastSetKey = '';
 
   constructor(private readonly lastSeenEveryMs = 10_000) {}
 
@@ -68,9 +78,17 @@ export class StreamRegistry {
       const sk = streamKey(s.source, s.host, s.labels);
       streamKeys[i] = sk;
       if (!this.#streams.has(sk)) missingStreams.set(sk, s);
+      if (sameNames(s.metrics, this.#lastNames)) {
+        // The usual case: a source sends the same metrics each time (no key to build; its hash is cached).
+        setKeys[i] = this.#lastSetKey;
+        if (!this.#sets.has(this.#lastSetKey)) missingSets.set(this.#lastSetKey, [...this.#lastNames]);
+        continue;
+      }
       const mk = setKey(s.metrics);
       setKeys[i] = mk;
       if (!this.#sets.has(mk)) missingSets.set(mk, Object.keys(s.metrics));
+      this.#lastNames = Object.keys(s.metrics);
+      this.#lastSetKey = mk;
     }
     if (missingStreams.size > 0) await this.#upsertStreams(q, [...missingStreams.values()]);
     for (const [key, names] of missingSets) {
