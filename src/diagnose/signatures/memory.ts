@@ -33,7 +33,25 @@ function growthOf(v: SourceView, metric: string): Growth | null {
   const half = Math.floor(x.length / 2);
   const late = fitLine(t.slice(half), x.slice(half));
   const steady = late !== null && late.slopePerSecond >= L.leakSteadiness * fit.slopePerSecond;
-  return { fit, from: t[0]!, frames: x.length, steady };
+  const onset = growthStart(ts, values, start, fit, ref);
+  return { fit, from: ts[onset]!, frames: values.length - onset, steady };
+}
+
+/**
+ * Where the growth began, as a frame index: it began before the series left the band of normal
+ * values at `start`, so that a leak is held from its start rather than from when it outgrew three
+ * spreads. The earlier of two estimates: where the rise that crossed the band began (back while
+ * every earlier frame is lower, which a GC drop or noise ends), and where the fitted line crosses
+ * the reference, though never before the last frame at or below the reference.
+ */
+function growthStart(ts: readonly number[], values: readonly number[], start: number, fit: LineFit, ref: number): number {
+  let rise = start;
+  while (rise > 0 && values[rise - 1]! < values[rise]!) rise--;
+  if (!Number.isFinite(ref) || !(fit.slopePerSecond > 0)) return rise;
+  const crossing = ts[ts.length - 1]! - (1000 * (fit.last - ref)) / fit.slopePerSecond;
+  let line = start;
+  while (line > 0 && ts[line - 1]! >= crossing && values[line - 1]! > ref) line--;
+  return Math.min(rise, line);
 }
 
 /** Seconds until the resident set reaches the memory limit, when the limit is known (memory_usage is RSS over it). */

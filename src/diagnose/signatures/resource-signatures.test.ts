@@ -37,6 +37,19 @@ describe('memory_leak', () => {
     expect(f!.facts.trend_fit).toBe(1);
   });
 
+  it('dates a fast leak from the start of its rise, not from when it left the band of normal values (a wide spread)', () => {
+    // Flat at 19 MiB, then +2.5 MiB a frame against a 22 MiB reference with a 4.3 MiB spread: the
+    // growth leaves ref + 3 spreads (35 MiB) only at its 7th frame.
+    const values = [19, 19, 19, 19, 21.5, 24, 26.5, 29, 31.5, 34, 36.5, 39, 41.5, 44].map((x) => x * MiB);
+    const f = memoryLeak(agent({ heap_used_bytes: { values, ref: 22 * MiB, spread: 4.3 * MiB }, cpu_usage: flat(10, 10) }));
+    expect(f).toMatchObject({ kind: 'memory_leak', onset: { frames: 11 } });
+    // With noise the rise is broken, and the fitted line's crossing of the reference dates it.
+    const noisy = values.map((v, i) => v + (i % 2 === 0 ? 1.5 : -1.5) * MiB);
+    const g = memoryLeak(agent({ heap_used_bytes: { values: noisy, ref: 22 * MiB, spread: 4.3 * MiB }, cpu_usage: flat(10, 10) }));
+    expect(g!.onset!.frames).toBeGreaterThanOrEqual(9);
+    expect(g!.onset!.frames).toBeLessThanOrEqual(11);
+  });
+
   it("is found on heap_total when heap_used's GC sawtooth still hides the growth: the committed heap has no sawtooth", () => {
     // heap_used swings 40 MiB around a 100 MiB reference (a wide spread), so 6 frames of a 3 MiB-per-frame leak do not clear it.
     const sawtooth = { values: [105, 135, 95, 125, 110, 140].map((x) => x * MiB), ref: 100 * MiB, spread: 12 * MiB };
