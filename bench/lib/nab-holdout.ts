@@ -69,6 +69,16 @@ function writeRescaled(source: string, target: string, threshold: number): void 
   writeFileSync(target, out.join('\n'));
 }
 
+/** What held-out scoring works on: the data, its files (relative paths), the groups, a scratch folder, the scorer. */
+export interface HoldoutInput {
+  readonly dataDir: string;
+  readonly files: readonly string[];
+  readonly groups: readonly HoldoutGroup[];
+  /** An empty scratch folder. */
+  readonly workDir: string;
+  readonly score: RunScorer;
+}
+
 /** Per group and profile: the threshold chosen without it. */
 export interface HeldOutThresholds {
   readonly group: string;
@@ -85,14 +95,7 @@ export interface HoldoutResult {
  * Scores `files` (relative to `dataDir` and `resultsDir`) with each group held out in turn.
  * `workDir` is an empty scratch folder. Groups are scored two at a time (two cores).
  */
-export async function scoreHeldOut(opts: {
-  readonly dataDir: string;
-  readonly resultsDir: string;
-  readonly files: readonly string[];
-  readonly groups: readonly HoldoutGroup[];
-  readonly workDir: string;
-  readonly score: RunScorer;
-}): Promise<HoldoutResult> {
+export async function scoreHeldOut(opts: HoldoutInput & { readonly resultsDir: string }): Promise<HoldoutResult> {
   const { dataDir, resultsDir, files, groups, workDir, score } = opts;
   const chosen: HeldOutThresholds[] = new Array(groups.length);
   let next = 0;
@@ -117,4 +120,60 @@ export async function scoreHeldOut(opts: {
     scores[profile] = (await score(dataDir, rescaled, { [profile]: 0.5 }))[profile];
   }
   return { scores, groups: chosen };
+}
+
+/** One configuration of the detector and the folder of its results (same layout as the data). */
+export interface ConfigResults {
+  readonly name: string;
+  readonly resultsDir: string;
+}
+
+/** The nested held-out score of each profile, and how often each configuration was chosen. */
+export interface NestedResult {
+  readonly scores: Record<Profile, ProfileResult>;
+  /** Per profile: configuration name -> groups for which it was chosen. */
+  readonly chosen: Record<Profile, Record<string, number>>;
+}
+
+/**
+ * Nested held-out scoring: for each group, both the configuration and its threshold are chosen by
+ * NAB's optimiser on every other file (the configuration whose best score there is highest), and
+ * the group is scored with that configuration's results at that threshold; then all groups'
+ * detections are scored together, as in {@link scoreHeldOut}. Nothing about a held-out file,
+ * neither its threshold nor the detector's options, is chosen with it.
+ */
+export async function scoreNested(opts: HoldoutInput & { readonly configs: readonly ConfigResults[] }): Promise<NestedResult> {
+  const { dataDir, configs, files, groups, workDir, score } = opts;
+  const jobs = groups.flatMap((_, g) => configs.map((_c, c) => ({ g, c })));
+  const trained: Record<Profile, ProfileResult>[][] = groups.map(() => new Array(configs.length));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const { g, c } = jobs[next++]!;
+      const held = new Set(groups[g]!.files);
+      const rest = files.filter((f) => !held.has(f));
+      const dir = join(workDir, `train-${g}-${c}`);
+      trained[g]![c] = await score(linkedTree(dataDir, join(dir, 'data'), rest), linkedTree(configs[c]!.resultsDir, join(dir, 'results'), rest));
+    }
+  };
+  await Promise.all([worker(), worker()]);
+
+  const scores = {} as Record<Profile, ProfileResult>;
+  const chosen = {} as Record<Profile, Record<string, number>>;
+  for (const profile of PROFILES) {
+    chosen[profile] = {};
+    const rescaled = join(workDir, `nested-${profile}`);
+    groups.forEach((group, g) => {
+      let best = 0;
+      trained[g]!.forEach((r, c) => {
+        if (r[profile].score > trained[g]![best]![profile].score) best = c;
+      });
+      const name = configs[best]!.name;
+      chosen[profile][name] = (chosen[profile][name] ?? 0) + 1;
+      const threshold = trained[g]![best]![profile].threshold;
+      for (const f of group.files) writeRescaled(join(configs[best]!.resultsDir, f), join(rescaled, f), threshold);
+    });
+    scores[profile] = (await score(dataDir, rescaled, { [profile]: 0.5 }))[profile];
+  }
+  return { scores, chosen };
 }
