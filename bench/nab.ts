@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { detectTree, listCsv } from '../src/cli/detect.js';
 import type { DetectorOptions } from '../src/detect/anomaly/index.js';
-import { formatScoresCsv, parseSeriesCsv, scoreSeries } from '../src/detect/anomaly/series-csv.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import { PROFILES, holdoutGroups, scoreHeldOut, scoreNested, type ConfigResults, type Profile, type ProfileResult, type RunScorer } from './lib/nab-holdout.js';
 
@@ -117,15 +116,6 @@ const NESTED_GRID: readonly Partial<DetectorOptions>[] = [16, 32, 48].flatMap((c
   [60, 80, 100].map((coarseLearningPeriod) => ({ coarseBlock, coarseLearningPeriod })),
 );
 
-/** Scores every file of `data` with the detector at `options` into `out`. */
-function detectWith(data: string, out: string, options: Partial<DetectorOptions>): void {
-  for (const rel of listCsv(data)) {
-    const rows = parseSeriesCsv(readFileSync(join(data, rel), 'utf8'));
-    mkdirSync(dirname(join(out, rel)), { recursive: true });
-    writeFileSync(join(out, rel), formatScoresCsv(rows, scoreSeries(rows, options)));
-  }
-}
-
 /**
  * Nested held-out scores (`--nested`): each held-out group is scored with the options of
  * {@link NESTED_GRID} and the threshold that NAB's optimiser found best on every other file, so
@@ -135,7 +125,7 @@ function detectWith(data: string, out: string, options: Partial<DetectorOptions>
 async function nestedFigures(ctx: BenchContext, data: string, whole: Record<Profile, ProfileResult>, score: RunScorer): Promise<Figure[]> {
   const configs: ConfigResults[] = NESTED_GRID.map((o, i) => {
     const resultsDir = join(ctx.tmpDir, `nested-config-${i}`);
-    detectWith(data, resultsDir, o);
+    detectTree(data, resultsDir, o);
     return { name: `block ${o.coarseBlock}, learning ${o.coarseLearningPeriod}`, resultsDir };
   });
   const files = listCsv(data);

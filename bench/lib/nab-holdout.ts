@@ -79,6 +79,22 @@ export interface HoldoutInput {
   readonly score: RunScorer;
 }
 
+/** Runs `job(0)` .. `job(count - 1)`, two at a time (two cores: each job is a scorer process). */
+async function twoAtATime(count: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await job(next++);
+  };
+  await Promise.all([worker(), worker()]);
+}
+
+/** Scores every file but the group's (NAB's optimiser picks each profile's threshold there), through links under `dir`. */
+function scoreWithout(input: HoldoutInput, group: HoldoutGroup, resultsDir: string, dir: string): Promise<Record<Profile, ProfileResult>> {
+  const held = new Set(group.files);
+  const rest = input.files.filter((f) => !held.has(f));
+  return input.score(linkedTree(input.dataDir, join(dir, 'data'), rest), linkedTree(resultsDir, join(dir, 'results'), rest));
+}
+
 /** Per group and profile: the threshold chosen without it. */
 export interface HeldOutThresholds {
   readonly group: string;
@@ -98,18 +114,10 @@ export interface HoldoutResult {
 export async function scoreHeldOut(opts: HoldoutInput & { readonly resultsDir: string }): Promise<HoldoutResult> {
   const { dataDir, resultsDir, files, groups, workDir, score } = opts;
   const chosen: HeldOutThresholds[] = new Array(groups.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < groups.length) {
-      const i = next++;
-      const held = new Set(groups[i]!.files);
-      const rest = files.filter((f) => !held.has(f));
-      const dir = join(workDir, `train-${i}`);
-      const scored = await score(linkedTree(dataDir, join(dir, 'data'), rest), linkedTree(resultsDir, join(dir, 'results'), rest));
-      chosen[i] = { group: groups[i]!.name, thresholds: Object.fromEntries(PROFILES.map((p) => [p, scored[p].threshold])) as Record<Profile, number> };
-    }
-  };
-  await Promise.all([worker(), worker()]);
+  await twoAtATime(groups.length, async (i) => {
+    const scored = await scoreWithout(opts, groups[i]!, resultsDir, join(workDir, `train-${i}`));
+    chosen[i] = { group: groups[i]!.name, thresholds: Object.fromEntries(PROFILES.map((p) => [p, scored[p].threshold])) as Record<Profile, number> };
+  });
 
   const thresholdOf = new Map<string, Record<Profile, number>>();
   groups.forEach((g, i) => g.files.forEach((f) => thresholdOf.set(f, chosen[i]!.thresholds)));
@@ -143,20 +151,13 @@ export interface NestedResult {
  * neither its threshold nor the detector's options, is chosen with it.
  */
 export async function scoreNested(opts: HoldoutInput & { readonly configs: readonly ConfigResults[] }): Promise<NestedResult> {
-  const { dataDir, configs, files, groups, workDir, score } = opts;
-  const jobs = groups.flatMap((_, g) => configs.map((_c, c) => ({ g, c })));
+  const { dataDir, configs, groups, workDir, score } = opts;
   const trained: Record<Profile, ProfileResult>[][] = groups.map(() => new Array(configs.length));
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const { g, c } = jobs[next++]!;
-      const held = new Set(groups[g]!.files);
-      const rest = files.filter((f) => !held.has(f));
-      const dir = join(workDir, `train-${g}-${c}`);
-      trained[g]![c] = await score(linkedTree(dataDir, join(dir, 'data'), rest), linkedTree(configs[c]!.resultsDir, join(dir, 'results'), rest));
-    }
-  };
-  await Promise.all([worker(), worker()]);
+  await twoAtATime(groups.length * configs.length, async (job) => {
+    const g = Math.floor(job / configs.length);
+    const c = job % configs.length;
+    trained[g]![c] = await scoreWithout(opts, groups[g]!, configs[c]!.resultsDir, join(workDir, `train-${g}-${c}`));
+  });
 
   const scores = {} as Record<Profile, ProfileResult>;
   const chosen = {} as Record<Profile, Record<string, number>>;

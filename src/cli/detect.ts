@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
-import { formatScoresCsv, parseSeriesCsv, scoreSeries, SeriesCsvError } from '../detect/anomaly/index.js';
+import { formatScoresCsv, parseSeriesCsv, scoreSeries, SeriesCsvError, type DetectorOptions } from '../detect/anomaly/index.js';
 import { CliError, usageError } from './cli-error.js';
 
 interface DetectOptions {
@@ -17,9 +17,10 @@ function errorCode(err: unknown): string {
 
 /**
  * Scores one `timestamp,value` CSV with a fresh detector and writes `timestamp,value,anomaly_score`;
- * returns the number of rows. Throws CliError naming the file (and line) on bad input.
+ * returns the number of rows. Throws CliError naming the file (and line) on bad input. `options`
+ * override the detector's defaults (benchmarks; the CLI always uses the defaults).
  */
-export function detectFile(input: string, output: string): number {
+export function detectFile(input: string, output: string, options?: Partial<DetectorOptions>): number {
   let text: string;
   try {
     text = readFileSync(input, 'utf8');
@@ -33,7 +34,7 @@ export function detectFile(input: string, output: string): number {
     if (err instanceof SeriesCsvError) throw new CliError(`${input}: ${err.message}`);
     throw err;
   }
-  const csv = formatScoresCsv(rows, scoreSeries(rows));
+  const csv = formatScoresCsv(rows, scoreSeries(rows, options));
   try {
     mkdirSync(dirname(output), { recursive: true });
     writeFileSync(output, csv);
@@ -59,7 +60,7 @@ export function listCsv(dir: string): string[] {
 }
 
 /** Scores every CSV under `inputDir` into the same relative path under `outputDir`; returns files and rows. */
-export function detectTree(inputDir: string, outputDir: string): { files: number; rows: number } {
+export function detectTree(inputDir: string, outputDir: string, options?: Partial<DetectorOptions>): { files: number; rows: number } {
   let isDir = false;
   try {
     isDir = statSync(inputDir).isDirectory();
@@ -70,7 +71,7 @@ export function detectTree(inputDir: string, outputDir: string): { files: number
   const files = listCsv(inputDir);
   if (files.length === 0) throw new CliError(`${inputDir}: no .csv files`);
   let rows = 0;
-  for (const rel of files) rows += detectFile(join(inputDir, rel), join(outputDir, rel));
+  for (const rel of files) rows += detectFile(join(inputDir, rel), join(outputDir, rel), options);
   return { files: files.length, rows };
 }
 

@@ -72,7 +72,7 @@ export class StreamRegistry {
     const streamKeys = new Array<string>(n);
     const setKeys = new Array<string>(n);
     const missingStreams = new Map<string, MetricSnapshot>();
-    const missingSets = new Map<string, string[]>();
+    const missingSets = new Map<string, readonly string[]>();
     for (let i = 0; i < n; i++) {
       const s = snapshots[i]!;
       const sk = streamKey(s.source, s.host, s.labels);
@@ -81,13 +81,14 @@ export class StreamRegistry {
       if (sameNames(s.metrics, this.#lastNames)) {
         // The usual case: a source sends the same metrics each time (no key to build; its hash is cached).
         setKeys[i] = this.#lastSetKey;
-        if (!this.#sets.has(this.#lastSetKey)) missingSets.set(this.#lastSetKey, [...this.#lastNames]);
+        if (!this.#sets.has(this.#lastSetKey)) missingSets.set(this.#lastSetKey, this.#lastNames);
         continue;
       }
       const mk = setKey(s.metrics);
+      const names = Object.keys(s.metrics);
       setKeys[i] = mk;
-      if (!this.#sets.has(mk)) missingSets.set(mk, Object.keys(s.metrics));
-      this.#lastNames = Object.keys(s.metrics);
+      if (!this.#sets.has(mk)) missingSets.set(mk, names);
+      this.#lastNames = names;
       this.#lastSetKey = mk;
     }
     if (missingStreams.size > 0) await this.#upsertStreams(q, [...missingStreams.values()]);
