@@ -128,6 +128,17 @@ describe('GET /api/v1/profiles/:id', () => {
     expect((await get(`/api/v1/profiles/${RUNNING.profileId}`)).json()).toMatchObject({ profile_id: RUNNING.profileId, status: 'running', ends_at: new Date(RUNNING.endsAt).toISOString() });
   });
 
+  it('stores what an agent sent with NUL or unpaired surrogates, each replaced by U+FFFD, rather than losing the profile', async () => {
+    const odd = row('cpu', null, { requestId: 'r\u0000', error: 'agent said \u0000\ud800', hotspots: [{ ...cpu.hotspots[0]!, function: 'f\u0000', url: 'x\udc00' }], summary: { ['k\u0000']: 'v\ud800' } });
+    await insertProfile(api.db, odd);
+    try {
+      const shown = (await get(`/api/v1/profiles/${odd.profileId}`)).json<{ request_id: string; error: string; hotspots: { function: string; url: string }[]; summary: object }>();
+      expect(shown).toMatchObject({ request_id: 'r\uFFFD', error: 'agent said \uFFFD\uFFFD', hotspots: [{ function: 'f\uFFFD', url: 'x\uFFFD' }], summary: { ['k\uFFFD']: 'v\uFFFD' } });
+    } finally {
+      await api.db.query('DELETE FROM performance_profiles WHERE profile_id = $1', [odd.profileId]);
+    }
+  });
+
   it('answers 404 for an unknown id and 400 for a malformed one', async () => {
     const unknown = randomUUID();
     expect(apiError(await get(`/api/v1/profiles/${unknown}`))).toEqual({ status: 404, code: 'not_found', message: `no profile ${unknown}` });
@@ -221,6 +232,7 @@ describe('POST /api/v1/profiles', () => {
       [{ target: { pid: 0 } }, 'body field "target" matches none of its accepted forms'],
       [{ target: { self: true }, kind: 'gpu' }, 'body field "kind" must be one of: cpu, heap, event_loop'],
       [{ target: { self: true }, duration_seconds: 301 }, 'body field "duration_seconds" must be <= 300'],
+      [{ target: { self: true }, request_id: 'r\u0000' }, 'body field "request_id": text must not contain NUL (U+0000) or an unpaired surrogate; PostgreSQL cannot store it'],
     ];
     for (const [payload, message] of cases) {
       const res = await api.app.inject({ method: 'POST', url: '/api/v1/profiles', payload: payload as object });

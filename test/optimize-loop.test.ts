@@ -58,6 +58,7 @@ describe('the optimization loop end to end (NATS, PostgreSQL, a replayed stream)
     const id = String(reply.optimization_id);
     expect(await request(first, 'optimizing.optimization_applied', change)).toMatchObject({ ok: true, optimization_id: id });
     expect(await request(first, 'optimizing.optimization_applied', { applied_at: change.applied_at })).toMatchObject({ ok: false, error: { code: 'bad_shape' } });
+    expect(await request(first, 'optimizing.optimization_applied', { ...change, note: 'x\u0000' })).toMatchObject({ ok: false, error: { code: 'bad_shape', message: expect.stringMatching(/^message\.note: text must not contain NUL/) } });
     expect(await request(first, 'optimizing.optimization_applied', { optimization_id: '00000000-0000-4000-8000-000000000000', applied_at: change.applied_at })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     await replaySnapshots(first.nc, prefix, worse.filter((s) => s.timestamp < T + 4 * MIN));
     await first.engine.optimization!.flushed();

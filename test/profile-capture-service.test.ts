@@ -139,7 +139,9 @@ describe('orchestrator.profile_request', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_shape' } });
     expect((bad.error as Json).message).toContain('target');
     expect((await request('orchestrator.profile_request', { target: { self: true }, duration_seconds: 301 })).ok).toBe(false);
-    await waitFor(() => invalid.length >= 2);
+    const nul = await request('orchestrator.profile_request', { target: { self: true }, request_id: 'a\u0000b' });
+    expect(nul).toMatchObject({ ok: false, error: { code: 'bad_shape', message: expect.stringMatching(/^request\.request_id: text must not contain NUL/) } });
+    await waitFor(() => invalid.length >= 3);
     const pid = await request('orchestrator.profile_request', { target: { pid: 1 } });
     expect(pid).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
     expect((pid.error as Json).message).toContain('profiling_allowed_processes');

@@ -6,6 +6,7 @@ import { decodeText } from '../../wire/json.js';
 import { OptimizationAppliedMessage, OptimizationRolledBackMessage } from '../../wire/optimizing.js';
 import { ENGINE_QUEUE, SUBJECTS } from '../../wire/subjects.js';
 import { wireAjv } from '../../wire/wire-ajv.js';
+import { unstorableTextAt, unstorableTextReason } from '../../wire/storable-text.js';
 import type { CommandResult, OptimizationService } from './optimization-service.js';
 
 const checkApplied = wireAjv.compile<OptimizationAppliedMessage>(OptimizationAppliedMessage);
@@ -64,6 +65,8 @@ export class OptimizingSubscriber {
       const e = check.errors?.[0];
       return this.#reject(msg, 'bad_shape', `message${e?.instancePath.replace(/\//g, '.') ?? ''}: ${e?.message ?? 'invalid'}`);
     }
+    const unstorable = unstorableTextAt(value);
+    if (unstorable !== null) return this.#reject(msg, 'bad_shape', unstorableTextReason(`message.${unstorable}`));
     this.#handled++;
     try {
       const r = await act(value);

@@ -1,5 +1,6 @@
 import type { ProfileTarget } from '../../model/profile.js';
 import type { Queryable } from '../../store/db.js';
+import { storableJson, storableText } from '../../wire/storable-text.js';
 import type { ProfileKind } from '../../model/profile.js';
 import type { Hotspot } from '../analysis/hotspots.js';
 import type { RawFormat } from '../capture/capture-types.js';
@@ -51,8 +52,8 @@ export async function insertProfile(q: Queryable, r: ProfileRow): Promise<void> 
      VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15, $16)`,
     [
       r.profileId,
-      r.requestId,
-      JSON.stringify(r.target),
+      r.requestId === null ? null : storableText(r.requestId),
+      storableJson(r.target),
       r.source,
       r.kind,
       r.trigger,
@@ -60,9 +61,9 @@ export async function insertProfile(q: Queryable, r: ProfileRow): Promise<void> 
       new Date(r.startedAt),
       r.durationMs === null ? null : Math.round(r.durationMs),
       r.sampleCount,
-      JSON.stringify(r.hotspots),
-      JSON.stringify(r.summary),
-      r.error,
+      storableJson(r.hotspots),
+      storableJson(r.summary),
+      r.error === null ? null : storableText(r.error),
       r.rawFormat,
       r.rawGzip === null ? null : Buffer.from(r.rawGzip.buffer, r.rawGzip.byteOffset, r.rawGzip.byteLength),
       r.rawBytes,

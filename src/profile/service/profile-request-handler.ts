@@ -8,6 +8,7 @@ import type { InvalidMessageReporter } from '../../bus/invalid-messages.js';
 import type { ProfileJob, ProfileService } from './profile-service.js';
 import { INBOUND_LIMITS } from '../../wire/inbound-limits.js';
 import { RateLimitedLog } from '../../lifecycle/rate-limited-log.js';
+import { unstorableTextAt, unstorableTextReason } from '../../wire/storable-text.js';
 
 const checkRequest = wireAjv.compile<ProfileRequestMessage>(ProfileRequestMessage);
 
@@ -73,6 +74,8 @@ export class ProfileRequestHandler {
       const why = e?.keyword === 'anyOf' && e.instancePath === '/target' ? 'must be {"agent_id": NAME}, {"pid": N} or {"self": true}' : (e?.message ?? 'invalid');
       return this.#reject(msg, 'bad_shape', `${where}: ${why}`);
     }
+    const unstorable = unstorableTextAt(value);
+    if (unstorable !== null) return this.#reject(msg, 'bad_shape', unstorableTextReason(`request.${unstorable}`));
     const job = jobFromRequest(value);
     const result = this.service.start(job);
     if (result.ok) {
