@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, clientErrors, installErrorHandling, routerErrors } from './api-errors.js';
+import { ApiError, clientErrors, installErrorHandling, refuseUnstorableText, routerErrors } from './api-errors.js';
 import { finiteNumbers, limitParam, stringEnum } from './api-schemas.js';
 
 interface Logged {
@@ -12,6 +12,7 @@ interface Logged {
 function appWith(logged: Logged[]): FastifyInstance {
   const app = Fastify({ frameworkErrors: routerErrors, clientErrorHandler: clientErrors, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } });
   installErrorHandling(app, { error: (obj, msg) => logged.push({ obj, msg }) });
+  app.addHook('preValidation', async (req) => refuseUnstorableText(req.query, req.body));
   const query = Type.Object({ format: Type.Optional(stringEnum(['svg', 'html', 'pprof'] as const)), limit: limitParam(100) }, { additionalProperties: false });
   app.get('/q', { schema: { querystring: query } }, async (req) => ({ query: req.query }));
   const body = Type.Object({ kind: Type.Union([Type.Literal('cpu'), Type.Literal('heap')]), name: Type.String() }, { additionalProperties: false });
@@ -49,6 +50,14 @@ describe('the API error handler', () => {
   it('folds a union of constants into one "must be one of"', async () => {
     const e = await error('POST', '/b', { kind: 'gpu', name: 'x' });
     expect(e.message).toBe('body field "kind" must be one of: cpu, heap');
+  });
+
+  it('refuses NUL or an unpaired surrogate in a body field or query parameter before the route runs, naming it', async () => {
+    const why = 'text must not contain NUL (U+0000) or an unpaired surrogate; PostgreSQL cannot store it';
+    expect(await error('POST', '/b', { kind: 'cpu', name: 'a\u0000' })).toMatchObject({ status: 400, code: 'bad_request', message: `body field "name": ${why}` });
+    expect(await error('POST', '/b', { kind: 'cpu', name: 'x\ud800' })).toMatchObject({ status: 400, message: `body field "name": ${why}` });
+    expect(await error('GET', '/q?format=%00')).toMatchObject({ status: 400, message: `query parameter "format": ${why}` });
+    expect((await app.inject({ method: 'POST', url: '/b', payload: { kind: 'cpu', name: 'é😀' } })).statusCode).toBe(200);
   });
 
   it('names a missing field, an unknown one, and a body of the wrong type', async () => {

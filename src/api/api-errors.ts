@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { unstorableTextAt, unstorableTextReason } from '../wire/storable-text.js';
 
 /** The body of every error answer: a stable code a client can branch on, and a sentence for people. */
 export const ErrorBody = Type.Object(
@@ -28,6 +29,17 @@ export class ApiError extends Error {
 /** A 404 for an id that names nothing. */
 export function notFound(message: string): ApiError {
   return new ApiError(404, 'not_found', message);
+}
+
+/**
+ * Refuses (400) a query parameter or body field holding NUL or an unpaired surrogate, before the
+ * route runs: PostgreSQL would refuse it later, as a 500 after part of the work was done.
+ */
+export function refuseUnstorableText(query: unknown, body: unknown): void {
+  const inQuery = unstorableTextAt(query);
+  if (inQuery !== null) throw badRequest(unstorableTextReason(`query parameter "${inQuery}"`));
+  const inBody = unstorableTextAt(body);
+  if (inBody !== null) throw badRequest(unstorableTextReason(`body field "${inBody}"`));
 }
 
 /** A 400 for input the schemas cannot express (time arguments, ranges across fields). */

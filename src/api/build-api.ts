@@ -7,7 +7,7 @@ import { adviseRoutes, type AdviseRouteDeps } from './advise-routes.js';
 import { anomalyRoutes } from './anomaly-routes.js';
 import { alertRoutes, type AlertRouteDeps } from './alert-routes.js';
 import { optimizationRoutes, type OptimizationRouteDeps } from './optimization-routes.js';
-import { ApiError, clientErrors, installErrorHandling, routerErrors, type ErrorLog } from './api-errors.js';
+import { ApiError, clientErrors, installErrorHandling, refuseUnstorableText, routerErrors, type ErrorLog } from './api-errors.js';
 import { finiteNumbers, requireFiniteNumbers } from './api-schemas.js';
 import { bottleneckRoutes, type BottleneckRouteDeps } from './bottleneck-routes.js';
 import { accessCheck, OPEN_ACCESS, type HttpAccess } from './http-auth.js';
@@ -67,6 +67,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
   app.addHook('onRoute', (route) => requireFiniteNumbers(route.schema?.querystring));
+  app.addHook('preValidation', async (req) => refuseUnstorableText(req.query, req.body));
   installOpenApi(app);
   void app.register(async (guarded) => {
     guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));

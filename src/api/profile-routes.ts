@@ -12,8 +12,7 @@ import { getProfile, getRawProfile, listProfiles, PROFILE_TRIGGERS, type StoredP
 import { jobFromRequest } from '../profile/service/profile-request-handler.js';
 import type { ActiveProfile, ProfileJob, StartResult } from '../profile/service/profile-service.js';
 import type { Queryable } from '../store/db.js';
-import { ApiError, badRequest, ERROR_RESPONSES, notFound } from './api-errors.js';
-import { unstorableTextAt, unstorableTextReason } from '../wire/storable-text.js';
+import { ApiError, ERROR_RESPONSES, notFound } from './api-errors.js';
 import { IdParams, limitParam, nullable, stringEnum, timeArg, timeParam } from './api-schemas.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -175,8 +174,6 @@ export function profileRoutes(deps: ProfileRouteDeps): FastifyPluginAsyncTypebox
     app.post('/profiles', { schema: { body: ProfileRequestBody, response: { 202: Started, ...ERROR_RESPONSES } } }, async (req, reply) => {
       const service = deps.profiles();
       if (!service) throw new ApiError(503, 'starting', 'the engine is still starting');
-      const unstorable = unstorableTextAt(req.body);
-      if (unstorable !== null) throw badRequest(unstorableTextReason(`body field "${unstorable}"`));
       const job = jobFromRequest(req.body as ProfileRequestMessage);
       const result = service.start(job);
       if (!result.ok) throw new ApiError(START_STATUS[result.code] ?? 422, result.code, result.message);
