@@ -85,13 +85,16 @@ async function queryCost(rounds: number, queries: number): Promise<{ plainUs: nu
   return { plainUs: median(plainUs), overheadUs: median(diffs) };
 }
 
-/** The agent process: compiled SDK from dist/, the simulator's order handler, instrumentation on or off. */
+/**
+ * The agent process: compiled SDK from dist/, the simulator's order handler, instrumentation and
+ * the profile responder (with its CPU profiler prepared: eager code logging) both on, or both off.
+ */
 const AGENT_SCRIPT = `
 const { Agent, createLogger } = await import(process.env.SDK_BENCH_AGENT_URL);
 const { OrderRequest, priceOrder } = await import(process.env.SDK_BENCH_WORKLOAD_URL);
 const cfg = JSON.parse(process.env.SDK_BENCH_CONFIG);
 const agent = new Agent({ agentId: cfg.id, log: createLogger({ level: 'silent', name: cfg.id }), bus: { url: cfg.nats, name: cfg.id },
-  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented, metricsIntervalMs: 1000 });
+  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented, profiling: cfg.instrumented, metricsIntervalMs: 1000 });
 let served = 0;
 agent.handle('bench.' + cfg.id + '.order', OrderRequest, (o) => { served++; const p = priceOrder(o.items); return { order_id: o.order_id, total: p.total, lines: p.lines.length }; });
 await agent.start();
@@ -231,7 +234,7 @@ const sdkOverhead: Benchmark = {
       const rpsOn = median(results.on.map((r) => r.rps));
       const rpsOff = median(results.off.map((r) => r.rps));
       const capRatio = median(ratios);
-      const settings = `${rounds} rounds, each with a fresh pair of agent processes loaded at once for ${seconds} s (32 requests outstanding each) after 1.5 s of warm-up; median of per-round ratios ${capRatio.toFixed(3)}, interquartile ${quartiles(ratios)}; control (both uninstrumented, ${controlRounds} rounds): median ${median(control).toFixed(3)}, interquartile ${quartiles(control)}; handler = the simulator's order pricing (4 items), no database; snapshots every 1 s (default 15 s)`;
+      const settings = `${rounds} rounds, each with a fresh pair of agent processes loaded at once for ${seconds} s (32 requests outstanding each) after 1.5 s of warm-up; median of per-round ratios ${capRatio.toFixed(3)}, interquartile ${quartiles(ratios)}; control (both uninstrumented, ${controlRounds} rounds): median ${median(control).toFixed(3)}, interquartile ${quartiles(control)}; handler = the simulator's order pricing (4 items), no database; snapshots every 1 s (default 15 s); the plain agent has no profile responder, the instrumented one its CPU profiler prepared (eager code logging)`;
       return [
         figure({
           bench: 'sdk-overhead',

@@ -10,6 +10,7 @@ import type { Component } from '../../lifecycle/component.js';
 import type { ProfileKind } from '../../model/profile.js';
 import type { CapturedProfile } from '../../profile/capture/capture-types.js';
 import { captureInProcess } from '../../profile/capture/in-process.js';
+import { eagerCpuProfiler } from '../../profile/capture/eager-cpu-profiler.js';
 import { INBOUND_LIMITS } from '../../wire/inbound-limits.js';
 
 const gzipAsync = promisify(gzip);
@@ -26,6 +27,12 @@ export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;
 export interface ProfilerOptions {
   /** Largest reply sent, bytes; raise it only with the server's `max_payload`. Default 1 MiB. */
   readonly maxReplyBytes?: number;
+  /**
+   * Prepare V8's CPU profiler when the agent starts (default true): its one walk of the heap
+   * happens then, before the agent serves, and every CPU profile starts without stalling the
+   * loop. false: the first CPU profile prepares it, stalling the loop about 1.5 ms per MB of heap.
+   */
+  readonly prepareCpuProfiler?: boolean;
 }
 
 interface ActiveProfile {
@@ -50,6 +57,7 @@ export class ProfileResponder implements Component {
   #active: ActiveProfile | null = null;
   #unsubscribe: (() => void) | null = null;
   readonly #maxReplyBytes: number;
+  readonly #prepareCpuProfiler: boolean;
 
   constructor(
     private readonly agentId: string,
@@ -58,9 +66,11 @@ export class ProfileResponder implements Component {
     opts: ProfilerOptions = {},
   ) {
     this.#maxReplyBytes = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    this.#prepareCpuProfiler = opts.prepareCpuProfiler ?? true;
   }
 
   start(): void {
+    if (this.#prepareCpuProfiler) this.#prepare();
     this.#unsubscribe = this.bus().subscribe(agentProfileSubject(this.agentId), (m) => this.#handle(m), {
       limits: INBOUND_LIMITS.agentProfile,
       onRefused: (m, _code, reason) => this.#refuse(m, 'invalid_request', reason),
@@ -75,6 +85,12 @@ export class ProfileResponder implements Component {
       active.abort.abort();
       await active.done;
     }
+  }
+
+  #prepare(): void {
+    const t0 = performance.now();
+    if (eagerCpuProfiler.prepare()) this.log.debug({ ms: Math.round(performance.now() - t0) }, 'CPU profiler prepared (eager code logging)');
+    else this.log.info({ reason: eagerCpuProfiler.unavailableReason() }, 'eager CPU profiler unavailable: CPU profiles start through node:inspector, stalling the loop about 1.5 ms per MB of heap');
   }
 
   health() {

@@ -1,3 +1,4 @@
+import type { CpuProfile } from '../analysis/cpu-profile.js';
 import type { ProfileKind } from '../../model/profile.js';
 
 /** How a raw profile is encoded: the formats `analyzeProfileBytes` recognises. */
@@ -53,6 +54,15 @@ export interface CapturedProfile {
   readonly durationMs: number;
   /** Kind-specific measurements taken beside the profile (heap statistics, sampling settings). */
   readonly extra: Readonly<Record<string, unknown>>;
+}
+
+/** Starts and stops V8's CPU profiler for one recording (over `node:inspector`, or the eager addon in-process). */
+export interface CpuRecorder {
+  start(intervalUs: number): Promise<void>;
+  /** Ends the recording and returns its profile. */
+  stop(): Promise<CpuProfile>;
+  /** Ends a recording that failed half-way; never throws. */
+  abandon(): Promise<void>;
 }
 
 /** Stable codes of capture failures, as replies and reports carry them. */

@@ -10,6 +10,7 @@ import {
   sleep,
   type CaptureRequest,
   type CapturedProfile,
+  type CpuRecorder,
 } from './capture-types.js';
 import type { DevtoolsChannel } from './devtools-channel.js';
 import { buildEventLoopReport } from './event-loop-blocks.js';
@@ -48,31 +49,47 @@ function checkSize(req: CaptureRequest, intervalUs: number): void {
   }
 }
 
-/** Runs V8's CPU profiler over the recording; stops it even when the recording fails. */
-async function recordCpu(channel: DevtoolsChannel, req: CaptureRequest, intervalUs: number, during?: () => Promise<void>): Promise<CpuProfile> {
-  await channel.send('Profiler.enable');
+/** V8's CPU profiler driven over a DevTools channel (`Profiler.*`); disabled again at the end. */
+export function devtoolsCpuRecorder(channel: DevtoolsChannel): CpuRecorder {
+  return {
+    async start(intervalUs) {
+      await channel.send('Profiler.enable');
+      await channel.send('Profiler.setSamplingInterval', { interval: intervalUs });
+      await channel.send('Profiler.start');
+    },
+    async stop() {
+      try {
+        return ((await channel.send('Profiler.stop')) as { profile: CpuProfile }).profile;
+      } finally {
+        await channel.send('Profiler.disable').catch(() => undefined);
+      }
+    },
+    async abandon() {
+      await channel.send('Profiler.stop').catch(() => undefined);
+      await channel.send('Profiler.disable').catch(() => undefined);
+    },
+  };
+}
+
+/** Runs the CPU profiler over the recording; stops it even when the recording fails. */
+async function recordCpu(recorder: CpuRecorder, req: CaptureRequest, intervalUs: number, during?: () => Promise<void>): Promise<CpuProfile> {
+  let stopped = false;
   try {
-    await channel.send('Profiler.setSamplingInterval', { interval: intervalUs });
-    await channel.send('Profiler.start');
-    let stopped = false;
-    try {
-      await (during ? during() : sleep(req.durationMs, req.signal));
-      const { profile } = (await channel.send('Profiler.stop')) as { profile: CpuProfile };
-      stopped = true;
-      return profile;
-    } finally {
-      if (!stopped) await channel.send('Profiler.stop').catch(() => undefined);
-    }
+    await recorder.start(intervalUs);
+    await (during ? during() : sleep(req.durationMs, req.signal));
+    const profile = await recorder.stop();
+    stopped = true;
+    return profile;
   } finally {
-    await channel.send('Profiler.disable').catch(() => undefined);
+    if (!stopped) await recorder.abandon();
   }
 }
 
-async function captureCpu(channel: DevtoolsChannel, req: CaptureRequest): Promise<CapturedProfile> {
+async function captureCpu(recorder: CpuRecorder, req: CaptureRequest): Promise<CapturedProfile> {
   const intervalUs = req.samplingIntervalUs ?? DEFAULT_CPU_INTERVAL_US;
   checkSize(req, intervalUs);
   const startedAt = Date.now();
-  const profile = await recordCpu(channel, req, intervalUs);
+  const profile = await recordCpu(recorder, req, intervalUs);
   const durationMs = (profile.endTime - profile.startTime) / 1000;
   return { kind: 'cpu', format: RAW_FORMAT_OF.cpu, raw: encodeRaw(profile, req.maxBytes), startedAt, durationMs, extra: { sampling_interval_us: intervalUs, sample_count: profile.samples?.length ?? 0 } };
 }
@@ -114,7 +131,7 @@ async function captureHeap(channel: DevtoolsChannel, req: CaptureRequest): Promi
   }
 }
 
-async function captureEventLoop(channel: DevtoolsChannel, req: CaptureRequest): Promise<CapturedProfile> {
+async function captureEventLoop(channel: DevtoolsChannel, recorder: CpuRecorder, req: CaptureRequest): Promise<CapturedProfile> {
   const intervalUs = req.samplingIntervalUs ?? DEFAULT_CPU_INTERVAL_US;
   checkSize(req, intervalUs);
   const startedAt = Date.now();
@@ -124,7 +141,7 @@ async function captureEventLoop(channel: DevtoolsChannel, req: CaptureRequest): 
   await evaluate(channel, installLoopMonitorSource(resolutionMs, blockThresholdMs));
   let profile: CpuProfile;
   try {
-    profile = await recordCpu(channel, req, intervalUs, async () => {
+    profile = await recordCpu(recorder, req, intervalUs, async () => {
       await sleep(req.durationMs, req.signal);
       got.monitor = (await evaluate(channel, collectLoopMonitorSource())) as LoopMonitorResult | null;
     });
@@ -148,14 +165,15 @@ async function captureEventLoop(channel: DevtoolsChannel, req: CaptureRequest): 
  * Records one profile over a DevTools channel: a V8 CPU profile, a sampling heap profile with V8
  * heap statistics at start and end (`extra.heap_statistics`), or an event-loop report (delay histogram, and the longest
  * blocks named by a CPU profile taken alongside). Profilers are always stopped, even on failure.
+ * CPU profiles go through `cpu`, by default V8's profiler over the same channel.
  */
-export function captureOverDevtools(channel: DevtoolsChannel, req: CaptureRequest): Promise<CapturedProfile> {
+export function captureOverDevtools(channel: DevtoolsChannel, req: CaptureRequest, cpu: CpuRecorder = devtoolsCpuRecorder(channel)): Promise<CapturedProfile> {
   switch (req.kind) {
     case 'cpu':
-      return captureCpu(channel, req);
+      return captureCpu(cpu, req);
     case 'heap':
       return captureHeap(channel, req);
     case 'event_loop':
-      return captureEventLoop(channel, req);
+      return captureEventLoop(channel, cpu, req);
   }
 }
