@@ -94,7 +94,7 @@ const { Agent, createLogger } = await import(process.env.SDK_BENCH_AGENT_URL);
 const { OrderRequest, priceOrder } = await import(process.env.SDK_BENCH_WORKLOAD_URL);
 const cfg = JSON.parse(process.env.SDK_BENCH_CONFIG);
 const agent = new Agent({ agentId: cfg.id, log: createLogger({ level: 'silent', name: cfg.id }), bus: { url: cfg.nats, name: cfg.id },
-  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented, profiling: cfg.instrumented, metricsIntervalMs: 1000 });
+  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented, profiling: cfg.instrumented ? { prepareCpuProfiler: cfg.prepareCpu } : false, metricsIntervalMs: 1000 });
 let served = 0;
 agent.handle('bench.' + cfg.id + '.order', OrderRequest, (o) => { served++; const p = priceOrder(o.items); return { order_id: o.order_id, total: p.total, lines: p.lines.length }; });
 await agent.start();
@@ -113,13 +113,13 @@ interface AgentChild {
   stop(): Promise<void>;
 }
 
-function startAgent(id: string, prefix: string, instrumented: boolean): Promise<AgentChild> {
+function startAgent(id: string, prefix: string, instrumented: boolean, prepareCpu = instrumented): Promise<AgentChild> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', AGENT_SCRIPT], {
     env: {
       ...process.env,
       SDK_BENCH_AGENT_URL: pathToFileURL(resolve('dist/agent/index.js')).href,
       SDK_BENCH_WORKLOAD_URL: pathToFileURL(resolve('dist/tools/simulate/order-workload.js')).href,
-      SDK_BENCH_CONFIG: JSON.stringify({ id, prefix, nats: BENCH_NATS_URL, instrumented }),
+      SDK_BENCH_CONFIG: JSON.stringify({ id, prefix, nats: BENCH_NATS_URL, instrumented, prepareCpu }),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -229,6 +229,22 @@ const sdkOverhead: Benchmark = {
           await Promise.all(pair.map((a) => a.stop()));
         }
       }
+      ctx.log(`eager CPU profiler: ${controlRounds} rounds with both agents instrumented, one with its CPU profiler prepared (eager code logging), one without`);
+      const eager = { on: [] as number[], off: [] as number[], ratios: [] as number[] };
+      for (let k = 0; k < controlRounds; k++) {
+        const swapped = k % 2 === 1;
+        const pair = await Promise.all([startAgent(`e${k}a`, prefix, true, !swapped), startAgent(`e${k}b`, prefix, true, swapped)]);
+        try {
+          await round(nc, prefix, pair, 1500);
+          const [first, second] = await round(nc, prefix, pair, seconds * 1000);
+          const [a, b] = swapped ? [second!, first!] : [first!, second!];
+          eager.on.push(a.perCpuS);
+          eager.off.push(b.perCpuS);
+          eager.ratios.push(a.perCpuS / b.perCpuS);
+        } finally {
+          await Promise.all(pair.map((a) => a.stop()));
+        }
+      }
       const capOn = median(results.on.map((r) => r.perCpuS));
       const capOff = median(results.off.map((r) => r.perCpuS));
       const rpsOn = median(results.on.map((r) => r.rps));
@@ -245,6 +261,14 @@ const sdkOverhead: Benchmark = {
           target: 'cost < 1% of throughput (ratio >= 0.99)',
           met: capRatio >= 0.99,
           notes: settings,
+        }),
+        figure({
+          bench: 'sdk-overhead',
+          name: 'instrumented agent capacity with its CPU profiler prepared (eager code logging, no profile running)',
+          value: median(eager.on),
+          unit: 'req/CPU-s',
+          reference: { name: 'same instrumented agent, profiler not prepared', value: median(eager.off), unit: 'req/CPU-s' },
+          notes: `${controlRounds} rounds of fresh pairs, roles swapped every other round; median of per-round ratios ${median(eager.ratios).toFixed(3)}, interquartile ${quartiles(eager.ratios)}`,
         }),
         figure({
           bench: 'sdk-overhead',

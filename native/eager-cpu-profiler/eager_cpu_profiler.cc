@@ -8,7 +8,7 @@
 //
 // The API, one profiler per Node environment (main thread or worker):
 //   init()                      creates the profiler (the one heap walk)
-//   start(intervalUs) -> id     starts a profile with samples, at that interval
+//   start(intervalUs) -> id     starts a profile with samples, at that interval (one at a time)
 //   stop(id) -> columns         stops it and returns its tree and samples as flat columns
 //   dispose()                   disposes the profiler (also done when the environment ends)
 // Columns: ids, parents (index of the parent node, -1 for the root), scriptIds, lines, columns
@@ -18,6 +18,7 @@
 #include <node.h>
 #include <v8-profiler.h>
 
+#include <cstring>
 #include <vector>
 
 namespace {
@@ -42,6 +43,9 @@ using v8::Value;
 struct State {
   Isolate* isolate = nullptr;
   CpuProfiler* profiler = nullptr;
+  // Profiles started and not yet stopped: V8 lets several run, but the sampling interval may only
+  // change when none does, so this addon allows one at a time.
+  int running = 0;
 };
 
 State* StateOf(const FunctionCallbackInfo<Value>& info) {
@@ -64,6 +68,7 @@ void Dispose(State* s) {
     s->profiler->Dispose();
     s->profiler = nullptr;
   }
+  s->running = 0;
 }
 
 void DisposeCall(const FunctionCallbackInfo<Value>& info) { Dispose(StateOf(info)); }
@@ -75,9 +80,11 @@ void Start(const FunctionCallbackInfo<Value>& info) {
   if (info.Length() < 1 || !info[0]->IsInt32() || info[0].As<v8::Int32>()->Value() <= 0) {
     return Throw(isolate, "start(intervalUs): a positive integer is required");
   }
+  if (s->running > 0) return Throw(isolate, "a CPU profile is already running; stop it first");
   s->profiler->SetSamplingInterval(info[0].As<v8::Int32>()->Value());
   v8::CpuProfilingResult r = s->profiler->Start(String::Empty(isolate), v8::kLeafNodeLineNumbers, true);
   if (r.status != v8::CpuProfilingStatus::kStarted) return Throw(isolate, "V8 refused to start a CPU profile");
+  s->running++;
   info.GetReturnValue().Set(Number::New(isolate, r.id));
 }
 
@@ -131,6 +138,7 @@ void Stop(const FunctionCallbackInfo<Value>& info) {
   if (info.Length() < 1 || !info[0]->IsUint32()) return Throw(isolate, "stop(id): the id start returned is required");
   CpuProfile* profile = s->profiler->Stop(info[0].As<v8::Uint32>()->Value());
   if (profile == nullptr) return Throw(isolate, "no CPU profile is running with that id");
+  s->running--;
   Local<Context> context = isolate->GetCurrentContext();
   Columns c;
   Collect(isolate, profile->GetTopDownRoot(), -1, c);

@@ -105,9 +105,10 @@ describe('the eager CPU profiler addon (built by npm run build)', () => {
     expect(analyzed.kind === 'cpu' && analyzed.analysis.report.hotspots.slice(0, 3).map((h) => h.function)).toContain('eagerTestHotLoop');
   });
 
-  it('abandons a recording without leaving it running, and starts again', async () => {
+  it('refuses a second recording while one runs, abandons one without leaving it running, and starts again', async () => {
     const first = eagerCpuRecorder();
     await first.start(1000);
+    await expect(eagerCpuRecorder().start(1000)).rejects.toThrow('a CPU profile is already running; stop it first');
     await first.abandon();
     await first.abandon();
     const again = await spinRecorded(eagerCpuRecorder(), 100);
