@@ -123,11 +123,21 @@ export const eagerCpuProfiler = {
   prepared(): boolean {
     return prepared;
   },
-  /** Creates the profiler (the one heap walk, a stall of the heap's size); false when unavailable. */
+  /**
+   * Creates the profiler (the one heap walk, a stall of the heap's size); false when unavailable,
+   * or when V8 would not create it (then it stays unavailable, with the reason).
+   */
   prepare(): boolean {
     const a = loadAddon();
     if (!a) return false;
-    if (!prepared) a.init();
+    if (prepared) return true;
+    try {
+      a.init();
+    } catch (err) {
+      loadError = `could not be created: ${err instanceof Error ? err.message : String(err)}`;
+      addon = null;
+      return false;
+    }
     prepared = true;
     return true;
   },

@@ -18,7 +18,9 @@ export async function captureInProcess(req: CaptureRequest): Promise<CapturedPro
   recording = true;
   const channel = openInProcessChannel();
   try {
-    return await captureOverDevtools(channel, req, eagerCpuProfiler.available() ? eagerCpuRecorder() : undefined);
+    // CPU profiles (also inside event-loop reports) through the eager profiler when it can be prepared.
+    const eager = req.kind !== 'heap' && eagerCpuProfiler.prepare();
+    return await captureOverDevtools(channel, req, eager ? eagerCpuRecorder() : undefined);
   } finally {
     recording = false;
     await channel.close();
