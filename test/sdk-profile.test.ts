@@ -77,6 +77,8 @@ describe('in-process profiling over NATS', () => {
     const analyzed = analyzeProfileBytes(profile.bytes, { top: 5 });
     if (analyzed.kind !== 'cpu') throw new Error('not a CPU profile');
     expect(analyzed.analysis.report.hotspots.slice(0, 3).map((h) => h.function)).toContain('sdkTestBusyLoop');
+    // The agent prepared the eager CPU profiler when it started: no profile start walks its heap.
+    expect((await agent.readiness()).components.profiler).toEqual({ profiling: null, cpu_profiler: 'eager' });
   });
 
   it('refuses a second profile at once with busy while one runs', async () => {

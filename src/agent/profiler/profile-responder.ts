@@ -94,7 +94,9 @@ export class ProfileResponder implements Component {
   }
 
   health() {
-    return { ready: true, detail: this.#active ? { profiling: this.#active.kind } : { profiling: null } };
+    // Which CPU profiler a profile would use now: prepared eager, or the inspector's (a start that walks the heap).
+    const cpuProfiler = eagerCpuProfiler.prepared() ? 'eager' : 'inspector';
+    return { ready: true, detail: { profiling: this.#active ? this.#active.kind : null, cpu_profiler: cpuProfiler } };
   }
 
   #reply(msg: BusMessage, value: Record<string, unknown>): void {
