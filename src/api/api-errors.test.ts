@@ -58,6 +58,9 @@ describe('the API error handler', () => {
     expect(await error('POST', '/b', { kind: 'cpu', name: 'x\ud800' })).toMatchObject({ status: 400, message: `body field "name": ${why}` });
     expect(await error('GET', '/q?format=%00')).toMatchObject({ status: 400, message: `query parameter "format": ${why}` });
     expect((await app.inject({ method: 'POST', url: '/b', payload: { kind: 'cpu', name: 'é😀' } })).statusCode).toBe(200);
+    const deep = `${'{"a":'.repeat(100_000)}"x"${'}'.repeat(100_000)}`;
+    const res = await app.inject({ method: 'POST', url: '/b', headers: { 'content-type': 'application/json' }, payload: deep });
+    expect(res.statusCode).toBe(400);
   });
 
   it('names a missing field, an unknown one, and a body of the wrong type', async () => {

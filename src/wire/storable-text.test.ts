@@ -26,6 +26,11 @@ describe('storable text', () => {
     expect(unstorableTextAt({ params: { 'a b': 'x\u0000' } })).toBe('params["a b"]');
     expect(unstorableTextAt({ params: { 'k\u0000': 1 } })).toBe('params["k\\u0000"] (the key)');
     expect(unstorableTextAt('\u0000')).toBe('(the value)');
+    let deep: unknown = 'bottom\u0000';
+    for (let i = 0; i < 200_000; i++) deep = { a: deep };
+    expect(unstorableTextAt(deep)).toMatch(/^a(\.a){199999}$/);
+    expect(unstorableTextReason(unstorableTextAt(deep)!)).toMatch(/^…(\.a){100}: text must not/);
+    expect(unstorableTextAt({ first: ['ok', 'x\u0000'], second: '\u0000' })).toBe('first[1]');
     expect(unstorableTextReason('request_id')).toMatch(/^request_id: .*NUL.*PostgreSQL/);
   });
 });

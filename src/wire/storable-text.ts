@@ -29,29 +29,37 @@ export function storableJson(value: unknown): string {
 
 /**
  * Where the first key or string that cannot be stored sits in a parsed message (`request_id`,
- * `params.note`, `params["a\u0000"]`), or null when all can. Depth-first, in key order; the walk
- * is bounded by the inbound limits on depth and keys checked before parsing.
+ * `params.note`, `params["a\u0000"]`), or null when all can. Depth-first, in key order, without
+ * recursion: an HTTP body may nest as deep as its size allows.
  */
-export function unstorableTextAt(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return isStorableText(value) ? null : path || '(the value)';
-  if (value === null || typeof value !== 'object') return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const at = unstorableTextAt(value[i], `${path}[${i}]`);
-      if (at !== null) return at;
+export function unstorableTextAt(value: unknown): string | null {
+  const stack: { value: unknown; path: string }[] = [{ value, path: '' }];
+  while (stack.length > 0) {
+    const { value: v, path } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (!isStorableText(v)) return path || '(the value)';
+      continue;
     }
-    return null;
-  }
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const here = /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k)}]`;
-    if (!isStorableText(k)) return `${path}[${JSON.stringify(k)}] (the key)`;
-    const at = unstorableTextAt(v, here);
-    if (at !== null) return at;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: `${path}[${i}]` });
+      continue;
+    }
+    const entries = Object.entries(v as Record<string, unknown>);
+    for (const [k] of entries) if (!isStorableText(k)) return `${path}[${JSON.stringify(k)}] (the key)`;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, x] = entries[i]!;
+      stack.push({ value: x, path: /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? (path ? `${path}.${k}` : k) : `${path}[${JSON.stringify(k)}]` });
+    }
   }
   return null;
 }
 
+/** Longest field path a reason quotes: a deeper one keeps its end. */
+const MAX_PATH_CHARS = 200;
+
 /** The refusal reason for a field found by `unstorableTextAt`. */
 export function unstorableTextReason(at: string): string {
-  return `${at}: text must not contain NUL (U+0000) or an unpaired surrogate; PostgreSQL cannot store it`;
+  const where = at.length > MAX_PATH_CHARS ? `…${at.slice(-MAX_PATH_CHARS)}` : at;
+  return `${where}: text must not contain NUL (U+0000) or an unpaired surrogate; PostgreSQL cannot store it`;
 }
