@@ -8,6 +8,7 @@ import type { Bus } from '../src/bus/bus.js';
 import { agentProfileSubject } from '../src/wire/subjects.js';
 import { analyzeProfileBytes } from '../src/profile/analysis/analyze-profile.js';
 import { summarizeEventLoop } from '../src/profile/analysis/event-loop-report.js';
+import { captureInProcess } from '../src/profile/capture/in-process.js';
 import { NATS_URL, quietLogger, uniqueSchema } from './helpers/services.js';
 
 const prefix = `${uniqueSchema('sdkp')}.`;
@@ -89,6 +90,13 @@ describe('in-process profiling over NATS', () => {
     expect(err.remote).toBe(true);
     expect(Date.now() - t0).toBeLessThan(1000);
     expect((await first).kind).toBe('cpu');
+  });
+
+  it('answers busy while another profile of the same process runs (the engine profiling itself, when it shares the process)', async () => {
+    const own = captureInProcess({ kind: 'cpu', durationMs: 800, maxBytes: 1 << 26 });
+    const err = await expectProfileError(requestAgentProfile(client, 'sdk-profile-agent', { kind: 'cpu', duration_seconds: 1 }), 'busy');
+    expect(err.message).toContain('a profile of this process is already being recorded');
+    expect((await own).kind).toBe('cpu');
   });
 
   it('returns a sampling heap profile with heap statistics', async () => {

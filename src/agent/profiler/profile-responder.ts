@@ -8,7 +8,7 @@ import { agentProfileSubject } from '../../wire/subjects.js';
 import { AgentProfileRequest, type AgentProfileErrorCode, type AgentProfileSuccess } from '../../wire/agent-profile.js';
 import type { Component } from '../../lifecycle/component.js';
 import type { ProfileKind } from '../../model/profile.js';
-import type { CapturedProfile } from '../../profile/capture/capture-types.js';
+import { CaptureError, type CapturedProfile } from '../../profile/capture/capture-types.js';
 import { captureInProcess } from '../../profile/capture/in-process.js';
 import { eagerCpuProfiler } from '../../profile/capture/eager-cpu-profiler.js';
 import { INBOUND_LIMITS } from '../../wire/inbound-limits.js';
@@ -130,6 +130,8 @@ export class ProfileResponder implements Component {
     const abort = new AbortController();
     const done = this.#run(msg, req, abort.signal)
       .catch((err: unknown) => {
+        // Another profile of this process (the engine's own, when it shares the process) is `busy`, not a failure.
+        if (err instanceof CaptureError && err.code === 'busy') return this.#refuse(msg, 'busy', err.message, req.request_id);
         this.log.error({ err, kind }, 'profile failed');
         this.#refuse(msg, 'profile_failed', `${kind} profile failed: ${(err as Error).message}`, req.request_id);
       })
