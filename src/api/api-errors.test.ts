@@ -12,7 +12,7 @@ interface Logged {
 function appWith(logged: Logged[]): FastifyInstance {
   const app = Fastify({ frameworkErrors: routerErrors, clientErrorHandler: clientErrors, ajv: { customOptions: { removeAdditional: false }, plugins: [finiteNumbers] } });
   installErrorHandling(app, { error: (obj, msg) => logged.push({ obj, msg }) });
-  app.addHook('preValidation', async (req) => refuseUnstorableText(req.query, req.body));
+  app.addHook('preValidation', async (req) => refuseUnstorableText(req.params, req.query, req.body));
   const query = Type.Object({ format: Type.Optional(stringEnum(['svg', 'html', 'pprof'] as const)), limit: limitParam(100) }, { additionalProperties: false });
   app.get('/q', { schema: { querystring: query } }, async (req) => ({ query: req.query }));
   const body = Type.Object({ kind: Type.Union([Type.Literal('cpu'), Type.Literal('heap')]), name: Type.String() }, { additionalProperties: false });
@@ -52,11 +52,12 @@ describe('the API error handler', () => {
     expect(e.message).toBe('body field "kind" must be one of: cpu, heap');
   });
 
-  it('refuses NUL or an unpaired surrogate in a body field or query parameter before the route runs, naming it', async () => {
+  it('refuses NUL or an unpaired surrogate in a path parameter, query parameter or body field before the route runs, naming it', async () => {
     const why = 'text must not contain NUL (U+0000) or an unpaired surrogate; PostgreSQL cannot store it';
     expect(await error('POST', '/b', { kind: 'cpu', name: 'a\u0000' })).toMatchObject({ status: 400, code: 'bad_request', message: `body field "name": ${why}` });
     expect(await error('POST', '/b', { kind: 'cpu', name: 'x\ud800' })).toMatchObject({ status: 400, message: `body field "name": ${why}` });
     expect(await error('GET', '/q?format=%00')).toMatchObject({ status: 400, message: `query parameter "format": ${why}` });
+    expect(await error('GET', '/items/a%00b')).toMatchObject({ status: 400, message: `path parameter "id": ${why}` });
     expect((await app.inject({ method: 'POST', url: '/b', payload: { kind: 'cpu', name: 'é😀' } })).statusCode).toBe(200);
     const deep = `${'{"a":'.repeat(100_000)}"x"${'}'.repeat(100_000)}`;
     const res = await app.inject({ method: 'POST', url: '/b', headers: { 'content-type': 'application/json' }, payload: deep });

@@ -32,10 +32,13 @@ export function notFound(message: string): ApiError {
 }
 
 /**
- * Refuses (400) a query parameter or body field holding NUL or an unpaired surrogate, before the
- * route runs: PostgreSQL would refuse it later, as a 500 after part of the work was done.
+ * Refuses (400) a path parameter, query parameter or body field holding NUL or an unpaired
+ * surrogate, before the route runs: PostgreSQL would refuse it later, as a 500 after part of the
+ * work was done.
  */
-export function refuseUnstorableText(query: unknown, body: unknown): void {
+export function refuseUnstorableText(params: unknown, query: unknown, body: unknown): void {
+  const inPath = unstorableTextAt(params);
+  if (inPath !== null) throw badRequest(unstorableTextReason(`path parameter "${inPath}"`));
   const inQuery = unstorableTextAt(query);
   if (inQuery !== null) throw badRequest(unstorableTextReason(`query parameter "${inQuery}"`));
   const inBody = unstorableTextAt(body);

@@ -67,7 +67,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   if (!deps.exporter) app.addHook('onClose', () => exporter.close());
   installErrorHandling(app, deps.log);
   app.addHook('onRoute', (route) => requireFiniteNumbers(route.schema?.querystring));
-  app.addHook('preValidation', async (req) => refuseUnstorableText(req.query, req.body));
+  app.addHook('preValidation', async (req) => refuseUnstorableText(req.params, req.query, req.body));
   installOpenApi(app);
   void app.register(async (guarded) => {
     guarded.addHook('onRequest', accessCheck(deps.access ? () => deps.access!() : () => OPEN_ACCESS));
