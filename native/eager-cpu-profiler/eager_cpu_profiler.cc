@@ -46,6 +46,7 @@ struct State {
   // Profiles started and not yet stopped: V8 lets several run, but the sampling interval may only
   // change when none does, so this addon allows one at a time.
   int running = 0;
+  v8::ProfilerId current = 0;
 };
 
 State* StateOf(const FunctionCallbackInfo<Value>& info) {
@@ -63,8 +64,14 @@ void Init(const FunctionCallbackInfo<Value>& info) {
   }
 }
 
+// Stops a profile still running (disposing the profiler under a running one aborts the process),
+// then disposes the profiler.
 void Dispose(State* s) {
   if (s->profiler != nullptr) {
+    if (s->running > 0) {
+      CpuProfile* left = s->profiler->Stop(s->current);
+      if (left != nullptr) left->Delete();
+    }
     s->profiler->Dispose();
     s->profiler = nullptr;
   }
@@ -85,6 +92,7 @@ void Start(const FunctionCallbackInfo<Value>& info) {
   v8::CpuProfilingResult r = s->profiler->Start(String::Empty(isolate), v8::kLeafNodeLineNumbers, true);
   if (r.status != v8::CpuProfilingStatus::kStarted) return Throw(isolate, "V8 refused to start a CPU profile");
   s->running++;
+  s->current = r.id;
   info.GetReturnValue().Set(Number::New(isolate, r.id));
 }
 

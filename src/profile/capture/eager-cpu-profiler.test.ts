@@ -1,4 +1,5 @@
-import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzeProfileBytes } from '../analysis/analyze-profile.js';
 import type { CpuProfile } from '../analysis/cpu-profile.js';
@@ -113,5 +114,20 @@ describe('the eager CPU profiler addon (built by npm run build)', () => {
     await first.abandon();
     const again = await spinRecorded(eagerCpuRecorder(), 100);
     expect(again.samples!.length).toBeGreaterThan(0);
+  });
+
+  it('survives a thread that ends with a profile running, and a process that exits with one', () => {
+    // Disposing V8's profiler under a running profile aborted the process ("pure virtual method called").
+    const addon = fileURLToPath(new URL('../../../dist/native/eager_cpu_profiler.node', import.meta.url));
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const body = 'const p = require(' + JSON.stringify(${JSON.stringify(addon)}) + '); p.init(); p.start(100); let x = 0; for (let i = 0; i < 1e6; i++) x += i;';
+      const exited = new Worker(body + ' process.exit(0);', { eval: true });
+      exited.on('exit', () => {
+        const busy = new Worker(body + ' for (;;) x += Math.sqrt(x);', { eval: true });
+        setTimeout(() => busy.terminate().then(() => { const p = require(${JSON.stringify(addon)}); p.init(); p.start(100); process.exit(0); }), 200);
+      });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
   });
 });
