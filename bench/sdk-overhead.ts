@@ -177,6 +177,36 @@ async function round(nc: NatsConnection, prefix: string, agents: readonly AgentC
   });
 }
 
+/**
+ * Runs `count` rounds, each on a fresh pair of agents that `pairOf(k)` starts (in load order),
+ * warmed up 1.5 s and then loaded for `seconds`; returns per round the measured side (`subject`)
+ * as `a` and the other as `b`, and stops both agents whatever happens.
+ */
+async function pairedRounds(
+  nc: NatsConnection,
+  prefix: string,
+  count: number,
+  seconds: number,
+  pairOf: (k: number) => { agents: [Promise<AgentChild>, Promise<AgentChild>]; subject: 0 | 1 },
+  onRound?: (k: number, r: { a: RoundResult; b: RoundResult }) => void,
+): Promise<{ a: RoundResult; b: RoundResult }[]> {
+  const out: { a: RoundResult; b: RoundResult }[] = [];
+  for (let k = 0; k < count; k++) {
+    const { agents, subject } = pairOf(k);
+    const pair = await Promise.all(agents);
+    try {
+      await round(nc, prefix, pair, 1500);
+      const measured = await round(nc, prefix, pair, seconds * 1000);
+      const r = { a: measured[subject]!, b: measured[1 - subject]! };
+      out.push(r);
+      onRound?.(k, r);
+    } finally {
+      await Promise.all(pair.map((a) => a.stop()));
+    }
+  }
+  return out;
+}
+
 const quartiles = (xs: number[]): string => {
   const s = [...xs].sort((a, b) => a - b);
   return `${s[Math.floor((s.length - 1) / 4)]!.toFixed(3)}-${s[Math.ceil((3 * (s.length - 1)) / 4)]!.toFixed(3)}`;
@@ -195,56 +225,26 @@ const sdkOverhead: Benchmark = {
     const query = await queryCost(31, 50_000);
     const prefix = `${uniqueName('sdkb')}.`;
     const nc = await connect({ servers: BENCH_NATS_URL });
-    const results = { on: [] as RoundResult[], off: [] as RoundResult[] };
-    const ratios: number[] = [];
-    const rpsRatios: number[] = [];
     try {
-      for (let k = 0; k < rounds; k++) {
-        // Fresh processes each round, roles and load order swapped every other round, so that
-        // neither a process's luck with the JIT nor its place in the load loop favours one side.
+      // Fresh processes each round, roles and load order swapped every other round, so that
+      // neither a process's luck with the JIT nor its place in the load loop favours one side.
+      const main = await pairedRounds(nc, prefix, rounds, seconds, (k) => {
         const swapped = k % 2 === 1;
-        const pair = await Promise.all([startAgent(`a${k}`, prefix, !swapped), startAgent(`b${k}`, prefix, swapped)]);
-        try {
-          await round(nc, prefix, pair, 1500);
-          const [first, second] = await round(nc, prefix, pair, seconds * 1000);
-          const [a, b] = swapped ? [second!, first!] : [first!, second!];
-          results.on.push(a);
-          results.off.push(b);
-          ratios.push(a.perCpuS / b.perCpuS);
-          rpsRatios.push(a.rps / b.rps);
-          ctx.log(`round ${k + 1}/${rounds}: instrumented ${Math.round(a.perCpuS)} req/CPU-s, plain ${Math.round(b.perCpuS)} req/CPU-s, ratio ${ratios[k]!.toFixed(3)}`);
-        } finally {
-          await Promise.all(pair.map((a) => a.stop()));
-        }
-      }
+        return { agents: [startAgent(`a${k}`, prefix, !swapped), startAgent(`b${k}`, prefix, swapped)], subject: swapped ? 1 : 0 };
+      }, (k, { a, b }) => ctx.log(`round ${k + 1}/${rounds}: instrumented ${Math.round(a.perCpuS)} req/CPU-s, plain ${Math.round(b.perCpuS)} req/CPU-s, ratio ${(a.perCpuS / b.perCpuS).toFixed(3)}`));
+      const results = { on: main.map((r) => r.a), off: main.map((r) => r.b) };
+      const ratios = main.map(({ a, b }) => a.perCpuS / b.perCpuS);
+      const rpsRatios = main.map(({ a, b }) => a.rps / b.rps);
       ctx.log(`control: ${controlRounds} rounds with both agents uninstrumented, to show the noise floor`);
-      const control: number[] = [];
-      for (let k = 0; k < controlRounds; k++) {
-        const pair = await Promise.all([startAgent(`c${k}a`, prefix, false), startAgent(`c${k}b`, prefix, false)]);
-        try {
-          await round(nc, prefix, pair, 1500);
-          const [a, b] = await round(nc, prefix, pair, seconds * 1000);
-          control.push(a!.perCpuS / b!.perCpuS);
-        } finally {
-          await Promise.all(pair.map((a) => a.stop()));
-        }
-      }
+      const control = (
+        await pairedRounds(nc, prefix, controlRounds, seconds, (k) => ({ agents: [startAgent(`c${k}a`, prefix, false), startAgent(`c${k}b`, prefix, false)], subject: 0 }))
+      ).map(({ a, b }) => a.perCpuS / b.perCpuS);
       ctx.log(`eager CPU profiler: ${controlRounds} rounds with both agents instrumented, one with its CPU profiler prepared (eager code logging), one without`);
-      const eager = { on: [] as number[], off: [] as number[], ratios: [] as number[] };
-      for (let k = 0; k < controlRounds; k++) {
+      const eagerRounds = await pairedRounds(nc, prefix, controlRounds, seconds, (k) => {
         const swapped = k % 2 === 1;
-        const pair = await Promise.all([startAgent(`e${k}a`, prefix, true, !swapped), startAgent(`e${k}b`, prefix, true, swapped)]);
-        try {
-          await round(nc, prefix, pair, 1500);
-          const [first, second] = await round(nc, prefix, pair, seconds * 1000);
-          const [a, b] = swapped ? [second!, first!] : [first!, second!];
-          eager.on.push(a.perCpuS);
-          eager.off.push(b.perCpuS);
-          eager.ratios.push(a.perCpuS / b.perCpuS);
-        } finally {
-          await Promise.all(pair.map((a) => a.stop()));
-        }
-      }
+        return { agents: [startAgent(`e${k}a`, prefix, true, !swapped), startAgent(`e${k}b`, prefix, true, swapped)], subject: swapped ? 1 : 0 };
+      });
+      const eager = { on: eagerRounds.map((r) => r.a.perCpuS), off: eagerRounds.map((r) => r.b.perCpuS), ratios: eagerRounds.map(({ a, b }) => a.perCpuS / b.perCpuS) };
       const capOn = median(results.on.map((r) => r.perCpuS));
       const capOff = median(results.off.map((r) => r.perCpuS));
       const rpsOn = median(results.on.map((r) => r.rps));
