@@ -100,7 +100,7 @@ export async function startEngineProcess(env: Record<string, string> = {}): Prom
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PERF_ENGINE_') || k.startsWith('MALLOC_')) as [string, string][]),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_ENGINE_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
   const http = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
