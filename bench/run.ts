@@ -16,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<{ default: Benchmark }>> = {
   'profile-fidelity': () => import('./profile-fidelity.js'),
   'profile-overhead': () => import('./profile-overhead.js'),
   'sdk-overhead': () => import('./sdk-overhead.js'),
+  'sdk-instructions': () => import('./sdk-instructions.js'),
   diagnose: () => import('./diagnose.js'),
   'property-fuzz': () => import('./property-fuzz.js'),
   soak: () => import('./soak.js'),

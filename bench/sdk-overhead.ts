@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Ajv } from 'ajv';
 import { pino } from 'pino';
@@ -12,6 +9,8 @@ import { encodeJson } from '../src/wire/json.js';
 import type { Db, QueryResult } from '../src/store/db.js';
 import { OrderRequest, priceOrder } from '../src/tools/simulate/order-workload.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
+import type { AgentChild } from './lib/sdk-agent.js';
+import { drive, ORDER, startAgent } from './lib/sdk-agent.js';
 import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
 
 const median = (xs: number[]): number => {
@@ -19,7 +18,6 @@ const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const ORDER = { order_id: 7, customer_id: 42, items: Array.from({ length: 4 }, (_, i) => ({ sku: `sku-${i}`, qty: 1 + i * 5, unit_price: 9.99 + i })) };
 
 function handleOrder(o: OrderRequest): Record<string, unknown> {
   const p = priceOrder(o.items);
@@ -83,76 +81,6 @@ async function queryCost(rounds: number, queries: number): Promise<{ plainUs: nu
     diffs.push(b - a);
   }
   return { plainUs: median(plainUs), overheadUs: median(diffs) };
-}
-
-/**
- * The agent process: compiled SDK from dist/, the simulator's order handler, instrumentation and
- * the profile responder (with its CPU profiler prepared: eager code logging) both on, or both off.
- */
-const AGENT_SCRIPT = `
-const { Agent, createLogger } = await import(process.env.SDK_BENCH_AGENT_URL);
-const { OrderRequest, priceOrder } = await import(process.env.SDK_BENCH_WORKLOAD_URL);
-const cfg = JSON.parse(process.env.SDK_BENCH_CONFIG);
-const agent = new Agent({ agentId: cfg.id, log: createLogger({ level: 'silent', name: cfg.id }), bus: { url: cfg.nats, name: cfg.id },
-  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented, profiling: cfg.instrumented ? { prepareCpuProfiler: cfg.prepareCpu } : false, metricsIntervalMs: 1000 });
-let served = 0;
-agent.handle('bench.' + cfg.id + '.order', OrderRequest, (o) => { served++; const p = priceOrder(o.items); return { order_id: o.order_id, total: p.total, lines: p.lines.length }; });
-await agent.start();
-process.on('disconnect', () => process.exit(0));
-process.on('message', (m) => {
-  if (m === 'cpu') process.send({ cpuUs: process.cpuUsage().user + process.cpuUsage().system, served });
-  if (m === 'stop') agent.stop().then(() => process.exit(0));
-});
-process.send({ ready: true });
-`;
-
-interface AgentChild {
-  readonly id: string;
-  readonly child: ChildProcess;
-  cpu(): Promise<{ cpuUs: number; served: number }>;
-  stop(): Promise<void>;
-}
-
-function startAgent(id: string, prefix: string, instrumented: boolean, prepareCpu = instrumented): Promise<AgentChild> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', AGENT_SCRIPT], {
-    env: {
-      ...process.env,
-      SDK_BENCH_AGENT_URL: pathToFileURL(resolve('dist/agent/index.js')).href,
-      SDK_BENCH_WORKLOAD_URL: pathToFileURL(resolve('dist/tools/simulate/order-workload.js')).href,
-      SDK_BENCH_CONFIG: JSON.stringify({ id, prefix, nats: BENCH_NATS_URL, instrumented, prepareCpu }),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const cpu = () =>
-    new Promise<{ cpuUs: number; served: number }>((res) => {
-      child.once('message', (m) => res(m as { cpuUs: number; served: number }));
-      child.send('cpu');
-    });
-  const stop = () =>
-    new Promise<void>((res) => {
-      if (child.exitCode !== null) return res();
-      child.once('exit', () => res());
-      child.send('stop');
-    });
-  return new Promise((res, rej) => {
-    child.once('message', () => res({ id, child, cpu, stop }));
-    child.once('exit', (code) => rej(new Error(`bench agent ${id} exited with ${code} (is dist/ built? npm run build)`)));
-  });
-}
-
-/** Keeps `window` requests outstanding against one agent for `ms`; returns requests answered. */
-async function drive(nc: NatsConnection, subject: string, window: number, ms: number): Promise<number> {
-  const body = encodeJson(ORDER);
-  const end = performance.now() + ms;
-  let done = 0;
-  const worker = async () => {
-    while (performance.now() < end) {
-      await nc.request(subject, body, { timeout: 5000 });
-      done++;
-    }
-  };
-  await Promise.all(Array.from({ length: window }, worker));
-  return done;
 }
 
 interface RoundResult {

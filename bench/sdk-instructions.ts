@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { encodeJson } from '../src/wire/json.js';
+import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
+import { drive, ORDER, startAgent, type AgentChild } from './lib/sdk-agent.js';
+import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
+
+/**
+ * The SDK's cost in instructions, counted by valgrind's callgrind: repeatable where the
+ * wall-clock capacity bench (sdk-overhead) moves by a few percent from run to run. Each agent runs
+ * alone under callgrind; its counters are zeroed and dumped around an idle spell (what its timers
+ * cost per second) and around a fixed number of requests (what a request costs, the timers' share
+ * taken out). Instructions are not time (cache misses, branch misses and the clock reads' own
+ * latency are not in them), so this is a second view beside the wall-clock one, not a substitute.
+ */
+
+interface Variant {
+  /** What `--variants` names it by. */
+  readonly id: string;
+  readonly name: string;
+  readonly instrumented: boolean;
+  readonly prepareCpu: boolean;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { id: 'plain', name: 'plain', instrumented: false, prepareCpu: false },
+  { id: 'instrumented', name: 'instrumented', instrumented: true, prepareCpu: true },
+  { id: 'unprepared', name: 'instrumented, CPU profiler not prepared', instrumented: true, prepareCpu: false },
+];
+
+interface Count {
+  /** Instructions per request, the timers' share per wall second taken out. */
+  readonly perRequest: number;
+  /** Instructions per wall second of an idle agent (its timers). */
+  readonly idlePerSecond: number;
+}
+
+function argValue(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+}
+
+/** Zeroes the callgrind counters of `pid` (all its threads). */
+function zero(pid: number): void {
+  execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
+}
+
+/** Dumps the counters of `pid` and returns the instructions counted since the last zero. */
+function dumpInstructions(pid: number, dir: string): number {
+  const before = new Set(readdirSync(dir));
+  execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const fresh = readdirSync(dir).filter((f) => !before.has(f) && f.startsWith(`cg.${pid}.`));
+    for (const f of fresh) {
+      const m = /^summary: (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'));
+      if (m) return Number(m[1]);
+    }
+    if (Date.now() > deadline) throw new Error(`callgrind wrote no dump for ${pid} in ${dir}`);
+    execFileSync('sleep', ['0.2']);
+  }
+}
+
+/** Sends `n` requests, `window` outstanding at a time. */
+async function sendRequests(nc: NatsConnection, subject: string, n: number, window: number): Promise<void> {
+  const body = encodeJson(ORDER);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      await nc.request(subject, body, { timeout: 60_000 });
+    }
+  };
+  await Promise.all(Array.from({ length: window }, worker));
+}
+
+async function countVariant(ctx: BenchContext, nc: NatsConnection, prefix: string, v: Variant, k: number, opts: { warmup: number; requests: number; idleS: number; dir: string }): Promise<Count> {
+  const id = `i${k}`;
+  const agent: AgentChild = await startAgent(id, prefix, v.instrumented, v.prepareCpu, {
+    wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(opts.dir, 'cg.%p')}`, '--dump-instr=no', '--dump-line=no', '--log-file=/dev/null'],
+    startTimeoutMs: 300_000,
+  });
+  const pid = agent.child.pid!;
+  const subject = `${prefix}bench.${id}.order`;
+  try {
+    await sendRequests(nc, subject, opts.warmup, 8);
+    zero(pid);
+    await new Promise((r) => setTimeout(r, opts.idleS * 1000));
+    const idle = dumpInstructions(pid, opts.dir);
+    const idlePerSecond = idle / opts.idleS;
+    zero(pid);
+    const t0 = performance.now();
+    await sendRequests(nc, subject, opts.requests, 8);
+    const loaded = dumpInstructions(pid, opts.dir);
+    const seconds = (performance.now() - t0) / 1000;
+    const perRequest = (loaded - idlePerSecond * seconds) / opts.requests;
+    ctx.log(`${v.name}: ${Math.round(perRequest).toLocaleString('en-US')} instructions per request (${opts.requests} in ${seconds.toFixed(1)} s under callgrind), ${Math.round(idlePerSecond).toLocaleString('en-US')} per idle second`);
+    return { perRequest, idlePerSecond };
+  } finally {
+    await agent.stop();
+  }
+}
+
+/** Requests per CPU-second of the plain agent, natively (weighs the timers' per-second cost against requests). */
+async function nativeRate(nc: NatsConnection, prefix: string): Promise<number> {
+  const agent = await startAgent('n0', prefix, false);
+  try {
+    const subject = `${prefix}bench.n0.order`;
+    await drive(nc, subject, 32, 1500);
+    const before = await agent.cpu();
+    await drive(nc, subject, 32, 3000);
+    const after = await agent.cpu();
+    return ((after.served - before.served) * 1e6) / (after.cpuUs - before.cpuUs);
+  } finally {
+    await agent.stop();
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+const sdkInstructions: Benchmark = {
+  name: 'sdk-instructions',
+  description: 'SDK instrumentation cost in instructions per request (valgrind callgrind), repeatable, against the same agent uninstrumented',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    try {
+      execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
+    }
+    // --keep DIR keeps callgrind's dumps there (cg.<pid>.1 idle, cg.<pid>.2 the requests), for callgrind_annotate.
+    const keep = ctx.args.indexOf('--keep');
+    const dir = keep >= 0 && ctx.args[keep + 1] ? ctx.args[keep + 1]! : ctx.tmpDir;
+    const opts = { warmup: argValue(ctx.args, '--warmup', 20000), requests: argValue(ctx.args, '--requests', 5000), idleS: argValue(ctx.args, '--idle-seconds', 3), dir };
+    const repeats = argValue(ctx.args, '--repeats', 2);
+    const prefix = `${uniqueName('sdki')}.`;
+    const nc = await connect({ servers: BENCH_NATS_URL });
+    try {
+      const rate = await nativeRate(nc, prefix);
+      ctx.log(`plain agent natively: ${Math.round(rate).toLocaleString('en-US')} requests per CPU-second`);
+      const counts = new Map<string, Count[]>();
+      let k = 0;
+      // --variants instrumented,unprepared (default: both) chooses the agents counted beside the plain one.
+      const wanted = ctx.args.indexOf('--variants') >= 0 ? ctx.args[ctx.args.indexOf('--variants') + 1]!.split(',') : null;
+      const variants = VARIANTS.filter((v) => v.id === 'plain' || wanted === null || wanted.includes(v.id));
+      for (let r = 0; r < repeats; r++) {
+        for (const v of variants) {
+          const c = await countVariant(ctx, nc, prefix, v, k++, opts);
+          counts.set(v.name, [...(counts.get(v.name) ?? []), c]);
+        }
+      }
+      const at = (name: string) => {
+        const cs = counts.get(name)!;
+        const perRequest = median(cs.map((c) => c.perRequest));
+        const idlePerSecond = median(cs.map((c) => c.idlePerSecond));
+        return { perRequest, idlePerSecond, atCapacity: perRequest + idlePerSecond / rate, runs: cs.map((c) => Math.round(c.perRequest).toLocaleString('en-US')).join(', ') };
+      };
+      const plain = at('plain');
+      const settings = `${opts.requests} requests after ${opts.warmup} of warm-up, 8 outstanding, one agent at a time under callgrind, ${repeats} runs each (median; per run: %RUNS%); per request = (instructions during the requests - idle instructions per second x their wall time) / requests; the handler is the simulator's order pricing (4 items), snapshots every 1 s`;
+      const figures: Figure[] = [];
+      for (const v of variants.slice(1)) {
+        const on = at(v.name);
+        figures.push(
+          figure({
+            bench: 'sdk-instructions',
+            name: `instructions per request, ${v.name}`,
+            value: on.perRequest,
+            unit: 'instructions',
+            reference: { name: 'same agent, instrumentation off', value: plain.perRequest, unit: 'instructions' },
+            notes: settings.replace('%RUNS%', `${on.runs} against ${plain.runs}`),
+          }),
+          figure({
+            bench: 'sdk-instructions',
+            name: `agent capacity in instructions at the native request rate, ${v.name} (plain / instrumented)`,
+            value: plain.atCapacity / on.atCapacity,
+            unit: 'ratio',
+            ...(v.prepareCpu ? { target: '>= 0.99 (the issue: capacity with instrumentation >= 0.99 of the plain agent)', met: plain.atCapacity / on.atCapacity >= 0.99 } : {}),
+            notes: `per request at ${Math.round(rate).toLocaleString('en-US')} requests per CPU-second (the plain agent, natively, this run): ${Math.round(on.atCapacity).toLocaleString('en-US')} instrumented against ${Math.round(plain.atCapacity).toLocaleString('en-US')}, timers ${Math.round(on.idlePerSecond).toLocaleString('en-US')} against ${Math.round(plain.idlePerSecond).toLocaleString('en-US')} instructions per second`,
+          }),
+        );
+      }
+      return figures;
+    } finally {
+      await nc.close();
+    }
+  },
+};
+
+export default sdkInstructions;
