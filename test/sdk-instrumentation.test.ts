@@ -109,6 +109,8 @@ describe('SDK instrumentation', () => {
     expect(s.metrics.event_loop_utilization).toBeGreaterThan(0);
     expect(s.metrics.event_loop_utilization).toBeLessThanOrEqual(1);
     expect(s.metrics.gc_pause_ms).toBeGreaterThanOrEqual(0);
+    // Built with the project, the native clock times every GC pause (no sampling).
+    expect(agent.instrumentation!.health().detail.gc_pauses).toBe('clock');
     expect(s.metrics.db_query_p95_ms).toBeGreaterThan(0);
     expect(s.metrics.db_query_p95_ms).toBeLessThan(200);
     // Half the calls wait 20 ms beyond their query; the blocked call adds one 250 ms tail.

@@ -64,6 +64,11 @@ export class AgentInstrumentation implements Component {
     this.#timer.unref();
   }
 
+  /** Readiness detail: snapshots published, and how GC pauses are timed (`clock` or `sampled`, see gc-pauses.ts). */
+  health(): { ready: boolean; detail: { published: number; gc_pauses: 'clock' | 'sampled' | 'stopped' } } {
+    return { ready: true, detail: { published: this.#published, gc_pauses: this.#sampler.gcMethod ?? 'stopped' } };
+  }
+
   /** Snapshots published so far. */
   get published(): number {
     return this.#published;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
-import { GCProfiler } from 'node:v8';
 import { parseIoBytes, type RuntimeReading } from './agent-metrics.js';
 import { arrivalDelayPercentile, delayBuckets } from './event-loop-delay.js';
+import { startGcPauses, type GcPauses } from './gc-pauses.js';
 
 /**
  * Resolution of the event-loop delay monitor, ms: twice Node's default. Each turn of its timer
@@ -12,19 +12,6 @@ import { arrivalDelayPercentile, delayBuckets } from './event-loop-delay.js';
  * blocked time; what a coarser timer loses is precision: short stalls are sampled less often.
  */
 export const EVENT_LOOP_RESOLUTION_MS = 20;
-/**
- * The GC profiler runs for the first `GC_SAMPLE_ON_MS` of every `GC_CYCLE_MS`, and the GC time of
- * an interval is what it recorded scaled by the interval's length over the time it ran (an
- * unbiased estimate, like a sampling profiler's). It records every collection while it runs (a
- * JSON record with heap statistics per collection, in C++), and emptying it builds an object per
- * collection (~20 µs each): on an agent collecting hundreds of times a second, running it all the
- * time cost about as much as the rest of the instrumentation. It runs a quarter of the time,
- * emptied at the end of each sample. An eighth, with the delay monitor at 20 ms, gained the
- * benchmark agent 1.1 % of capacity, but the one simulator run on it named a GC-pressure episode
- * a slow query (docs/sdk.md): kept at a quarter until that is understood.
- */
-const GC_CYCLE_MS = 1000;
-const GC_SAMPLE_ON_MS = 250;
 
 /** The cgroup memory limit libuv found, when it is a real limit (below the machine's memory). */
 function memoryLimit(): number | undefined {
@@ -44,21 +31,15 @@ function readIo(): { readBytes: number; writeBytes: number } | undefined {
 /**
  * Reads the process's runtime figures over successive intervals with Node's own instruments:
  * `process.cpuUsage`, `process.memoryUsage`, `monitorEventLoopDelay` (reset at each reading),
- * `performance.eventLoopUtilization`, `v8.GCProfiler` for GC pauses, and `/proc/self/io` where it
- * exists. Each `read` covers the time since the previous one (or since `start`). GC time comes
- * from `GCProfiler` rather than a `gc` PerformanceObserver: the observer creates a JavaScript
- * entry per collection and, measured on Node 20, halves the throughput of an allocation-heavy
- * loop (about 1,000 collections a second), where the profiler costs a few percent.
+ * `performance.eventLoopUtilization`, GC pauses (`gc-pauses.ts`: the native clock, or sampled
+ * with `v8.GCProfiler` without it), and `/proc/self/io` where it exists. Each `read` covers the
+ * time since the previous one (or since `start`). Not a `gc` PerformanceObserver: the observer
+ * creates a JavaScript entry per collection and, measured on Node 20, halves the throughput of an
+ * allocation-heavy loop (about 1,000 collections a second).
  */
 export class RuntimeSampler {
   #delay: IntervalHistogram | null = null;
-  #gc: GCProfiler | null = null;
-  #gcTimers: NodeJS.Timeout[] = [];
-  /** GC time recorded this interval, and for how long (ms) the profiler ran to record it. */
-  #gcPauseMs = 0;
-  #gcOnMs = 0;
-  /** When the running sample started (`performance.now()`), or null between samples. */
-  #gcSampleStart: number | null = null;
+  #gc: GcPauses | null = null;
   #cpu: NodeJS.CpuUsage = process.cpuUsage();
   #elu: EventLoopUtilization = performance.eventLoopUtilization();
   #at = performance.now();
@@ -67,22 +48,16 @@ export class RuntimeSampler {
   readonly #cores = availableParallelism();
   readonly #memoryLimit = memoryLimit();
 
+  /** How GC pauses are timed while started: `clock` (every pause) or `sampled` (GCProfiler); null when stopped. */
+  get gcMethod(): 'clock' | 'sampled' | null {
+    return this.#gc?.method ?? null;
+  }
+
   /** Starts the monitors; the first reading covers the time from here. */
   start(): void {
     this.#delay = monitorEventLoopDelay({ resolution: EVENT_LOOP_RESOLUTION_MS });
     this.#delay.enable();
-    this.#gc = new GCProfiler();
-    this.#startGcSample();
-    const cycle = setInterval(() => {
-      this.#startGcSample();
-      const off = setTimeout(() => this.#endGcSample(), GC_SAMPLE_ON_MS);
-      off.unref();
-      this.#gcTimers[1] = off;
-    }, GC_CYCLE_MS);
-    const firstOff = setTimeout(() => this.#endGcSample(), GC_SAMPLE_ON_MS);
-    cycle.unref();
-    firstOff.unref();
-    this.#gcTimers = [cycle, firstOff];
+    this.#gc = startGcPauses();
     this.#cpu = process.cpuUsage();
     this.#elu = performance.eventLoopUtilization();
     this.#at = performance.now();
@@ -92,10 +67,7 @@ export class RuntimeSampler {
 
   /** Figures since the previous reading; `now` is `performance.now()`. */
   read(now: number): RuntimeReading {
-    const sampling = this.#gcSampleStart !== null;
-    if (sampling) this.#endGcSample();
-    const gcPauseMs = this.#gcOnMs > 0 ? (this.#gcPauseMs * (now - this.#at)) / this.#gcOnMs : 0;
-    if (sampling) this.#startGcSample();
+    const gcPauseMs = this.#gc?.take(now) ?? 0;
     const cpu = process.cpuUsage();
     const elu = performance.eventLoopUtilization();
     const mem = process.memoryUsage();
@@ -118,25 +90,7 @@ export class RuntimeSampler {
     this.#cpu = cpu;
     this.#elu = elu;
     this.#at = now;
-    this.#gcPauseMs = 0;
-    this.#gcOnMs = 0;
     return reading;
-  }
-
-  #startGcSample(): void {
-    if (!this.#gc || this.#gcSampleStart !== null) return;
-    this.#gc.start();
-    this.#gcSampleStart = performance.now();
-  }
-
-  /** Stops the running sample and adds the pauses it recorded, and its length, to the interval's. */
-  #endGcSample(): void {
-    const gc = this.#gc;
-    if (!gc || this.#gcSampleStart === null) return;
-    const result = gc.stop();
-    this.#gcOnMs += performance.now() - this.#gcSampleStart;
-    this.#gcSampleStart = null;
-    for (const s of result?.statistics ?? []) this.#gcPauseMs += s.cost / 1000;
   }
 
   /** Arrival-weighted p99 and max of the delay since the last reading, then a fresh histogram. */
@@ -162,10 +116,7 @@ export class RuntimeSampler {
   stop(): void {
     this.#delay?.disable();
     this.#delay = null;
-    for (const t of this.#gcTimers) clearTimeout(t);
-    this.#gcTimers = [];
-    if (this.#gcSampleStart !== null) this.#gc?.stop();
-    this.#gcSampleStart = null;
+    this.#gc?.stop();
     this.#gc = null;
   }
 }

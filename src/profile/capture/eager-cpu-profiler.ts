@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { loadNativeAddon } from '../../lifecycle/native-addon.js';
 import type { CpuProfile, CpuProfileNode } from '../analysis/cpu-profile.js';
 import type { CpuRecorder } from './capture-types.js';
 
@@ -84,23 +83,15 @@ export function cpuProfileFromColumns(c: ProfileColumns): CpuProfile {
   return { nodes, startTime: c.startTime, endTime: c.endTime, samples, timeDeltas };
 }
 
-/** Where the build puts the addon (scripts/build-native.mjs): dist/native, seen from dist/ or from src/. */
-const ADDON_PLACES = ['../../native/eager_cpu_profiler.node', '../../../dist/native/eager_cpu_profiler.node'];
-
 let addon: EagerAddon | null | undefined;
 let loadError = '';
 let prepared = false;
 
 function loadAddon(): EagerAddon | null {
   if (addon !== undefined) return addon;
-  const path = ADDON_PLACES.map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
-  try {
-    if (!path) throw new Error('not built (npm run build compiles it with node-gyp)');
-    addon = createRequire(import.meta.url)(path) as EagerAddon;
-  } catch (err) {
-    loadError = err instanceof Error ? err.message : String(err);
-    addon = null;
-  }
+  const loaded = loadNativeAddon<EagerAddon>('eager_cpu_profiler', import.meta.url);
+  addon = loaded.addon;
+  loadError = loaded.error;
   return addon;
 }
 

@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "gc_pause_clock",
+      "sources": ["gc_pause_clock.cc"],
+      "cflags_cc": ["-std=c++17", "-O2"]
+    }
+  ]
+}
