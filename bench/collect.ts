@@ -10,6 +10,7 @@ import { parsePidStat } from '../src/collect/proc/parse-pid-stat.js';
 import { USER_HZ } from '../src/collect/process-metrics.js';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
+import { argPositiveOr } from './lib/args.js';
 
 const CHILD_FLAG = '--collect-bench-child';
 const NODE_EXPORTER = 'prometheus-node-exporter';
@@ -158,17 +159,11 @@ async function startNodeExporter(ctx: { log(line: string): void }): Promise<{ pi
   throw new Error(`${NODE_EXPORTER} did not answer on ${url}`);
 }
 
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 const collect: Benchmark = {
   name: 'collect',
   description: 'CPU per monitoring tick (host + every process) beside prometheus-node-exporter scraped once per second',
   async run(ctx): Promise<Figure[]> {
-    const seconds = argNumber(ctx.args, '--seconds', 60);
+    const seconds = argPositiveOr(ctx.args, '--seconds', 60);
     const ne = await startNodeExporter(ctx);
     try {
       if (ne) for (let i = 0; i < 3; i++) await scrape(ne.url);

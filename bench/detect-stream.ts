@@ -5,6 +5,7 @@ import { DetectionManager } from '../src/detect/stream/detection-manager.js';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
 import { FIXED_METRICS } from '../src/model/metric-names.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
+import { argPositiveOr } from './lib/args.js';
 
 interface Stream {
   readonly sources: number;
@@ -130,19 +131,13 @@ function bytesPerSeries(count: number): { manager: number; bare: number } {
   return { manager, bare };
 }
 
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 const detectStream: Benchmark = {
   name: 'detect-stream',
   description: 'streaming detection stage: manager + detectors over interleaved snapshots, CPU per sample and bytes per series',
   async run(ctx): Promise<Figure[]> {
-    const sources = argNumber(ctx.args, '--sources', 2000);
-    const per = argNumber(ctx.args, '--metrics', 10);
-    const intervals = argNumber(ctx.args, '--intervals', 200);
+    const sources = argPositiveOr(ctx.args, '--sources', 2000);
+    const per = argPositiveOr(ctx.args, '--metrics', 10);
+    const intervals = argPositiveOr(ctx.args, '--intervals', 200);
     const stream = makeStream(sources, per, intervals);
     const samples = sources * per * intervals;
     ctx.log(`stream: ${sources} sources x ${per} metrics x ${intervals} intervals = ${samples.toLocaleString('en-US')} samples, one snapshot per call`);
@@ -152,7 +147,7 @@ const detectStream: Benchmark = {
     const lifetime = Math.max(2, Math.floor(intervals / 4));
     const churn = runManager(withChurn(stream, lifetime), Math.ceil(sources * per * 1.1));
     ctx.log(`anomalies ${ours.anomalies}; churn run evicted ${churn.evicted.toLocaleString('en-US')} series`);
-    const count = argNumber(ctx.args, '--series', 100_000);
+    const count = argPositiveOr(ctx.args, '--series', 100_000);
     const bytes = bytesPerSeries(count);
     const perSample = ours.us / samples;
     return [

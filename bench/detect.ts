@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createSeriesDetector, type SeriesDetector } from '../src/detect/anomaly/index.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
+import { argPositiveOr } from './lib/args.js';
 
 /** Reference detector: a plain windowed-Gaussian z-score over the last 64 samples (NAB's windowedGaussian idea). */
 class WindowedGaussian {
@@ -107,18 +108,12 @@ function liveBytesPer(count: number, make: () => { update(t: number, v: number):
   return (after - before) / count;
 }
 
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 const detect: Benchmark = {
   name: 'detect',
   description: 'streaming anomaly detector cost: CPU per sample over many interleaved series, bytes per series',
   async run(ctx): Promise<Figure[]> {
-    const series = argNumber(ctx.args, '--series', 20_000);
-    const perSeries = argNumber(ctx.args, '--samples', 200);
+    const series = argPositiveOr(ctx.args, '--series', 20_000);
+    const perSeries = argPositiveOr(ctx.args, '--samples', 200);
     const w = makeWorkload(series, perSeries);
     ctx.log(`workload: ${series} series x ${perSeries} samples, interleaved (${(series * perSeries).toLocaleString('en-US')} samples)`);
     cpuPerSample(makeWorkload(1000, 50), () => createSeriesDetector());
@@ -128,7 +123,7 @@ const detect: Benchmark = {
     const probe: SeriesDetector = createSeriesDetector();
     for (let i = 0; i < perSeries; i++) probe.update(w.timestamps[i]!, w.values[i * series + 1]!);
     const snapshotBytes = probe.snapshot().byteLength;
-    const count = argNumber(ctx.args, '--detectors', 100_000);
+    const count = argPositiveOr(ctx.args, '--detectors', 100_000);
     const liveOurs = liveBytesPer(count, () => createSeriesDetector());
     const liveRef = liveBytesPer(count, () => new WindowedGaussian());
     const netdata = 5 * 1024;

@@ -13,15 +13,11 @@ import { pino } from 'pino';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import { generateSnapshots, workloadMetricNames } from './lib/workload.js';
 import { BENCH_PG_URL, dropSchema, uniqueName } from './lib/services.js';
+import { argNumber } from './lib/args.js';
 
 const DAY = 86_400_000;
 const INTERVAL = 15_000;
 const METRICS = 5;
-
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
-}
 
 /** Data size: `long` sources over `days` days, and `sources` sources (the long ones among them) over the last day. */
 interface Size {

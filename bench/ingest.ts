@@ -14,16 +14,7 @@ import {
   uniqueName,
 } from './lib/services.js';
 import { formatMemory, readEngineMemory, traceEngineMemory } from './lib/engine-memory.js';
-
-function argString(args: readonly string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
-}
+import { argNumber, argString } from './lib/args.js';
 
 /** Sends every message as a request, keeping `window` in flight, and waits for all replies (also used by optimize-cost). */
 export async function publishDurably(

@@ -3,11 +3,7 @@ import { figure, type Benchmark, type BenchContext } from './figure.js';
 import { publishDurably } from './ingest.js';
 import { generateSnapshots, workloadMetricNames, type Workload } from './lib/workload.js';
 import { BENCH_NATS_URL, dropSchema, processCpuMs, startEngineProcess } from './lib/services.js';
-
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
-}
+import { argNumber } from './lib/args.js';
 
 /** Only the ingest path beside the loop, so that its cost is not lost in detection's. */
 const STAGES_OFF = { PERF_ENGINE_DETECT_ENABLED: 'false', PERF_ENGINE_DIAGNOSE_ENABLED: 'false' };

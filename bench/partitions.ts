@@ -9,14 +9,10 @@ import { DailyPartitions } from '../src/store/partitions.js';
 import { openPgDb } from '../src/store/pg-db.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import { BENCH_PG_URL, dropSchema, uniqueName } from './lib/services.js';
+import { argNumber } from './lib/args.js';
 
 const DAY = 86_400_000;
 const silent = pino({ level: 'silent' });
-
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
-}
 
 /** The warm-up statement as it was before issue 11: per-series bounds only, which the planner cannot prune with. */
 const UNPRUNED_HISTORY_SQL = HISTORY_SQL.replace('AND m.ts > $6::timestamptz AND m.ts < $7::timestamptz', 'AND $6::timestamptz IS NOT NULL AND $7::timestamptz IS NOT NULL');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import { writeSyntheticCpuProfile } from './synthetic-cpuprofile.js';
+import { argPositive } from './lib/args.js';
 
 interface WorkerResult {
   readonly mode: string;
@@ -27,13 +28,6 @@ function runWorker(mode: 'engine' | 'json-parse', file: string, outDir: string):
   return JSON.parse(out.trim().split('\n').pop()!) as WorkerResult;
 }
 
-function argValue(args: readonly string[], name: string, fallback: number): number {
-  const at = args.indexOf(name);
-  const value = at >= 0 ? Number(args[at + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
 function best(runs: WorkerResult[]): WorkerResult {
   return runs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
 }
@@ -48,8 +42,8 @@ const bench: Benchmark = {
   name: 'profile-analysis',
   description: 'hotspots + flame graph SVG of a large synthetic .cpuprofile: CPU time and peak RSS',
   async run(ctx: BenchContext): Promise<Figure[]> {
-    const mb = argValue(ctx.args, '--mb', 100);
-    const runs = argValue(ctx.args, '--runs', 3);
+    const mb = argPositive(ctx.args, '--mb', 100);
+    const runs = argPositive(ctx.args, '--runs', 3);
     const file = join(ctx.tmpDir, 'synthetic.cpuprofile');
     ctx.log(`generating a ${mb} MB profile`);
     const stats = writeSyntheticCpuProfile(file, mb * 1e6 * 1.005);

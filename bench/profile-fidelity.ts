@@ -6,6 +6,7 @@ import { capturePid } from '../src/profile/capture/pid-capture.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
 import { cpuProfileWindow } from './lib/cpuprofile-window.js';
 import { PARSE_WORKLOAD, startParseWorkload, type WorkloadMode } from './lib/parse-workload-process.js';
+import { argPositive } from './lib/args.js';
 
 /** Functions compared: top N by self time. */
 const TOP = 10;
@@ -64,13 +65,6 @@ function readOnlyProfile(dir: string): CpuProfile {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length !== 1) throw new Error(`expected one .cpuprofile in ${dir}, found ${files.length}`);
   return JSON.parse(readFileSync(join(dir, files[0]!), 'utf8')) as CpuProfile;
-}
-
-function argValue(args: readonly string[], name: string, fallback: number): number {
-  const at = args.indexOf(name);
-  const value = at >= 0 ? Number(args[at + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
 }
 
 const allowed = [PARSE_WORKLOAD.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')];
@@ -160,7 +154,7 @@ const bench: Benchmark = {
   name: 'profile-fidelity',
   description: "the engine's CPU profiles of third-party parsers (yaml on a 1 MB document; acorn on TypeScript's 9 MB compiler) beside node --cpu-prof",
   async run(ctx) {
-    const ms = argValue(ctx.args, '--seconds', 15) * 1000;
+    const ms = argPositive(ctx.args, '--seconds', 15) * 1000;
     const at = ctx.args.indexOf('--workload');
     const only = at >= 0 ? ctx.args[at + 1] : undefined;
     const out: Figure[] = [];

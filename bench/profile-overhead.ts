@@ -11,16 +11,10 @@ import { captureInProcess } from '../src/profile/capture/in-process.js';
 import { capturePid } from '../src/profile/capture/pid-capture.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
 import { nowUs, PARSE_WORKLOAD, startParseWorkload, throughput, type WorkloadTick } from './lib/parse-workload-process.js';
+import { argPositive } from './lib/args.js';
 
 const WARMUP_MS = 3000;
 const allowed = [PARSE_WORKLOAD.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')];
-
-function argValue(args: readonly string[], name: string, fallback: number): number {
-  const at = args.indexOf(name);
-  const value = at >= 0 ? Number(args[at + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -166,8 +160,8 @@ const bench: Benchmark = {
   name: 'profile-overhead',
   description: 'throughput of a process parsing YAML while the engine profiles it at the default interval, beside the same process unprofiled; loop stalls at profile start and stop',
   async run(ctx) {
-    const windowMs = argValue(ctx.args, '--window', 4) * 1000;
-    const rounds = argValue(ctx.args, '--rounds', 5);
+    const windowMs = argPositive(ctx.args, '--window', 4) * 1000;
+    const rounds = argPositive(ctx.args, '--rounds', 5);
     ctx.log(`target: node parse-workload.mjs yaml-small; ${rounds} profiled windows of ${windowMs / 1000} s at ${DEFAULT_CPU_INTERVAL_US} µs, alternating with unprofiled ones`);
     const t = await measureTarget(windowMs, rounds);
     ctx.log('in-process (the engine itself, and SDK agents): loop stalls of a 2 s CPU profile of this process');

@@ -11,13 +11,9 @@ import { NATS_URL, quietLogger, waitFor } from '../test/helpers/services.js';
 import { HttpFuzzDriver } from '../test/helpers/fuzz-http-runner.js';
 import { httpCases, routesOf, type HttpCase, type HttpRoute, type OpenApiDoc } from '../test/helpers/fuzz-http.js';
 import { checkConfigFile, configFileCases } from '../test/helpers/fuzz-config.js';
+import { argNumber } from './lib/args.js';
 
 const AGENT_ID = 'fz-bench-agent';
-
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
-}
 
 /** Outcome of driving one subject. */
 interface Run {

@@ -6,6 +6,7 @@ import { encodeJson } from '../src/wire/json.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import { drive, ORDER, startAgent, type AgentChild } from './lib/sdk-agent.js';
 import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
+import { argPositive, argString } from './lib/args.js';
 
 /**
  * The SDK's cost in instructions, counted by valgrind's callgrind: repeatable where the
@@ -35,11 +36,6 @@ interface Count {
   readonly perRequest: number;
   /** Instructions per wall second of an idle agent (its timers). */
   readonly idlePerSecond: number;
-}
-
-function argValue(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
 }
 
 /** Zeroes the callgrind counters of `pid` (all its threads). */
@@ -130,10 +126,9 @@ const sdkInstructions: Benchmark = {
       throw new Error('valgrind is not installed (Debian: apt-get install valgrind)');
     }
     // --keep DIR keeps callgrind's dumps there (cg.<pid>.1 idle, cg.<pid>.2 the requests), for callgrind_annotate.
-    const keep = ctx.args.indexOf('--keep');
-    const dir = keep >= 0 && ctx.args[keep + 1] ? ctx.args[keep + 1]! : ctx.tmpDir;
-    const opts = { warmup: argValue(ctx.args, '--warmup', 20000), requests: argValue(ctx.args, '--requests', 5000), idleS: argValue(ctx.args, '--idle-seconds', 3), dir };
-    const repeats = argValue(ctx.args, '--repeats', 2);
+    const dir = argString(ctx.args, '--keep') ?? ctx.tmpDir;
+    const opts = { warmup: argPositive(ctx.args, '--warmup', 20000), requests: argPositive(ctx.args, '--requests', 5000), idleS: argPositive(ctx.args, '--idle-seconds', 3), dir };
+    const repeats = argPositive(ctx.args, '--repeats', 2);
     const prefix = `${uniqueName('sdki')}.`;
     const nc = await connect({ servers: BENCH_NATS_URL });
     try {
@@ -142,7 +137,7 @@ const sdkInstructions: Benchmark = {
       const counts = new Map<string, Count[]>();
       let k = 0;
       // --variants instrumented,unprepared (default: both) chooses the agents counted beside the plain one.
-      const wanted = ctx.args.indexOf('--variants') >= 0 ? ctx.args[ctx.args.indexOf('--variants') + 1]!.split(',') : null;
+      const wanted = argString(ctx.args, '--variants')?.split(',') ?? null;
       const variants = VARIANTS.filter((v) => v.id === 'plain' || wanted === null || wanted.includes(v.id));
       for (let r = 0; r < repeats; r++) {
         for (const v of variants) {

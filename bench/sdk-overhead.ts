@@ -10,6 +10,7 @@ import type { Db, QueryResult } from '../src/store/db.js';
 import { OrderRequest, priceOrder } from '../src/tools/simulate/order-workload.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
 import type { AgentChild } from './lib/sdk-agent.js';
+import { argPositiveOr } from './lib/args.js';
 import { drive, ORDER, startAgent } from './lib/sdk-agent.js';
 import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
 
@@ -144,8 +145,8 @@ const sdkOverhead: Benchmark = {
   name: 'sdk-overhead',
   description: 'cost of the SDK instrumentation: per handler call and query in-process, and agent throughput over NATS against the same agent uninstrumented',
   async run(ctx: BenchContext): Promise<Figure[]> {
-    const seconds = Number(ctx.args[ctx.args.indexOf('--seconds') + 1] ?? 0) || 3;
-    const rounds = Number(ctx.args[ctx.args.indexOf('--rounds') + 1] ?? 0) || 12;
+    const seconds = argPositiveOr(ctx.args, '--seconds', 3);
+    const rounds = argPositiveOr(ctx.args, '--rounds', 12);
     const controlRounds = Math.ceil(rounds / 2);
     ctx.log('in-process: 31 rounds of 50,000 handler dispatches and 50,000 queries, instrumented and not, alternating');
     const handler = handlerCallCost(31, 50_000, false);

@@ -2,11 +2,7 @@ import pg from 'pg';
 import { figure, type Benchmark, type Figure } from './figure.js';
 import { BENCH_NATS_URL, BENCH_PG_URL, sql, startEngineProcess, uniqueName } from './lib/services.js';
 import { runSoak, type SoakResult, type SoakSample } from '../test/helpers/soak.js';
-
-function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
-}
+import { argNumber } from './lib/args.js';
 
 const MiB = 2 ** 20;
 const backlog = (s: SoakSample) => s.consumerPending + s.writerPending / 20;
