@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { encodeJson } from '../src/wire/json.js';
 import { figure, type Benchmark, type BenchContext, type Figure } from './figure.js';
-import { drive, ORDER, startAgent, type AgentChild } from './lib/sdk-agent.js';
+import { drive, startAgent, type AgentChild } from './lib/sdk-agent.js';
 import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
 import { argPositive, argString } from './lib/args.js';
 
@@ -44,7 +43,7 @@ function zero(pid: number): void {
 }
 
 /** Dumps the counters of `pid` and returns the instructions counted since the last zero. */
-function dumpInstructions(pid: number, dir: string): number {
+async function dumpInstructions(pid: number, dir: string): Promise<number> {
   const before = new Set(readdirSync(dir));
   execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
   const deadline = Date.now() + 30_000;
@@ -55,21 +54,8 @@ function dumpInstructions(pid: number, dir: string): number {
       if (m) return Number(m[1]);
     }
     if (Date.now() > deadline) throw new Error(`callgrind wrote no dump for ${pid} in ${dir}`);
-    execFileSync('sleep', ['0.2']);
+    await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Sends `n` requests, `window` outstanding at a time. */
-async function sendRequests(nc: NatsConnection, subject: string, n: number, window: number): Promise<void> {
-  const body = encodeJson(ORDER);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      next++;
-      await nc.request(subject, body, { timeout: 60_000 });
-    }
-  };
-  await Promise.all(Array.from({ length: window }, worker));
 }
 
 async function countVariant(ctx: BenchContext, nc: NatsConnection, prefix: string, v: Variant, k: number, opts: { warmup: number; requests: number; idleS: number; dir: string }): Promise<Count> {
@@ -81,15 +67,15 @@ async function countVariant(ctx: BenchContext, nc: NatsConnection, prefix: strin
   const pid = agent.child.pid!;
   const subject = `${prefix}bench.${id}.order`;
   try {
-    await sendRequests(nc, subject, opts.warmup, 8);
+    await drive(nc, subject, 8, { requests: opts.warmup }, 60_000);
     zero(pid);
     await new Promise((r) => setTimeout(r, opts.idleS * 1000));
-    const idle = dumpInstructions(pid, opts.dir);
+    const idle = await dumpInstructions(pid, opts.dir);
     const idlePerSecond = idle / opts.idleS;
     zero(pid);
     const t0 = performance.now();
-    await sendRequests(nc, subject, opts.requests, 8);
-    const loaded = dumpInstructions(pid, opts.dir);
+    await drive(nc, subject, 8, { requests: opts.requests }, 60_000);
+    const loaded = await dumpInstructions(pid, opts.dir);
     const seconds = (performance.now() - t0) / 1000;
     const perRequest = (loaded - idlePerSecond * seconds) / opts.requests;
     ctx.log(`${v.name}: ${Math.round(perRequest).toLocaleString('en-US')} instructions per request (${opts.requests} in ${seconds.toFixed(1)} s under callgrind), ${Math.round(idlePerSecond).toLocaleString('en-US')} per idle second`);
@@ -104,9 +90,9 @@ async function nativeRate(nc: NatsConnection, prefix: string): Promise<number> {
   const agent = await startAgent('n0', prefix, false);
   try {
     const subject = `${prefix}bench.n0.order`;
-    await drive(nc, subject, 32, 1500);
+    await drive(nc, subject, 32, { ms: 1500 });
     const before = await agent.cpu();
-    await drive(nc, subject, 32, 3000);
+    await drive(nc, subject, 32, { ms: 3000 });
     const after = await agent.cpu();
     return ((after.served - before.served) * 1e6) / (after.cpuUs - before.cpuUs);
   } finally {

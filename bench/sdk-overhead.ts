@@ -97,7 +97,7 @@ interface RoundResult {
 async function round(nc: NatsConnection, prefix: string, agents: readonly AgentChild[], ms: number): Promise<RoundResult[]> {
   const before = await Promise.all(agents.map((a) => a.cpu()));
   const t0 = performance.now();
-  await Promise.all(agents.map((a) => drive(nc, `${prefix}bench.${a.id}.order`, 32, ms)));
+  await Promise.all(agents.map((a) => drive(nc, `${prefix}bench.${a.id}.order`, 32, { ms })));
   const wall = performance.now() - t0;
   const after = await Promise.all(agents.map((a) => a.cpu()));
   return agents.map((_, i) => {

@@ -87,18 +87,23 @@ export function startAgent(id: string, prefix: string, instrumented: boolean, pr
   });
 }
 
-/** Keeps `window` requests outstanding against one agent for `ms`; returns requests answered. */
-export async function drive(nc: NatsConnection, subject: string, window: number, ms: number): Promise<number> {
+/**
+ * Keeps `window` requests outstanding against one agent until `until.ms` have passed or
+ * `until.requests` were sent; returns the requests answered.
+ */
+export async function drive(nc: NatsConnection, subject: string, window: number, until: { ms: number } | { requests: number }, timeoutMs = 5000): Promise<number> {
   const body = encodeJson(ORDER);
-  const end = performance.now() + ms;
+  const end = 'ms' in until ? performance.now() + until.ms : Infinity;
+  const limit = 'requests' in until ? until.requests : Infinity;
+  let sent = 0;
   let done = 0;
   const worker = async () => {
-    while (performance.now() < end) {
-      await nc.request(subject, body, { timeout: 5000 });
+    while (performance.now() < end && sent < limit) {
+      sent++;
+      await nc.request(subject, body, { timeout: timeoutMs });
       done++;
     }
   };
   await Promise.all(Array.from({ length: window }, worker));
   return done;
 }
-
