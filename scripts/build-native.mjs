@@ -1,5 +1,5 @@
 // Builds the native addons with node-gyp into dist/native/<name>.node, each skipped when that file
-// is newer than its sources:
+// is newer than its sources (its own and native/common/addon.h, which both include):
 // - native/eager-cpu-profiler: without it, in-process CPU profiles start through node:inspector,
 //   with a stall that grows with the heap (docs/profiling.md);
 // - native/gc-pause-clock: without it, the agent SDK estimates GC pauses with node:v8's GCProfiler,
@@ -14,7 +14,7 @@ const ADDONS = [
 ];
 
 for (const { dir, name, label, fallback } of ADDONS) {
-  const sources = [`${dir}/binding.gyp`, `${dir}/${name}.cc`];
+  const sources = [`${dir}/binding.gyp`, `${dir}/${name}.cc`, 'native/common/addon.h'];
   const out = `dist/native/${name}.node`;
   const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (existsSync(out) && statSync(out).mtimeMs >= newest) continue;

@@ -15,6 +15,8 @@
 // (1-based, 0 when unknown), hitCounts, names, urls, deopts (arrays of strings), tickNodes,
 // tickLines, tickCounts (line ticks: node index, 1-based line, hits), samples (node ids),
 // timestamps (µs, the same clock as startTime and endTime), startTime, endTime.
+#include "addon.h"
+
 #include <node.h>
 #include <v8-profiler.h>
 
@@ -28,7 +30,6 @@ using v8::Context;
 using v8::CpuProfile;
 using v8::CpuProfileNode;
 using v8::CpuProfiler;
-using v8::External;
 using v8::Float64Array;
 using v8::FunctionCallbackInfo;
 using v8::Int32Array;
@@ -49,16 +50,12 @@ struct State {
   v8::ProfilerId current = 0;
 };
 
-State* StateOf(const FunctionCallbackInfo<Value>& info) {
-  return static_cast<State*>(info.Data().As<External>()->Value());
-}
-
 void Throw(Isolate* isolate, const char* message) {
   isolate->ThrowException(v8::Exception::Error(String::NewFromUtf8(isolate, message).ToLocalChecked()));
 }
 
 void Init(const FunctionCallbackInfo<Value>& info) {
-  State* s = StateOf(info);
+  State* s = addon::StateOf<State>(info);
   if (s->profiler == nullptr) {
     s->profiler = CpuProfiler::New(s->isolate, v8::kDebugNaming, v8::kEagerLogging);
   }
@@ -78,10 +75,10 @@ void Dispose(State* s) {
   s->running = 0;
 }
 
-void DisposeCall(const FunctionCallbackInfo<Value>& info) { Dispose(StateOf(info)); }
+void DisposeCall(const FunctionCallbackInfo<Value>& info) { Dispose(addon::StateOf<State>(info)); }
 
 void Start(const FunctionCallbackInfo<Value>& info) {
-  State* s = StateOf(info);
+  State* s = addon::StateOf<State>(info);
   Isolate* isolate = info.GetIsolate();
   if (s->profiler == nullptr) return Throw(isolate, "the profiler is not initialised");
   if (info.Length() < 1 || !info[0]->IsInt32() || info[0].As<v8::Int32>()->Value() <= 0) {
@@ -140,7 +137,7 @@ Local<Array> ArrayOf(Isolate* isolate, std::vector<Local<Value>>& v) {
 }
 
 void Stop(const FunctionCallbackInfo<Value>& info) {
-  State* s = StateOf(info);
+  State* s = addon::StateOf<State>(info);
   Isolate* isolate = info.GetIsolate();
   if (s->profiler == nullptr) return Throw(isolate, "the profiler is not initialised");
   if (info.Length() < 1 || !info[0]->IsUint32()) return Throw(isolate, "stop(id): the id start returned is required");
@@ -190,17 +187,7 @@ void Cleanup(void* arg) {
 }  // namespace
 
 NODE_MODULE_INIT(/* exports, module, context */) {
-  Isolate* isolate = context->GetIsolate();
   State* state = new State();
-  state->isolate = isolate;
-  node::AddEnvironmentCleanupHook(isolate, Cleanup, state);
-  Local<External> data = External::New(isolate, state);
-  auto method = [&](const char* name, v8::FunctionCallback fn) {
-    Local<v8::Function> f = v8::FunctionTemplate::New(isolate, fn, data)->GetFunction(context).ToLocalChecked();
-    exports->Set(context, String::NewFromUtf8(isolate, name).ToLocalChecked(), f).Check();
-  };
-  method("init", Init);
-  method("start", Start);
-  method("stop", Stop);
-  method("dispose", DisposeCall);
+  state->isolate = context->GetIsolate();
+  addon::ExportMethods(exports, context, state, Cleanup, {{"init", Init}, {"start", Start}, {"stop", Stop}, {"dispose", DisposeCall}});
 }

@@ -8,22 +8,22 @@
 //
 // The API, one clock per Node environment (main thread or worker):
 //   start()        registers the callbacks (again: nothing happens)
-//   read() -> [ms, count]   pause time since start, in ms, and the collections counted
+//   read() -> [ms, count]   pause time since the first start, in ms, and the collections counted
 //   stop()         removes the callbacks (also done when the environment ends)
+#include "addon.h"
+
 #include <node.h>
 #include <uv.h>
 
 namespace {
 
 using v8::Context;
-using v8::External;
 using v8::FunctionCallbackInfo;
 using v8::GCCallbackFlags;
 using v8::GCType;
 using v8::Isolate;
 using v8::Local;
 using v8::Number;
-using v8::String;
 using v8::Value;
 
 struct State {
@@ -33,10 +33,6 @@ struct State {
   uint64_t total_ns = 0;
   double collections = 0;
 };
-
-State* StateOf(const FunctionCallbackInfo<Value>& info) {
-  return static_cast<State*>(info.Data().As<External>()->Value());
-}
 
 void Prologue(Isolate*, GCType, GCCallbackFlags, void* data) {
   static_cast<State*>(data)->began = uv_hrtime();
@@ -58,7 +54,7 @@ void StopClock(State* s) {
 }
 
 void Start(const FunctionCallbackInfo<Value>& info) {
-  State* s = StateOf(info);
+  State* s = addon::StateOf<State>(info);
   if (s->running) return;
   s->isolate->AddGCPrologueCallback(Prologue, s);
   s->isolate->AddGCEpilogueCallback(Epilogue, s);
@@ -66,7 +62,7 @@ void Start(const FunctionCallbackInfo<Value>& info) {
 }
 
 void Read(const FunctionCallbackInfo<Value>& info) {
-  State* s = StateOf(info);
+  State* s = addon::StateOf<State>(info);
   Isolate* isolate = info.GetIsolate();
   Local<v8::Array> out = v8::Array::New(isolate, 2);
   Local<Context> context = isolate->GetCurrentContext();
@@ -76,7 +72,7 @@ void Read(const FunctionCallbackInfo<Value>& info) {
 }
 
 void Stop(const FunctionCallbackInfo<Value>& info) {
-  StopClock(StateOf(info));
+  StopClock(addon::StateOf<State>(info));
 }
 
 void Cleanup(void* arg) {
@@ -88,16 +84,7 @@ void Cleanup(void* arg) {
 }  // namespace
 
 NODE_MODULE_INIT(/* exports, module, context */) {
-  Isolate* isolate = context->GetIsolate();
   State* state = new State();
-  state->isolate = isolate;
-  node::AddEnvironmentCleanupHook(isolate, Cleanup, state);
-  Local<External> data = External::New(isolate, state);
-  auto method = [&](const char* name, v8::FunctionCallback fn) {
-    Local<v8::Function> f = v8::FunctionTemplate::New(isolate, fn, data)->GetFunction(context).ToLocalChecked();
-    exports->Set(context, String::NewFromUtf8(isolate, name).ToLocalChecked(), f).Check();
-  };
-  method("start", Start);
-  method("read", Read);
-  method("stop", Stop);
+  state->isolate = context->GetIsolate();
+  addon::ExportMethods(exports, context, state, Cleanup, {{"start", Start}, {"read", Read}, {"stop", Stop}});
 }
