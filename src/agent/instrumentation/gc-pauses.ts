@@ -107,15 +107,15 @@ export function sampledPauses(): GcPauses {
     for (const s of result?.statistics ?? []) pauseMs += s.cost / 1000;
   };
   begin();
-  const firstOff = setTimeout(end, SAMPLE_ON_MS);
+  // The cycle, and the end of the sample running (replaced each cycle): what `stop` clears.
+  let off = setTimeout(end, SAMPLE_ON_MS);
   const cycle = setInterval(() => {
     begin();
-    timers[1] = setTimeout(end, SAMPLE_ON_MS);
-    timers[1].unref();
+    off = setTimeout(end, SAMPLE_ON_MS);
+    off.unref();
   }, CYCLE_MS);
-  const timers: NodeJS.Timeout[] = [cycle, firstOff];
   cycle.unref();
-  firstOff.unref();
+  off.unref();
   return {
     method: 'sampled',
     take(now) {
@@ -129,7 +129,8 @@ export function sampledPauses(): GcPauses {
       return ms;
     },
     stop() {
-      for (const t of timers) clearTimeout(t);
+      clearInterval(cycle);
+      clearTimeout(off);
       end();
     },
   };
