@@ -52,22 +52,32 @@ describe('cpuProfileFromColumns', () => {
   });
 });
 
-function eagerTestHotLoop(ms: number): number {
-  const end = performance.now() + ms;
-  let x = 0;
-  while (performance.now() < end) x += Math.sqrt(x + 1);
-  return x;
+/**
+ * A fresh hot loop and its caller for each recording, compiled from the same source (named after this file), so that each is
+ * optimized while the recording runs. V8 resolves inlined frames only in code optimized while a profiler runs: one loop
+ * shared by both recordings, optimized between them, showed up inside its caller in one recording in about eight.
+ */
+function freshSpinner(): (busy: () => boolean) => void {
+  const source = `
+    function eagerTestHotLoop(ms) {
+      const end = performance.now() + ms;
+      let x = 0;
+      while (performance.now() < end) x += Math.sqrt(x + 1);
+      return x;
+    }
+    return function spin(busy) {
+      eagerTestHotLoop(3);
+      if (busy()) setImmediate(spin, busy);
+    };
+    //# sourceURL=${import.meta.url}`;
+  return new Function(source)() as (busy: () => boolean) => void;
 }
 
 /** Records `ms` of this process spinning in eagerTestHotLoop through `recorder`. */
 async function spinRecorded(recorder: ReturnType<typeof eagerCpuRecorder>, ms: number): Promise<CpuProfile> {
   await recorder.start(500);
   let busy = true;
-  const spin = (): void => {
-    eagerTestHotLoop(3);
-    if (busy) setImmediate(spin);
-  };
-  spin();
+  freshSpinner()(() => busy);
   await new Promise((r) => setTimeout(r, ms));
   busy = false;
   return recorder.stop();
