@@ -4,6 +4,7 @@ import { publishDurably } from './ingest.js';
 import { generateSnapshots, workloadMetricNames, type Workload } from './lib/workload.js';
 import { BENCH_NATS_URL, dropSchema, processCpuMs, startEngineProcess } from './lib/services.js';
 import { argNumber } from './lib/args.js';
+import { median } from './lib/median.js';
 
 /** Only the ingest path beside the loop, so that its cost is not lost in detection's. */
 const STAGES_OFF = { PERF_ENGINE_DETECT_ENABLED: 'false', PERF_ENGINE_DIAGNOSE_ENABLED: 'false' };
@@ -66,7 +67,6 @@ async function measure(ctx: BenchContext, loopOn: boolean, s: Setup): Promise<Ru
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const bench: Benchmark = {
   name: 'optimize-cost',

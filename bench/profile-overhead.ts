@@ -12,13 +12,13 @@ import { capturePid } from '../src/profile/capture/pid-capture.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
 import { nowUs, PARSE_WORKLOAD, startParseWorkload, throughput, type WorkloadTick } from './lib/parse-workload-process.js';
 import { argPositive } from './lib/args.js';
+import { median } from './lib/median.js';
 
 const WARMUP_MS = 3000;
 const allowed = [PARSE_WORKLOAD.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** CPU time of a process's main thread (where JavaScript runs and the sampler interrupts), in USER_HZ ticks. */
 function mainThreadTicks(pid: number): number {

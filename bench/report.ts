@@ -15,6 +15,7 @@ import { MetricWriter } from '../src/store/metric-writer.js';
 import { openPgDb } from '../src/store/pg-db.js';
 import { figure, type Benchmark, type Figure } from './figure.js';
 import { BENCH_PG_URL, dropSchema, uniqueName } from './lib/services.js';
+import { median } from './lib/median.js';
 
 const METRICS = ['cpu_usage', 'memory_usage', 'event_loop_lag_ms', 'heap_used_bytes', 'requests_per_sec'];
 
@@ -96,7 +97,6 @@ async function rawCharts(q: Queryable, f: PeriodFilter, metrics: readonly string
   return [...charts.values()];
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** `report`: a 24 h report of 100 sources (5 metrics, 15 s) from PostgreSQL, against just querying its series. */
 const bench: Benchmark = {

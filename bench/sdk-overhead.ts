@@ -13,12 +13,8 @@ import type { AgentChild } from './lib/sdk-agent.js';
 import { argPositiveOr } from './lib/args.js';
 import { drive, ORDER, startAgent } from './lib/sdk-agent.js';
 import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
+import { median } from './lib/median.js';
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function handleOrder(o: OrderRequest): Record<string, unknown> {
   const p = priceOrder(o.items);
