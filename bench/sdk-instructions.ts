@@ -6,6 +6,8 @@ import { figure, type Benchmark, type BenchContext, type Figure } from './figure
 import { drive, startAgent, type AgentChild } from './lib/sdk-agent.js';
 import { BENCH_NATS_URL, uniqueName } from './lib/services.js';
 import { argPositive, argString } from './lib/args.js';
+import { DEFAULT_TIMED_PER_SECOND, samplingPeriod } from '../src/agent/instrumentation/work-stats.js';
+import { median } from './lib/median.js';
 
 /**
  * The SDK's cost in instructions, counted by valgrind's callgrind: repeatable where the
@@ -22,13 +24,34 @@ interface Variant {
   readonly name: string;
   readonly instrumented: boolean;
   readonly prepareCpu: boolean;
+  /** The agent's `timedCallsPerSecond`, when not the SDK's default. */
+  readonly timedCallsPerSecond?: number;
 }
 
+/**
+ * Under callgrind an agent serves about a thousand requests a second, so it times most calls,
+ * where at its native rate it times one in hundreds. The two `timing` variants time every call
+ * and none, and the figure at native sampling interpolates between them at the fraction timed
+ * natively (the timing's cost is per timed call).
+ */
+const TIMED_ALL = 'instrumented, every call timed';
+const TIMED_NONE = 'instrumented, no call timed';
 const VARIANTS: readonly Variant[] = [
   { id: 'plain', name: 'plain', instrumented: false, prepareCpu: false },
   { id: 'instrumented', name: 'instrumented', instrumented: true, prepareCpu: true },
+  { id: 'timing', name: TIMED_ALL, instrumented: true, prepareCpu: true, timedCallsPerSecond: 1e9 },
+  { id: 'timing', name: TIMED_NONE, instrumented: true, prepareCpu: true, timedCallsPerSecond: 1e-9 },
   { id: 'unprepared', name: 'instrumented, CPU profiler not prepared', instrumented: true, prepareCpu: false },
 ];
+
+
+
+/** A variant's median count, and its instructions per request at the plain agent's native rate, timers included. */
+interface Cost {
+  readonly perRequest: number;
+  readonly idlePerSecond: number;
+  readonly atCapacity: number;
+}
 
 interface Count {
   /** Instructions per request, the timers' share per wall second taken out. */
@@ -61,6 +84,7 @@ async function dumpInstructions(pid: number, dir: string): Promise<number> {
 async function countVariant(ctx: BenchContext, nc: NatsConnection, prefix: string, v: Variant, k: number, opts: { warmup: number; requests: number; idleS: number; dir: string }): Promise<Count> {
   const id = `i${k}`;
   const agent: AgentChild = await startAgent(id, prefix, v.instrumented, v.prepareCpu, {
+    ...(v.timedCallsPerSecond !== undefined ? { timedCallsPerSecond: v.timedCallsPerSecond } : {}),
     wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(opts.dir, 'cg.%p')}`, '--dump-instr=no', '--dump-line=no', '--log-file=/dev/null'],
     startTimeoutMs: 300_000,
   });
@@ -100,7 +124,6 @@ async function nativeRate(nc: NatsConnection, prefix: string): Promise<number> {
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 const sdkInstructions: Benchmark = {
   name: 'sdk-instructions',
@@ -122,7 +145,7 @@ const sdkInstructions: Benchmark = {
       ctx.log(`plain agent natively: ${Math.round(rate).toLocaleString('en-US')} requests per CPU-second`);
       const counts = new Map<string, Count[]>();
       let k = 0;
-      // --variants instrumented,unprepared (default: both) chooses the agents counted beside the plain one.
+      // --variants instrumented,timing,unprepared (default: all) chooses the agents counted beside the plain one.
       const wanted = argString(ctx.args, '--variants')?.split(',') ?? null;
       const variants = VARIANTS.filter((v) => v.id === 'plain' || wanted === null || wanted.includes(v.id));
       for (let r = 0; r < repeats; r++) {
@@ -131,7 +154,7 @@ const sdkInstructions: Benchmark = {
           counts.set(v.name, [...(counts.get(v.name) ?? []), c]);
         }
       }
-      const at = (name: string) => {
+      const at = (name: string): Cost & { runs: string } => {
         const cs = counts.get(name)!;
         const perRequest = median(cs.map((c) => c.perRequest));
         const idlePerSecond = median(cs.map((c) => c.idlePerSecond));
@@ -140,6 +163,15 @@ const sdkInstructions: Benchmark = {
       const plain = at('plain');
       const settings = `${opts.requests} requests after ${opts.warmup} of warm-up, 8 outstanding, one agent at a time under callgrind, ${repeats} runs each (median; per run: %RUNS%); per request = (instructions during the requests - idle instructions per second x their wall time) / requests; the handler is the simulator's order pricing (4 items), snapshots every 1 s`;
       const figures: Figure[] = [];
+      const capacity = (name: string, on: Cost, target: boolean, how: string): Figure =>
+        figure({
+          bench: 'sdk-instructions',
+          name: `agent capacity in instructions at the native request rate, ${name} (plain / instrumented)`,
+          value: plain.atCapacity / on.atCapacity,
+          unit: 'ratio',
+          ...(target ? { target: '>= 0.99 (the issue: capacity with instrumentation >= 0.99 of the plain agent)', met: plain.atCapacity / on.atCapacity >= 0.99 } : {}),
+          notes: `${how}per request at ${Math.round(rate).toLocaleString('en-US')} requests per CPU-second (the plain agent, natively, this run): ${Math.round(on.atCapacity).toLocaleString('en-US')} instrumented against ${Math.round(plain.atCapacity).toLocaleString('en-US')}, timers ${Math.round(on.idlePerSecond).toLocaleString('en-US')} against ${Math.round(plain.idlePerSecond).toLocaleString('en-US')} instructions per second`,
+        });
       for (const v of variants.slice(1)) {
         const on = at(v.name);
         figures.push(
@@ -151,14 +183,29 @@ const sdkInstructions: Benchmark = {
             reference: { name: 'same agent, instrumentation off', value: plain.perRequest, unit: 'instructions' },
             notes: settings.replace('%RUNS%', `${on.runs} against ${plain.runs}`),
           }),
+        );
+        if (v.id !== 'timing') figures.push(capacity(v.name, on, false, 'as counted: under callgrind the agent times far more of its calls than natively; '));
+      }
+      if (counts.has(TIMED_ALL) && counts.has(TIMED_NONE)) {
+        const all = at(TIMED_ALL);
+        const none = at(TIMED_NONE);
+        const period = samplingPeriod(rate, DEFAULT_TIMED_PER_SECOND);
+        const perRequest = none.perRequest + (all.perRequest - none.perRequest) / period;
+        const idlePerSecond = (all.idlePerSecond + none.idlePerSecond) / 2;
+        figures.push(
           figure({
             bench: 'sdk-instructions',
-            name: `agent capacity in instructions at the native request rate, ${v.name} (plain / instrumented)`,
-            value: plain.atCapacity / on.atCapacity,
-            unit: 'ratio',
-            ...(v.prepareCpu ? { target: '>= 0.99 (the issue: capacity with instrumentation >= 0.99 of the plain agent)', met: plain.atCapacity / on.atCapacity >= 0.99 } : {}),
-            notes: `per request at ${Math.round(rate).toLocaleString('en-US')} requests per CPU-second (the plain agent, natively, this run): ${Math.round(on.atCapacity).toLocaleString('en-US')} instrumented against ${Math.round(plain.atCapacity).toLocaleString('en-US')}, timers ${Math.round(on.idlePerSecond).toLocaleString('en-US')} against ${Math.round(plain.idlePerSecond).toLocaleString('en-US')} instructions per second`,
+            name: 'instructions to time one call (every call timed minus none)',
+            value: all.perRequest - none.perRequest,
+            unit: 'instructions',
+            reference: { name: 'a whole request, plain agent', value: plain.perRequest, unit: 'instructions' },
           }),
+          capacity(
+            'instrumented, timing as at the native rate',
+            { perRequest, idlePerSecond, atCapacity: perRequest + idlePerSecond / rate },
+            true,
+            `no call timed + 1/${period} of the cost of timing one (the SDK times 1 call in ${period} at this rate); `,
+          ),
         );
       }
       return figures;

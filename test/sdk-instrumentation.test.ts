@@ -127,3 +127,16 @@ describe('SDK instrumentation', () => {
     expect(new Set(msgIds).size).toBe(msgIds.length);
   });
 });
+
+describe('SDK instrumentation settings', () => {
+  it('refuse a timedCallsPerSecond that is not a finite number above 0, naming it', () => {
+    for (const bad of [0, -5, Number.NaN, Infinity]) {
+      expect(() => new Agent({ agentId: 'settings-agent', log: quietLogger(), bus: { url: null, name: 'settings-agent' }, instrumentation: { timedCallsPerSecond: bad } })).toThrow(
+        `instrumentation.timedCallsPerSecond must be a finite number above 0, not ${bad}`,
+      );
+    }
+    const agent = new Agent({ agentId: 'settings-agent', log: quietLogger(), bus: { url: null, name: 'settings-agent' }, instrumentation: { timedCallsPerSecond: 32 } });
+    expect(agent.instrumentation).not.toBeNull();
+    expect(new Agent({ agentId: 'settings-agent', log: quietLogger(), bus: { url: null, name: 'settings-agent' }, instrumentation: false }).instrumentation).toBeNull();
+  });
+});

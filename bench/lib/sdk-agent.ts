@@ -18,7 +18,7 @@ const { Agent, createLogger } = await import(process.env.SDK_BENCH_AGENT_URL);
 const { OrderRequest, priceOrder } = await import(process.env.SDK_BENCH_WORKLOAD_URL);
 const cfg = JSON.parse(process.env.SDK_BENCH_CONFIG);
 const agent = new Agent({ agentId: cfg.id, log: createLogger({ level: 'silent', name: cfg.id }), bus: { url: cfg.nats, name: cfg.id },
-  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented, profiling: cfg.instrumented ? { prepareCpuProfiler: cfg.prepareCpu } : false, metricsIntervalMs: cfg.metricsIntervalMs });
+  subjectPrefix: cfg.prefix, instrumentation: cfg.instrumented && cfg.timedCallsPerSecond ? { timedCallsPerSecond: cfg.timedCallsPerSecond } : cfg.instrumented, profiling: cfg.instrumented ? { prepareCpuProfiler: cfg.prepareCpu } : false, metricsIntervalMs: cfg.metricsIntervalMs });
 let served = 0;
 agent.handle('bench.' + cfg.id + '.order', OrderRequest, (o) => { served++; const p = priceOrder(o.items); return { order_id: o.order_id, total: p.total, lines: p.lines.length }; });
 await agent.start();
@@ -45,6 +45,8 @@ export interface AgentOptions {
   readonly wrapper?: readonly string[];
   /** How long the agent may take to start (default 60 s). */
   readonly startTimeoutMs?: number;
+  /** The instrumented agent's `timedCallsPerSecond` (default the SDK's). */
+  readonly timedCallsPerSecond?: number;
 }
 
 /** Starts a bench agent serving `bench.<id>.order` under `prefix`; resolves once it is connected. */
@@ -56,7 +58,7 @@ export function startAgent(id: string, prefix: string, instrumented: boolean, pr
       ...process.env,
       SDK_BENCH_AGENT_URL: pathToFileURL(resolve('dist/agent/index.js')).href,
       SDK_BENCH_WORKLOAD_URL: pathToFileURL(resolve('dist/tools/simulate/order-workload.js')).href,
-      SDK_BENCH_CONFIG: JSON.stringify({ id, prefix, nats: BENCH_NATS_URL, instrumented, prepareCpu, metricsIntervalMs: opts.metricsIntervalMs ?? 1000 }),
+      SDK_BENCH_CONFIG: JSON.stringify({ id, prefix, nats: BENCH_NATS_URL, instrumented, prepareCpu, metricsIntervalMs: opts.metricsIntervalMs ?? 1000, timedCallsPerSecond: opts.timedCallsPerSecond }),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -2,7 +2,7 @@
  * The agent SDK (`perf-engine/agent`): what an agent of the platform needs to be observable and
  * profilable by the Performance Engine. See docs/sdk.md.
  */
-export { Agent, type AgentOptions, type HandlerControl } from './agent.js';
+export { Agent, type AgentOptions, type HandlerControl, type InstrumentationSettings } from './agent.js';
 export { AgentTunables, TunableUpdateError, type Tunable, type TunableOptions, type TunableValueOf } from './tunables.js';
 export { TUNABLE_ROLES, TUNABLE_TYPES, type TunableDescriptor, type TunableRole, type TunableType, type TunableValue } from '../model/agent-tunable.js';
 export { AGENT_CONFIG_ERROR_CODES, type AgentConfigErrorCode } from '../wire/agent-config.js';

@@ -5,7 +5,7 @@ import type { DbPool, PoolStats } from '../../store/db.js';
 import { agentMetrics } from './agent-metrics.js';
 import { poolMetrics } from './pool-metrics.js';
 import { RuntimeSampler } from './runtime-sampler.js';
-import { WorkStats } from './work-stats.js';
+import { DEFAULT_TIMED_PER_SECOND, WorkStats } from './work-stats.js';
 
 /** A snapshot in the wire shape of `monitoring.realtime_metrics`. */
 export interface AgentSnapshotWire {
@@ -31,6 +31,8 @@ export interface InstrumentationOptions {
   /** Sends one snapshot. */
   readonly publish: (snapshot: AgentSnapshotWire) => void;
   readonly log: Logger;
+  /** Handler calls (and queries) timed per second once they are many; default 256 (see `WorkStats`). */
+  readonly timedCallsPerSecond?: number;
 }
 
 /** Shortest tail interval worth a last snapshot on stop, ms. */
@@ -43,15 +45,20 @@ const MIN_FINAL_INTERVAL_MS = 1000;
  */
 export class AgentInstrumentation implements Component {
   readonly name = 'instrumentation';
-  readonly handlers = new WorkStats(performance.now());
-  readonly queries = new WorkStats(performance.now());
+  readonly handlers: WorkStats;
+  readonly queries: WorkStats;
   readonly #sampler = new RuntimeSampler();
   #timer: NodeJS.Timeout | null = null;
   #lastAt = performance.now();
   #published = 0;
   #pool: PoolStats | undefined;
 
-  constructor(private readonly opts: InstrumentationOptions) {}
+  constructor(private readonly opts: InstrumentationOptions) {
+    const now = performance.now();
+    const timed = opts.timedCallsPerSecond ?? DEFAULT_TIMED_PER_SECOND;
+    this.handlers = new WorkStats(now, undefined, timed);
+    this.queries = new WorkStats(now, undefined, timed);
+  }
 
   start(): void {
     const now = performance.now();

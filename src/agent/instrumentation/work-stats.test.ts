@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkStats } from './work-stats.js';
+import { samplingPeriod, WorkStats } from './work-stats.js';
 
 let clock = 0;
 const newStats = () => new WorkStats(clock, () => clock);
@@ -45,6 +45,19 @@ describe('WorkStats', () => {
     // 100 calls/ms x mean 1.9 ms = 190; the sampled mean is within ±25% at 3.5 sd.
     expect(r.meanDepth).toBeGreaterThan(142);
     expect(r.meanDepth).toBeLessThan(238);
+  });
+
+  it('times about timedPerSecond to twice as many calls a second when told, and refuses a budget that is not above 0', () => {
+    const s = new WorkStats(clock, () => clock, 16);
+    simulate(s, 20_000, 1000, () => 1);
+    s.drain(clock);
+    // 20,000 calls a second against 16: 1 in 1024 timed, about 20.
+    expect(samplingPeriod(20_000, 16)).toBe(1024);
+    const timed = simulate(s, 20_000, 1000, () => 1);
+    expect(timed).toBeGreaterThan(5);
+    expect(timed).toBeLessThan(45);
+    expect(simulate(new WorkStats(clock, () => clock, 1e9), 20_000, 1000, () => 1)).toBe(20_000);
+    for (const bad of [0, -1, Number.NaN, Infinity]) expect(() => new WorkStats(clock, () => clock, bad)).toThrow(/timedPerSecond must be a finite number above 0/);
   });
 
   it('reports no latency without calls, and the calls still running as the depth of a stuck interval', () => {

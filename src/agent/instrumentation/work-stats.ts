@@ -11,19 +11,24 @@ export interface WorkInterval {
   readonly meanDepth: number;
 }
 
-/** Timed calls aimed at per second once calls are many: 3,840 per 15-s interval, a stable p95. */
-const TIMED_PER_SECOND = 256;
+/** Timed calls aimed at per second once calls are many, by default: 3,840 per 15-s interval, a stable p95. */
+export const DEFAULT_TIMED_PER_SECOND = 256;
 /** Calls between two checks of the call rate (the only clock read untimed calls ever cost). */
 const RATE_CHECK_CALLS = 1024;
 
+/** The sampling period at `perSecond` calls a second: 1 in this many calls is timed on average (a power of two). */
+export function samplingPeriod(perSecond: number, timedPerSecond: number): number {
+  return Math.max(1, 2 ** Math.floor(Math.log2(Math.max(1, perSecond / timedPerSecond))));
+}
+
 /**
  * Counters of a kind of work (handler calls, database queries) between two readings. Counts are
- * exact; durations are timed on every call below 512 calls a second, and above on a random 1 in k
- * calls (k a power of two, from the rate measured every 1,024 calls, so that 256-511 calls a
- * second are timed), because reading the clock twice is most of the cost of instrumenting a cheap
- * call. The mean number of calls in progress follows from Little's law (rate × mean duration of
- * the calls that ended); an interval in which none ended reports the calls still in progress, so
- * that a stuck agent does not read as idle.
+ * exact; durations are timed on every call below 2 × `timedPerSecond` calls a second, and above
+ * on a random 1 in k calls (k a power of two, from the rate measured every 1,024 calls, so that
+ * `timedPerSecond` to twice as many calls a second are timed), because reading the clock twice is
+ * most of the cost of instrumenting a cheap call. The mean number of calls in progress follows
+ * from Little's law (rate × mean duration of the calls that ended); an interval in which none
+ * ended reports the calls still in progress, so that a stuck agent does not read as idle.
  */
 export class WorkStats {
   readonly #latency = new LogHistogram();
@@ -38,11 +43,16 @@ export class WorkStats {
   #checkedAt: number;
   #intervalStart: number;
 
-  /** `clock` is `performance.now()` unless a test drives time itself. */
+  /**
+   * `clock` is `performance.now()` unless a test drives time itself; `timedPerSecond` (> 0) is
+   * how many calls a second are timed once calls are more than twice as many.
+   */
   constructor(
     now: number,
     private readonly clock: () => number = () => performance.now(),
+    private readonly timedPerSecond = DEFAULT_TIMED_PER_SECOND,
   ) {
+    if (!(timedPerSecond > 0) || !Number.isFinite(timedPerSecond)) throw new RangeError(`timedPerSecond must be a finite number above 0, not ${timedPerSecond}`);
     this.#intervalStart = now;
     this.#checkedAt = now;
   }
@@ -59,7 +69,7 @@ export class WorkStats {
   #adapt(): void {
     const now = this.clock();
     const perSecond = (1000 * this.#sinceCheck) / Math.max(1e-3, now - this.#checkedAt);
-    this.#period = Math.max(1, 2 ** Math.floor(Math.log2(Math.max(1, perSecond / TIMED_PER_SECOND))));
+    this.#period = samplingPeriod(perSecond, this.timedPerSecond);
     this.#countdown = Math.min(this.#countdown, this.#period);
     this.#sinceCheck = 0;
     this.#checkedAt = now;
