@@ -75,7 +75,7 @@ export class Agent extends BaseAgent {
     if (!isValidName(opts.agentId)) throw new Error(`agent id "${opts.agentId}" must be 1-128 characters of A-Z a-z 0-9 _ . : -`);
     const log = opts.log ?? createLogger({ level: 'info', name: opts.agentId });
     const instrumented = opts.instrumentation !== false;
-    const timedCallsPerSecond = typeof opts.instrumentation === 'object' ? opts.instrumentation.timedCallsPerSecond : undefined;
+    const timedCallsPerSecond = typeof opts.instrumentation === 'object' && opts.instrumentation !== null ? opts.instrumentation.timedCallsPerSecond : undefined;
     if (timedCallsPerSecond !== undefined && !(Number.isFinite(timedCallsPerSecond) && timedCallsPerSecond > 0)) {
       throw new Error(`instrumentation.timedCallsPerSecond must be a finite number above 0, not ${timedCallsPerSecond}`);
     }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import { type Bus, type BusMessage } from '../bus/bus.js';
-import { encodeJson } from '../wire/json.js';
+import { encodeJsonTransient } from '../wire/json.js';
 import { HandlerError } from './handler-error.js';
 import type { JsonLimits } from '../wire/json-limits.js';
 import { RateLimitedLog } from '../lifecycle/rate-limited-log.js';
@@ -159,7 +159,7 @@ export class HandlerRunner<B> {
     else {
       let payload: Uint8Array;
       try {
-        payload = encodeJson(outcome && typeof outcome === 'object' ? Object.assign({ ok: true }, outcome, OK) : OK);
+        payload = encodeJsonTransient(outcome && typeof outcome === 'object' ? Object.assign({ ok: true }, outcome, OK) : OK);
       } catch (err) {
         this.#answerError(bus, p, err);
         this.#next(bus);
@@ -195,7 +195,7 @@ export class HandlerRunner<B> {
   }
 
   #fail(bus: Bus, p: Pending, code: string, message: string): void {
-    if (p.msg.reply) bus.publish(p.msg.reply, encodeJson({ ok: false, error: { code, message } }));
+    if (p.msg.reply) bus.publish(p.msg.reply, encodeJsonTransient({ ok: false, error: { code, message } }));
     if (this.stats) this.stats.end(p.t0 >= 0 ? performance.now() - p.t0 : -1, true);
   }
 }
