@@ -28,14 +28,15 @@ interface Variant {
   readonly timedCallsPerSecond?: number;
 }
 
-/**
- * Under callgrind an agent serves about a thousand requests a second, so it times most calls,
- * where at its native rate it times one in hundreds. The two `timing` variants time every call
- * and none, and the figure at native sampling interpolates between them at the fraction timed
- * natively (the timing's cost is per timed call).
- */
 const TIMED_ALL = 'instrumented, every call timed';
 const TIMED_NONE = 'instrumented, no call timed';
+
+/**
+ * The agents counted. Under callgrind an agent serves about a thousand requests a second, so it
+ * times most calls, where at its native rate it times one in hundreds. The two `timing` variants
+ * time every call and none, and the figure at native sampling interpolates between them at the
+ * fraction timed natively (the timing's cost is per timed call).
+ */
 const VARIANTS: readonly Variant[] = [
   { id: 'plain', name: 'plain', instrumented: false, prepareCpu: false },
   { id: 'instrumented', name: 'instrumented', instrumented: true, prepareCpu: true },
@@ -43,8 +44,6 @@ const VARIANTS: readonly Variant[] = [
   { id: 'timing', name: TIMED_NONE, instrumented: true, prepareCpu: true, timedCallsPerSecond: 1e-9 },
   { id: 'unprepared', name: 'instrumented, CPU profiler not prepared', instrumented: true, prepareCpu: false },
 ];
-
-
 
 /** A variant's median count, and its instructions per request at the plain agent's native rate, timers included. */
 interface Cost {
@@ -123,7 +122,6 @@ async function nativeRate(nc: NatsConnection, prefix: string): Promise<number> {
     await agent.stop();
   }
 }
-
 
 const sdkInstructions: Benchmark = {
   name: 'sdk-instructions',
