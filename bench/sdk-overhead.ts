@@ -160,9 +160,9 @@ const sdkOverhead: Benchmark = {
       const results = { on: main.map((r) => r.a), off: main.map((r) => r.b) };
       const ratios = main.map(({ a, b }) => a.perCpuS / b.perCpuS);
       const rpsRatios = main.map(({ a, b }) => a.rps / b.rps);
-      ctx.log(`control: ${controlRounds} rounds with both agents uninstrumented, to show the noise floor`);
+      ctx.log(`control: ${controlRounds} rounds with both agents uninstrumented, the measured side swapped every other round as above, to show the noise floor`);
       const control = (
-        await pairedRounds(nc, prefix, controlRounds, seconds, (k) => ({ agents: [startAgent(`c${k}a`, prefix, false), startAgent(`c${k}b`, prefix, false)], subject: 0 }))
+        await pairedRounds(nc, prefix, controlRounds, seconds, (k) => ({ agents: [startAgent(`c${k}a`, prefix, false), startAgent(`c${k}b`, prefix, false)], subject: k % 2 === 1 ? 1 : 0 }))
       ).map(({ a, b }) => a.perCpuS / b.perCpuS);
       ctx.log(`eager CPU profiler: ${controlRounds} rounds with both agents instrumented, one with its CPU profiler prepared (eager code logging), one without`);
       const eagerRounds = await pairedRounds(nc, prefix, controlRounds, seconds, (k) => {
