@@ -19,23 +19,14 @@ interface GcClockAddon {
   stop(): void;
 }
 
-let addon: GcClockAddon | null | undefined;
-let loadError = '';
 /** Samplers using the clock: V8's callbacks are removed when the last one stops. */
 let clockUsers = 0;
 
-function loadAddon(): GcClockAddon | null {
-  if (addon === undefined) {
-    const loaded = loadNativeAddon<GcClockAddon>('gc_pause_clock', import.meta.url);
-    addon = loaded.addon;
-    loadError = loaded.error;
-  }
-  return addon;
-}
+const loadClock = () => loadNativeAddon<GcClockAddon>('gc_pause_clock', import.meta.url);
 
 /** Why the GC pause clock is not available ('' when it is): GC pauses are then sampled. */
 export function gcPauseClockUnavailable(): string {
-  return loadAddon() === null ? loadError : '';
+  return loadClock().error;
 }
 
 /**
@@ -43,7 +34,7 @@ export function gcPauseClockUnavailable(): string {
  * estimated with GCProfiler.
  */
 export function startGcPauses(): GcPauses {
-  const a = loadAddon();
+  const a = loadClock().addon;
   return a ? clockPauses(a) : sampledPauses();
 }
 

@@ -83,16 +83,14 @@ export function cpuProfileFromColumns(c: ProfileColumns): CpuProfile {
   return { nodes, startTime: c.startTime, endTime: c.endTime, samples, timeDeltas };
 }
 
-let addon: EagerAddon | null | undefined;
-let loadError = '';
+/** Why V8 would not create the profiler, once `prepare` tried ('' otherwise): it stays unavailable. */
+let initError = '';
 let prepared = false;
 
+const loadEager = () => loadNativeAddon<EagerAddon>('eager_cpu_profiler', import.meta.url);
+
 function loadAddon(): EagerAddon | null {
-  if (addon !== undefined) return addon;
-  const loaded = loadNativeAddon<EagerAddon>('eager_cpu_profiler', import.meta.url);
-  addon = loaded.addon;
-  loadError = loaded.error;
-  return addon;
+  return initError ? null : loadEager().addon;
 }
 
 /**
@@ -108,7 +106,7 @@ export const eagerCpuProfiler = {
   },
   /** Why it is not available ('' when it is). */
   unavailableReason(): string {
-    return loadAddon() === null ? loadError : '';
+    return initError || loadEager().error;
   },
   /** Whether `prepare` ran: starts are then cheap. */
   prepared(): boolean {
@@ -125,8 +123,7 @@ export const eagerCpuProfiler = {
     try {
       a.init();
     } catch (err) {
-      loadError = `could not be created: ${err instanceof Error ? err.message : String(err)}`;
-      addon = null;
+      initError = `could not be created: ${err instanceof Error ? err.message : String(err)}`;
       return false;
     }
     prepared = true;
@@ -134,12 +131,12 @@ export const eagerCpuProfiler = {
   },
   /** Starts a profile with samples at `intervalUs`; returns its id. */
   start(intervalUs: number): number {
-    if (!this.prepare()) throw new Error(`the eager CPU profiler is not available: ${loadError}`);
-    return addon!.start(intervalUs);
+    if (!this.prepare()) throw new Error(`the eager CPU profiler is not available: ${this.unavailableReason()}`);
+    return loadAddon()!.start(intervalUs);
   },
   /** Stops the profile `id` and returns it as a `.cpuprofile`. */
   stop(id: number): CpuProfile {
-    return cpuProfileFromColumns(addon!.stop(id));
+    return cpuProfileFromColumns(loadAddon()!.stop(id));
   },
 };
 
