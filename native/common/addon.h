@@ -28,4 +28,19 @@ inline void ExportMethods(v8::Local<v8::Object> exports, v8::Local<v8::Context> 
   }
 }
 
+// Creates the state of this environment (a `State` with an `isolate` member), exports `methods`
+// bound to it, and when the environment ends runs `release(state)` (what the state holds open in
+// V8) and frees it.
+template <typename State, void (*release)(State*)>
+void ExportWithState(v8::Local<v8::Object> exports, v8::Local<v8::Context> context,
+                     std::initializer_list<std::pair<const char*, v8::FunctionCallback>> methods) {
+  State* state = new State();
+  state->isolate = context->GetIsolate();
+  ExportMethods(exports, context, state, [](void* arg) {
+    State* s = static_cast<State*>(arg);
+    release(s);
+    delete s;
+  }, methods);
+}
+
 }  // namespace addon

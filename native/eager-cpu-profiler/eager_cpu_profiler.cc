@@ -178,16 +178,8 @@ void Stop(const FunctionCallbackInfo<Value>& info) {
   info.GetReturnValue().Set(out);
 }
 
-void Cleanup(void* arg) {
-  State* s = static_cast<State*>(arg);
-  Dispose(s);
-  delete s;
-}
-
 }  // namespace
 
 NODE_MODULE_INIT(/* exports, module, context */) {
-  State* state = new State();
-  state->isolate = context->GetIsolate();
-  addon::ExportMethods(exports, context, state, Cleanup, {{"init", Init}, {"start", Start}, {"stop", Stop}, {"dispose", DisposeCall}});
+  addon::ExportWithState<State, Dispose>(exports, context, {{"init", Init}, {"start", Start}, {"stop", Stop}, {"dispose", DisposeCall}});
 }

@@ -75,16 +75,8 @@ void Stop(const FunctionCallbackInfo<Value>& info) {
   StopClock(addon::StateOf<State>(info));
 }
 
-void Cleanup(void* arg) {
-  State* s = static_cast<State*>(arg);
-  StopClock(s);
-  delete s;
-}
-
 }  // namespace
 
 NODE_MODULE_INIT(/* exports, module, context */) {
-  State* state = new State();
-  state->isolate = context->GetIsolate();
-  addon::ExportMethods(exports, context, state, Cleanup, {{"start", Start}, {"read", Read}, {"stop", Stop}});
+  addon::ExportWithState<State, StopClock>(exports, context, {{"start", Start}, {"read", Read}, {"stop", Stop}});
 }
