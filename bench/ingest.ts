@@ -280,7 +280,7 @@ const bench: Benchmark = {
         notes: `detector state of ${(samples / workload.snapshotsPerSource).toLocaleString('en-US')} series`,
       }),
     );
-    if (ingestOnly && noTiers) {
+    if (ingestOnly) {
       figures.push(
         figure({
           bench: 'ingest',
@@ -292,9 +292,9 @@ const bench: Benchmark = {
           met: ingestOnly.bytes / samples <= 8,
           notes: `the tiers add ${(ingestOnly.tierBytes / samples).toFixed(2)} B/sample here, where every bucket holds the ${workload.snapshotsPerSource} s a source sends; bench history gives their size in steady state`,
         }),
-        ...tierFigures(ingestOnly, noTiers, samples),
       );
     }
+    if (ingestOnly && noTiers) figures.push(...tierFigures(ingestOnly, noTiers, samples));
     return figures;
   },
 };
