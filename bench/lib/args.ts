@@ -8,14 +8,13 @@ export function argString(args: readonly string[], name: string): string | undef
 
 /** The number after `name`, or `fallback` when `name` is absent or last (not checked: NaN gets through). */
 export function argNumber(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+  const word = argString(args, name);
+  return word !== undefined ? Number(word) : fallback;
 }
 
 /** The positive number after `name`; `fallback` when it is absent, not a number, or not above 0. */
 export function argPositiveOr(args: readonly string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
+  const v = argNumber(args, name, fallback);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
