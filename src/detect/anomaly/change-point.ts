@@ -27,7 +27,8 @@ const DECLARED_AT = 10;
  * spreads so that one spike cannot declare a shift, adds its excess over the slack to the evidence; a
  * level shift is declared when either sum reaches the threshold. The shift is dated to the sample where
  * that sum last left zero and sized as the mean residual since then, which the caller adds to its
- * baseline. Works on its slice of the detector's state buffer (one instance serves many detectors).
+ * baseline. Works on its slice of a detector's state (at `p` in the state array: one instance serves
+ * many detectors).
  */
 export class ChangePointDetector {
   /** State values this component keeps in the detector's buffer. */
@@ -39,22 +40,22 @@ export class ChangePointDetector {
   ) {}
 
   /** Writes the initial state of a fresh detector. */
-  init(s: Float64Array): void {
-    s[this.b + LAST_AT] = Number.NaN;
-    s[this.b + DECLARED_AT] = Number.NaN;
+  init(s: Float64Array, p: number): void {
+    s[this.b + p + LAST_AT] = Number.NaN;
+    s[this.b + p + DECLARED_AT] = Number.NaN;
   }
 
   /**
    * Adds one residual (value minus baseline) scaled by `spread`; returns the size of the level shift
    * declared at this sample, or 0 when none is.
    */
-  update(s: Float64Array, timestamp: number, residual: number, spread: number): number {
-    const b = this.b;
+  update(s: Float64Array, p: number, timestamp: number, residual: number, spread: number): number {
+    const b = this.b + p;
     const clip = this.o.huberClip;
     const raw = residual / spread;
     const z = raw > clip ? clip : raw < -clip ? -clip : raw;
-    this.accumulate(s, UP, UP_SUM, UP_COUNT, UP_START, s[b + UP]! + z - this.o.changeSlack, timestamp, residual);
-    this.accumulate(s, DOWN, DOWN_SUM, DOWN_COUNT, DOWN_START, s[b + DOWN]! - z - this.o.changeSlack, timestamp, residual);
+    this.accumulate(s, b, UP, UP_SUM, UP_COUNT, UP_START, s[b + UP]! + z - this.o.changeSlack, timestamp, residual);
+    this.accumulate(s, b, DOWN, DOWN_SUM, DOWN_COUNT, DOWN_START, s[b + DOWN]! - z - this.o.changeSlack, timestamp, residual);
     const threshold = this.o.changeThreshold;
     if (s[b + UP]! < threshold && s[b + DOWN]! < threshold) return 0;
     const up = s[b + UP]! >= threshold;
@@ -67,8 +68,8 @@ export class ChangePointDetector {
   }
 
   /** One side's statistic: restarts its sums (and onset) whenever it falls back to zero. */
-  private accumulate(s: Float64Array, stat: number, sum: number, count: number, start: number, next: number, timestamp: number, residual: number): void {
-    const b = this.b;
+  /** `b`: where this component's slice starts in `s`. */
+  private accumulate(s: Float64Array, b: number, stat: number, sum: number, count: number, start: number, next: number, timestamp: number, residual: number): void {
     if (next <= 0) {
       s[b + stat] = 0;
       s[b + sum] = 0;
@@ -82,13 +83,15 @@ export class ChangePointDetector {
   }
 
   /** Evidence in [0, 1] of a shift under way (1: about to be declared). */
-  evidence(s: Float64Array): number {
-    return Math.min(1, Math.max(s[this.b + UP]!, s[this.b + DOWN]!) / this.o.changeThreshold);
+  evidence(s: Float64Array, p: number): number {
+    const b = this.b + p;
+    return Math.min(1, Math.max(s[b + UP]!, s[b + DOWN]!) / this.o.changeThreshold);
   }
 
   /** The last level shift declared, or null when none was. */
-  last(s: Float64Array): LevelShift | null {
-    const at = s[this.b + LAST_AT]!;
-    return Number.isNaN(at) ? null : { at, declaredAt: s[this.b + DECLARED_AT]!, size: s[this.b + LAST_SIZE]! };
+  last(s: Float64Array, p: number): LevelShift | null {
+    const b = this.b + p;
+    const at = s[b + LAST_AT]!;
+    return Number.isNaN(at) ? null : { at, declaredAt: s[b + DECLARED_AT]!, size: s[b + LAST_SIZE]! };
   }
 }

@@ -47,7 +47,10 @@ export class DetectorCore {
   /** Departure kind index behind the latest score (scratch, read right after `update`). */
   cause = -1;
 
-  /** `b`: base in the Float64 state; `c`: base in the Float32 state. */
+  /**
+   * `b`: offset in a detector's Float64 state; `c`: offset in the Float32 view of the same bytes
+   * (past the detector's double-precision part). A detector's state starts at `p` (methods' argument).
+   */
   constructor(
     private readonly b: number,
     c: number,
@@ -64,39 +67,39 @@ export class DetectorCore {
   }
 
   /** Writes the initial state of a fresh detector. */
-  init(s: Float64Array): void {
-    this.seasonal.init(s);
-    this.changes.init(s);
+  init(s: Float64Array, p: number): void {
+    this.seasonal.init(s, p);
+    this.changes.init(s, p);
   }
 
   /** Value minus baseline at the latest value. */
-  residual(s: Float64Array): number {
-    return s[this.b + LAST_RESIDUAL]!;
+  residual(s: Float64Array, p: number): number {
+    return s[this.b + p + LAST_RESIDUAL]!;
   }
 
   /** Seasonal term in the baseline at the latest value (0 while the profile is not in use). */
-  offset(s: Float64Array): number {
-    return s[this.b + LAST_OFFSET]!;
+  offset(s: Float64Array, p: number): number {
+    return s[this.b + p + LAST_OFFSET]!;
   }
 
   /** Learns one value (time order checked by the caller); returns its raw score in [0, 1] before any gate. */
-  update(s: Float64Array, f: Float32Array, timestamp: number, value: number): number {
-    const b = this.b;
+  update(s: Float64Array, f: Float32Array, p: number, timestamp: number, value: number): number {
+    const b = this.b + p;
     const baseline = this.baseline;
-    const first = baseline.samples(s) === 0;
-    const offset = this.seasonal.offset(s, f, timestamp);
-    const used = this.seasonal.active(s) ? offset : 0;
+    const first = baseline.samples(s, p) === 0;
+    const offset = this.seasonal.offset(s, f, p, timestamp);
+    const used = this.seasonal.active(s, p) ? offset : 0;
     // The first value defines the level: it departs from nothing (not from a level of 0).
-    const residual = first ? 0 : value - baseline.level(s) - used;
-    const spread = baseline.effectiveSpread(s);
+    const residual = first ? 0 : value - baseline.level(s, p) - used;
+    const spread = baseline.effectiveSpread(s, p);
     const step = first ? 0 : Math.abs(value - s[b + LAST_VALUE]!);
     s[b + LAST_VALUE] = value;
     s[b + LAST_RESIDUAL] = residual;
     s[b + LAST_OFFSET] = used;
-    this.learn(s, f, timestamp, value, offset, residual + used - offset, residual, spread, step);
-    const n = baseline.samples(s);
-    const floor = baseline.spreadFloor(s);
-    const resolution = Math.max(1e-300, Math.abs(baseline.level(s)) * RELATIVE_RESOLUTION);
+    this.learn(s, f, p, timestamp, value, offset, residual + used - offset, residual, spread, step);
+    const n = baseline.samples(s, p);
+    const floor = baseline.spreadFloor(s, p);
+    const resolution = Math.max(1e-300, Math.abs(baseline.level(s, p)) * RELATIVE_RESOLUTION);
     const d = departures;
     d[ABOVE] = residual > 0 ? residual : 0;
     d[BELOW] = residual < 0 ? -residual : 0;
@@ -108,35 +111,35 @@ export class DetectorCore {
     let cause = -1;
     const remember = n > this.o.warmup;
     for (let k = 0; k < KIND_COUNT; k++) {
-      const q = this.memory.novelty(s, k, d[k]!, k === CALM ? CALM_RESOLUTION : resolution);
+      const q = this.memory.novelty(s, p, k, d[k]!, k === CALM ? CALM_RESOLUTION : resolution);
       if (q > novelty) {
         novelty = q;
         cause = k;
       }
-      if (remember) this.memory.remember(s, k, d[k]!);
+      if (remember) this.memory.remember(s, p, k, d[k]!);
     }
     this.cause = cause;
     return n > this.o.learningPeriod ? 1 / (1 + Math.exp(-novelty)) : 0;
   }
 
   /** Updates baseline, seasonality, volatilities and change points with one value. */
-  private learn(s: Float64Array, f: Float32Array, timestamp: number, value: number, offset: number, changeResidual: number, residual: number, spread: number, step: number): void {
-    const b = this.b;
+  private learn(s: Float64Array, f: Float32Array, p: number, timestamp: number, value: number, offset: number, changeResidual: number, residual: number, spread: number, step: number): void {
+    const b = this.b + p;
     const o = this.o;
     const baseline = this.baseline;
-    const warm = 1 / (baseline.samples(s) + 1);
+    const warm = 1 / (baseline.samples(s, p) + 1);
     s[b + VOLATILITY]! += Math.max(warm, o.volatilityRate) * (step - s[b + VOLATILITY]!);
     s[b + LONG_VOLATILITY]! += Math.max(warm, o.longVolatilityRate) * (step - s[b + LONG_VOLATILITY]!);
     s[b + SHORT_MEAN]! += o.shortRate * (residual - s[b + SHORT_MEAN]!);
     const limit = o.huberClip * spread;
-    const raw = baseline.samples(s) === 0 ? offset : value - baseline.level(s);
+    const raw = baseline.samples(s, p) === 0 ? offset : value - baseline.level(s, p);
     const departure = raw > offset + limit ? offset + limit : raw < offset - limit ? offset - limit : raw;
-    this.seasonal.learn(s, f, timestamp, departure);
-    baseline.learn(s, value - offset);
-    if (baseline.samples(s) > o.warmup) {
-      const shift = this.changes.update(s, timestamp, changeResidual, spread);
+    this.seasonal.learn(s, f, p, timestamp, departure);
+    baseline.learn(s, p, value - offset);
+    if (baseline.samples(s, p) > o.warmup) {
+      const shift = this.changes.update(s, p, timestamp, changeResidual, spread);
       if (shift !== 0) {
-        baseline.shift(s, shift);
+        baseline.shift(s, p, shift);
         s[b + SHORT_MEAN] = 0;
       }
     }

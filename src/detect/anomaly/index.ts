@@ -1,4 +1,5 @@
 export { createSeriesDetector, restoreSeriesDetector } from './series-detector.js';
+export { DetectorStore } from './detector-store.js';
 export type { SeriesDetector, SeriesDetail } from './series-detector.js';
 export { DEFAULT_DETECTOR_OPTIONS, resolveDetectorOptions } from './options.js';
 export type { DetectorOptions } from './options.js';

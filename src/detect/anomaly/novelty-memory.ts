@@ -23,8 +23,8 @@ const FLAT_SHARE = 0.05;
  * equals the largest seen, 1 when it exceeds it by as much again. Measuring against the series' own
  * record, not a z-score, makes the score independent of the series' scale and noise model: a value is
  * alarming when it is unprecedented for this series, and a series with regular large spikes learns
- * that those are normal. Works on its slice of the detector's state buffer (one instance serves many
- * detectors).
+ * that those are normal. Works on its slice of a detector's state (at `p` in the state array: one instance serves
+ * many detectors).
  */
 export class NoveltyMemory {
   /** State values this component keeps in the detector's buffer. */
@@ -44,19 +44,21 @@ export class NoveltyMemory {
    * departure at all: below it the kind has been flat, and the flat value itself scores far below 0
    * while anything beyond the resolution is far above it.
    */
-  novelty(s: Float64Array, k: number, departure: number, resolution: number): number {
-    const peak = s[this.b + k]!;
-    const height = peak - s[this.b + TYPICAL + k]!;
+  novelty(s: Float64Array, p: number, k: number, departure: number, resolution: number): number {
+    const b = this.b + p;
+    const peak = s[b + k]!;
+    const height = peak - s[b + TYPICAL + k]!;
     const steady = FLAT_SHARE * peak > resolution ? FLAT_SHARE * peak : resolution;
     const novelty = (departure - peak) / (height > resolution ? height : resolution);
     return height >= steady ? novelty : novelty - FLAT_PENALTY * (1 - (height > 0 ? height : 0) / steady);
   }
 
   /** Remembers a departure of kind index `k`, after its novelty was taken. */
-  remember(s: Float64Array, k: number, departure: number): void {
-    const decayed = s[this.b + k]! * this.keep;
-    s[this.b + k] = departure > decayed ? departure : decayed;
-    const t = this.b + TYPICAL + k;
+  remember(s: Float64Array, p: number, k: number, departure: number): void {
+    const b = this.b + p;
+    const decayed = s[b + k]! * this.keep;
+    s[b + k] = departure > decayed ? departure : decayed;
+    const t = b + TYPICAL + k;
     s[t]! += this.o.typicalRate * (departure - s[t]!);
   }
 }

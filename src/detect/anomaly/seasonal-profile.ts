@@ -44,8 +44,9 @@ const DAY_COUNT = 55;
  * not trade its value against the profile. It is used only once it has seen `seasonalMinDays` days
  * and explains the data: the residual variance with it must be at most `seasonalGain` times the
  * variance without it, so a series with no daily rhythm is not given one. The day-of-week offsets
- * count only after two weeks. Works on its slices of the detector's double- and single-precision state
- * (one instance serves many detectors).
+ * count only after two weeks. Works on its slices of a detector's double- and single-precision state
+ * (one instance serves many detectors: a detector's state starts at `p` in the Float64 array and its
+ * single-precision part at `2 * p` plus the part's offset in the Float32 array over the same bytes).
  */
 export class SeasonalProfile {
   /** Float64 state values this component keeps. */
@@ -62,7 +63,10 @@ export class SeasonalProfile {
   #w = 0;
   #day = 0;
 
-  /** `b`: base in the Float64 state; `c`: base in the Float32 state. */
+  /**
+   * `b`: offset in a detector's Float64 state; `c`: offset in the Float32 view of the same bytes
+   * (past the detector's double-precision part).
+   */
   constructor(
     private readonly b: number,
     private readonly c: number,
@@ -79,23 +83,23 @@ export class SeasonalProfile {
   }
 
   /** Writes the initial state of a fresh detector. */
-  init(s: Float64Array): void {
-    s[this.b + FIRST] = Number.NaN;
-    s[this.b + LAST] = Number.NaN;
+  init(s: Float64Array, p: number): void {
+    s[this.b + p + FIRST] = Number.NaN;
+    s[this.b + p + LAST] = Number.NaN;
   }
 
   /** Offset the profile predicts at `timestamp` (whether or not it is used). */
-  offset(s: Float64Array, f: Float32Array, timestamp: number): number {
-    const b = this.b;
+  offset(s: Float64Array, f: Float32Array, p: number, timestamp: number): number {
+    const b = this.b + p;
     this.#place(timestamp);
-    const daily = this.daily(s, f);
+    const daily = this.daily(s, f, b, this.c + 2 * p);
     if (s[b + LAST]! - s[b + FIRST]! < WEEKLY_AFTER_MS) return daily;
-    return daily + f[this.c + DAY + this.#day]! - s[b + DAY_SUM]! / 7;
+    return daily + f[this.c + 2 * p + DAY + this.#day]! - s[b + DAY_SUM]! / 7;
   }
 
   /** Whether the profile has enough history and explains enough variance to be used. */
-  active(s: Float64Array): boolean {
-    const b = this.b;
+  active(s: Float64Array, p: number): boolean {
+    const b = this.b + p;
     return s[b + LAST]! - s[b + FIRST]! >= this.o.seasonalMinDays * DAY_MS && s[b + VAR_WITH]! <= this.o.seasonalGain * s[b + VAR_WITHOUT]!;
   }
 
@@ -103,42 +107,45 @@ export class SeasonalProfile {
    * Learns one sample: `departure` is the value minus the deseasonalised level, clipped by the caller
    * so that a spike moves the profile by a bounded amount.
    */
-  learn(s: Float64Array, f: Float32Array, timestamp: number, departure: number): void {
-    const b = this.b;
+  learn(s: Float64Array, f: Float32Array, p: number, timestamp: number, departure: number): void {
+    const b = this.b + p;
+    const c = this.c + 2 * p;
     if (Number.isNaN(s[b + FIRST]!)) s[b + FIRST] = timestamp;
     s[b + LAST] = timestamp;
-    const miss = departure - this.offset(s, f, timestamp);
+    const miss = departure - this.offset(s, f, p, timestamp);
     s[b + VAR_WITH]! += this.o.spreadRate * (miss * miss - s[b + VAR_WITH]!);
     s[b + VAR_WITHOUT]! += this.o.spreadRate * (departure * departure - s[b + VAR_WITHOUT]!);
     // offset() placed the timestamp.
     const lo = this.#lo;
     const w = this.#w;
-    this.learnKnot(s, f, this.c + HOUR + (lo % 24), 1 - w, miss);
-    this.learnKnot(s, f, this.c + HOUR + ((lo + 1) % 24), w, miss);
-    const d = this.c + DAY + this.#day;
+    this.learnKnot(s, f, b, c + HOUR + (lo % 24), 1 - w, miss);
+    this.learnKnot(s, f, b, c + HOUR + ((lo + 1) % 24), w, miss);
+    const d = c + DAY + this.#day;
     const count = ++f[d + DAY_COUNT - DAY]!;
     const before = f[d]!;
-    f[d] = before + Math.max(1 / count, this.o.seasonalRate / 24) * (departure - this.daily(s, f) - before);
+    f[d] = before + Math.max(1 / count, this.o.seasonalRate / 24) * (departure - this.daily(s, f, b, c) - before);
     s[b + DAY_SUM]! += f[d]! - before;
   }
 
-  /** The daily curve at the placed timestamp: linear between the two nearest hourly knots. */
-  private daily(s: Float64Array, f: Float32Array): number {
+  /**
+   * The daily curve at the placed timestamp: linear between the two nearest hourly knots (`b`, `c`:
+   * where this component's slices of the detector's state start in `s` and `f`).
+   */
+  private daily(s: Float64Array, f: Float32Array, b: number, c: number): number {
     const lo = this.#lo;
     const w = this.#w;
-    const c = this.c;
-    return f[c + HOUR + (lo % 24)]! * (1 - w) + f[c + HOUR + ((lo + 1) % 24)]! * w - s[this.b + HOUR_SUM]! / 24;
+    return f[c + HOUR + (lo % 24)]! * (1 - w) + f[c + HOUR + ((lo + 1) % 24)]! * w - s[b + HOUR_SUM]! / 24;
   }
 
   /**
    * LMS step of one knot by its interpolation weight; the rate starts at 1/count (a mean), then
    * settles. The sum moves by the step as stored (rounded), so it stays the sum of the knots.
    */
-  private learnKnot(s: Float64Array, f: Float32Array, k: number, weight: number, miss: number): void {
+  private learnKnot(s: Float64Array, f: Float32Array, b: number, k: number, weight: number, miss: number): void {
     if (weight <= 0) return;
     const count = (f[k + HOUR_COUNT]! += weight);
     const before = f[k]!;
     f[k] = before + Math.max(weight / count, this.o.seasonalRate * weight) * miss;
-    s[this.b + HOUR_SUM]! += f[k]! - before;
+    s[b + HOUR_SUM]! += f[k]! - before;
   }
 }

@@ -5,26 +5,26 @@ export const SNAPSHOT_VERSION = 3;
 const HEADER_BYTES = 16;
 
 /**
- * A detector's whole state is one ArrayBuffer (a double-precision part and a single-precision part);
- * each component owns a slice of it, given as a base offset, so a detector is one small object around
- * one buffer (compact in memory) and a snapshot is that buffer's bytes behind a version and length
- * header.
+ * A detector's whole state is one run of bytes (a double-precision part and a single-precision part);
+ * each component owns a slice of it, given as an offset, so a detector needs no object of its own
+ * (detector-store.ts keeps many side by side) and a snapshot is those bytes behind a version and
+ * length header.
  */
-export function encodeState(state: ArrayBuffer): Uint8Array {
+export function encodeState(state: Uint8Array): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + state.byteLength);
   const header = new Float64Array(out.buffer, 0, 2);
   header[0] = SNAPSHOT_VERSION;
   header[1] = state.byteLength;
-  out.set(new Uint8Array(state), HEADER_BYTES);
+  out.set(state, HEADER_BYTES);
   return out;
 }
 
 /**
  * Copies a snapshot made by {@link encodeState} into `state`; throws a RangeError on a foreign or
  * damaged snapshot, or one of another layout version (an older detector's state is not converted:
- * the caller starts afresh and warms from history).
+ * the caller starts afresh and warms from history). `state` is untouched when it throws.
  */
-export function decodeState(bytes: Uint8Array, state: ArrayBuffer): void {
+export function decodeState(bytes: Uint8Array, state: Uint8Array): void {
   if (bytes.byteLength < HEADER_BYTES) throw new RangeError(`detector snapshot: ${bytes.byteLength} bytes is not a snapshot`);
   const header = new Float64Array(2);
   new Uint8Array(header.buffer).set(bytes.subarray(0, HEADER_BYTES));
@@ -32,5 +32,5 @@ export function decodeState(bytes: Uint8Array, state: ArrayBuffer): void {
   if (header[1] !== state.byteLength || bytes.byteLength !== HEADER_BYTES + state.byteLength) {
     throw new RangeError(`detector snapshot: ${bytes.byteLength - HEADER_BYTES} state bytes, expected ${state.byteLength}`);
   }
-  new Uint8Array(state).set(bytes.subarray(HEADER_BYTES));
+  state.set(bytes.subarray(HEADER_BYTES));
 }

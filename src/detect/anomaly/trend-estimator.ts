@@ -12,7 +12,8 @@ const ORIGIN = 6;
  * Exponentially weighted least-squares line through (time, value): the slope per second, how well a
  * line fits (R²), and when a steadily growing (or shrinking) series reaches a limit. Time is kept
  * relative to the latest sample, so the sums stay well conditioned however long the series runs.
- * Works on its slice of the detector's state buffer (one instance serves many detectors).
+ * Works on its slice of a detector's state (at `p` in the state array: one instance serves many
+ * detectors).
  */
 export class TrendEstimator {
   /** State values this component keeps in the detector's buffer. */
@@ -24,13 +25,13 @@ export class TrendEstimator {
   ) {}
 
   /** Writes the initial state of a fresh detector. */
-  init(s: Float64Array): void {
-    s[this.b + ORIGIN] = Number.NaN;
+  init(s: Float64Array, p: number): void {
+    s[this.b + p + ORIGIN] = Number.NaN;
   }
 
   /** Learns one sample (epoch ms, value). */
-  update(s: Float64Array, timestamp: number, value: number): void {
-    const b = this.b;
+  update(s: Float64Array, p: number, timestamp: number, value: number): void {
+    const b = this.b + p;
     const origin = s[b + ORIGIN]!;
     if (!Number.isNaN(origin)) {
       const d = (timestamp - origin) / 1000;
@@ -49,15 +50,15 @@ export class TrendEstimator {
   }
 
   /** Slope of the fitted line, in value units per second (0 until two distinct times were seen). */
-  slopePerSecond(s: Float64Array): number {
-    const b = this.b;
+  slopePerSecond(s: Float64Array, p: number): number {
+    const b = this.b + p;
     const vt = s[b + W]! * s[b + STT]! - s[b + ST]! * s[b + ST]!;
     return vt > 0 ? (s[b + W]! * s[b + STX]! - s[b + ST]! * s[b + SX]!) / vt : 0;
   }
 
   /** R² of the fitted line in [0, 1]: 1 when the recent samples lie on a line. */
-  fit(s: Float64Array): number {
-    const b = this.b;
+  fit(s: Float64Array, p: number): number {
+    const b = this.b + p;
     const w = s[b + W]!;
     const vt = w * s[b + STT]! - s[b + ST]! * s[b + ST]!;
     const vx = w * s[b + SXX]! - s[b + SX]! * s[b + SX]!;
@@ -67,19 +68,20 @@ export class TrendEstimator {
   }
 
   /** Value of the fitted line at the latest sample. */
-  fittedNow(s: Float64Array): number {
-    const w = s[this.b + W]!;
-    return w > 0 ? (s[this.b + SX]! - this.slopePerSecond(s) * s[this.b + ST]!) / w : 0;
+  fittedNow(s: Float64Array, p: number): number {
+    const b = this.b + p;
+    const w = s[b + W]!;
+    return w > 0 ? (s[b + SX]! - this.slopePerSecond(s, p) * s[b + ST]!) / w : 0;
   }
 
   /**
    * Seconds until the fitted line reaches `limit`, when the series moves steadily towards it (R² at
    * least the minimum fit); Infinity when it does not (flat, erratic, or moving away).
    */
-  timeToLimit(s: Float64Array, limit: number): number {
-    const slope = this.slopePerSecond(s);
-    if (slope === 0 || this.fit(s) < this.o.trendMinFit) return Number.POSITIVE_INFINITY;
-    const seconds = (limit - this.fittedNow(s)) / slope;
+  timeToLimit(s: Float64Array, p: number, limit: number): number {
+    const slope = this.slopePerSecond(s, p);
+    if (slope === 0 || this.fit(s, p) < this.o.trendMinFit) return Number.POSITIVE_INFINITY;
+    const seconds = (limit - this.fittedNow(s, p)) / slope;
     return seconds >= 0 ? seconds : Number.POSITIVE_INFINITY;
   }
 }

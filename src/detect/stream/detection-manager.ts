@@ -1,4 +1,4 @@
-import { createSeriesDetector, restoreSeriesDetector, type SeriesDetail, type SeriesDetector } from '../anomaly/index.js';
+import { DetectorStore, type SeriesDetail } from '../anomaly/index.js';
 import type { MetricSnapshot } from '../../model/snapshot.js';
 import type { Anomaly, AnomalyListener, DetectionEvents, SampleFollower } from './detection-events.js';
 import { pickVictims, SeriesEntry, SourceSeries } from './series-entry.js';
@@ -43,6 +43,8 @@ const keyOf = (source: string, metric: string) => `${source}\u0000${metric}`;
  */
 export class DetectionManager implements DetectionEvents {
   readonly #sources = new Map<string, SourceSeries>();
+  /** Every ready series' detector, by its entry's slot. */
+  readonly #store = new DetectorStore();
   readonly #listeners: AnomalyListener[] = [];
   readonly #readyListeners: ((source: string) => void)[] = [];
   /** States of evicted series not yet saved, by key: reused if the series comes back first. */
@@ -115,15 +117,14 @@ export class DetectionManager implements DetectionEvents {
         e.lastTs = ts;
         e.touched = tick;
         samples++;
-        const d = e.detector;
         const value = metrics[metric]!;
-        if (d === null) {
+        if (e.slot < 0) {
           this.#buffer(e, ts, value);
           continue;
         }
-        const score = d.update(ts, value);
+        const score = this.#store.update(e.slot, ts, value);
         e.dirty = true;
-        if ((score >= level && score > 0) || e.followers !== null) this.#emit(e, d, ts, value, score);
+        if ((score >= level && score > 0) || e.followers !== null) this.#emit(e, ts, value, score);
       }
       if (j < names.length) {
         names.length = j;
@@ -161,7 +162,7 @@ export class DetectionManager implements DetectionEvents {
         }
       }
       j++;
-      if (e.detector !== null || e.buffer !== null) continue;
+      if (e.slot >= 0 || e.buffer !== null) continue;
       // Nothing accepted yet: its first sample is this snapshot's (an older one would be late anyway).
       if (snapshot.timestamp > e.lastTs) e.lastTs = snapshot.timestamp;
       this.#begin(e);
@@ -198,13 +199,14 @@ export class DetectionManager implements DetectionEvents {
   }
 
   detail(source: string, metric: string): SeriesDetail | null {
-    return this.#sources.get(source)?.byMetric.get(metric)?.detector?.detail() ?? null;
+    const e = this.#sources.get(source)?.byMetric.get(metric);
+    return e !== undefined && e.slot >= 0 ? this.#store.detail(e.slot) : null;
   }
 
   metricsOf(source: string): readonly string[] {
     const src = this.#sources.get(source);
     if (!src) return [];
-    return [...src.byMetric.values()].filter((e) => e.detector !== null).map((e) => e.metric);
+    return [...src.byMetric.values()].filter((e) => e.slot >= 0).map((e) => e.metric);
   }
 
   /**
@@ -218,9 +220,9 @@ export class DetectionManager implements DetectionEvents {
     }
     for (const src of this.#sources.values()) {
       for (const e of src.byMetric.values()) {
-        if (!e.dirty || e.detector === null) continue;
+        if (!e.dirty || e.slot < 0) continue;
         e.dirty = false;
-        yield { source: e.source, metric: e.metric, state: e.detector.snapshot(), lastTs: e.lastTs };
+        yield { source: e.source, metric: e.metric, state: this.#store.snapshot(e.slot), lastTs: e.lastTs };
       }
     }
   }
@@ -241,24 +243,26 @@ export class DetectionManager implements DetectionEvents {
     return e;
   }
 
-  /** Scores one sample outside the hot loop (buffered samples of a series that finished loading). */
-  #score(e: SeriesEntry, d: SeriesDetector, ts: number, value: number): void {
-    const score = d.update(ts, value);
+  /** Scores one sample of a ready series outside the hot loop (buffered samples of a series that finished loading). */
+  #score(e: SeriesEntry, ts: number, value: number): void {
+    const score = this.#store.update(e.slot, ts, value);
     e.dirty = true;
-    if ((score >= this.#opts.anomalyScore && score > 0) || e.followers !== null) this.#emit(e, d, ts, value, score);
+    if ((score >= this.#opts.anomalyScore && score > 0) || e.followers !== null) this.#emit(e, ts, value, score);
   }
 
   /** Delivers a scored sample to anomaly listeners (when it reached the level) and followers. */
-  #emit(e: SeriesEntry, d: SeriesDetector, ts: number, value: number, score: number): void {
+  #emit(e: SeriesEntry, ts: number, value: number, score: number): void {
+    const store = this.#store;
+    const slot = e.slot;
     // Followers added by an anomaly listener start with the next sample.
     const followers = e.followers === null ? null : [...e.followers];
     if (score > 0 && score >= this.#opts.anomalyScore && this.#listeners.length > 0) {
       this.#stats.anomalies++;
-      const a: Anomaly = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: d.detail() };
+      const a: Anomaly = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: store.detail(slot) };
       for (const l of this.#listeners) this.#call(() => l(a));
     }
     if (followers !== null) {
-      const s = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: () => d.detail() };
+      const s = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: () => store.detail(slot) };
       for (const f of followers) this.#call(() => f(s));
     }
   }
@@ -293,8 +297,8 @@ export class DetectionManager implements DetectionEvents {
   /** First sample of a series, or one more while it loads. */
   #buffer(e: SeriesEntry, ts: number, value: number): void {
     if (e.buffer === null) this.#begin(e);
-    if (e.detector !== null) {
-      this.#score(e, e.detector, ts, value);
+    if (e.slot >= 0) {
+      this.#score(e, ts, value);
       return;
     }
     const buf = e.buffer!;
@@ -307,18 +311,19 @@ export class DetectionManager implements DetectionEvents {
 
   /** Creates the detector from a load (or fresh), then scores what was buffered. */
   #start(e: SeriesEntry, load: SeriesLoad | null): void {
-    let d: SeriesDetector | null = null;
+    if (e.slot >= 0) this.#store.release(e.slot);
+    let slot = -1;
     if (load?.state) {
       try {
-        d = restoreSeriesDetector(load.state);
+        slot = this.#store.restore(load.state);
       } catch (err) {
         this.#stats.restoreErrors++;
         this.onError(err, `detector state of ${e.source} ${e.metric} not restored`);
       }
     }
-    d ??= createSeriesDetector();
-    if (load && load.timestamps.length > 0) d.warm(load.timestamps, load.values);
-    e.detector = d;
+    if (slot < 0) slot = this.#store.create();
+    if (load && load.timestamps.length > 0) this.#store.warm(slot, load.timestamps, load.values);
+    e.slot = slot;
   }
 
   #finishLoad(e: SeriesEntry, load: SeriesLoad | null): void {
@@ -339,7 +344,7 @@ export class DetectionManager implements DetectionEvents {
       }
     }
     this.#start(e, history);
-    for (let i = 0; i < buf.length; i += 2) this.#score(e, e.detector!, buf[i]!, buf[i + 1]!);
+    for (let i = 0; i < buf.length; i += 2) this.#score(e, buf[i]!, buf[i + 1]!);
     if (src && src.loading === 0) for (const l of this.#readyListeners) this.#call(() => l(e.source));
   }
 
@@ -354,8 +359,10 @@ export class DetectionManager implements DetectionEvents {
       if (src.byMetric.size === 0) this.#sources.delete(e.source);
       this.#count--;
       this.#stats.evicted++;
-      if (e.dirty && e.detector !== null) {
-        this.#evicted.set(keyOf(e.source, e.metric), { source: e.source, metric: e.metric, state: e.detector.snapshot(), lastTs: e.lastTs });
+      if (e.slot >= 0) {
+        if (e.dirty) this.#evicted.set(keyOf(e.source, e.metric), { source: e.source, metric: e.metric, state: this.#store.snapshot(e.slot), lastTs: e.lastTs });
+        this.#store.release(e.slot);
+        e.slot = -1;
       }
     }
     // Unsaved evicted states are bounded too: past the cap the oldest are forgotten.

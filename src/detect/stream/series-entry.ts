@@ -1,13 +1,13 @@
-import type { SeriesDetector } from '../anomaly/index.js';
 import type { SampleFollower } from './detection-events.js';
 
 /**
  * One series held by the detection manager. It is in one of three states: unstarted (no sample
  * yet: created by a follower), loading (samples buffered while its saved state and history are
- * read), or ready (`detector` set). Kept small: it sits beside every detector.
+ * read), or ready (`slot` set). Kept small: it sits beside every detector.
  */
 export class SeriesEntry {
-  detector: SeriesDetector | null = null;
+  /** Its detector's slot in the manager's detector store; -1 until ready. */
+  slot = -1;
   /** Buffered samples while loading, as [ts, value, ts, value, ...]; null otherwise. */
   buffer: number[] | null = null;
   /** Newest sample accepted (event time). */
