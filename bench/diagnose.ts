@@ -21,13 +21,15 @@ interface Args {
   scenarioS: number;
   gapS: number;
   seeds: number;
+  /** Added to every synthetic stream's seed: streams no tuning has seen (`--seed-offset 5000`). */
+  seedOffset: number;
   days: number;
   /** Folder where each simulator run's recorded stream and truth are written (JSON lines), or null. */
   record: string | null;
 }
 
 function parseArgs(args: readonly string[]): Args {
-  const a: Args = { mode: 'all', runs: 2, quietMinutes: 30, intervalS: 2, scenarioS: 60, gapS: 60, seeds: 3, days: 2, record: null };
+  const a: Args = { mode: 'all', runs: 2, quietMinutes: 30, intervalS: 2, scenarioS: 60, gapS: 60, seeds: 3, seedOffset: 0, days: 2, record: null };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i]!, args[i + 1]!];
     if (flag === '--mode' && ['all', 'synthetic', 'simulator', 'pure'].includes(value)) a.mode = value as Args['mode'];
@@ -37,9 +39,13 @@ function parseArgs(args: readonly string[]): Args {
     else if (flag === '--scenario-seconds') a.scenarioS = Number(value);
     else if (flag === '--gap-seconds') a.gapS = Number(value);
     else if (flag === '--seeds') a.seeds = Number(value);
+    else if (flag === '--seed-offset') {
+      if (!/^\d{1,9}$/.test(value ?? '')) throw new Error(`diagnose: --seed-offset takes a whole number, not ${JSON.stringify(value)}`);
+      a.seedOffset = Number(value);
+    }
     else if (flag === '--days') a.days = Number(value);
     else if (flag === '--record') a.record = value;
-    else throw new Error(`diagnose: unknown argument ${flag} (--mode all|synthetic|simulator|pure, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days, --record DIR)`);
+    else throw new Error(`diagnose: unknown argument ${flag} (--mode all|synthetic|simulator|pure, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --seed-offset N, --days, --record DIR)`);
   }
   return a;
 }
@@ -73,7 +79,7 @@ function printEpisodes(ctx: BenchContext, title: string, s: RunScore): void {
 /** Synthetic variants: the defaults over several seeds, then one change at a time. */
 function variants(a: Args): { name: string; seed: number; opts: Partial<SyntheticOptions> }[] {
   const base = Array.from({ length: a.seeds }, (_, i) => ({ name: 'defaults', seed: i + 1, opts: {} }));
-  return [
+  return withOffset(a, [
     ...base,
     { name: 'noise x2', seed: 11, opts: { noise: 2 } },
     { name: 'seasonality 0.8', seed: 12, opts: { seasonality: 0.8 } },
@@ -82,7 +88,12 @@ function variants(a: Args): { name: string; seed: number; opts: Partial<Syntheti
     { name: 'injection x1.6', seed: 15, opts: { injectionSize: 1.6 } },
     { name: 'interval 10 s', seed: 16, opts: { intervalMs: 10_000 } },
     { name: '8 agents, 3 hosts', seed: 17, opts: { agents: 8, hosts: 3 } },
-  ];
+  ]);
+}
+
+/** The variants with `--seed-offset` added to their seeds. */
+function withOffset<V extends { seed: number }>(a: Args, list: V[]): V[] {
+  return list.map((v) => ({ ...v, seed: v.seed + a.seedOffset }));
 }
 
 async function synthetic(ctx: BenchContext, a: Args): Promise<Figure[]> {
@@ -140,10 +151,12 @@ function pureVariants(a: Args): { name: string; seed: number; opts: Partial<Synt
   const nine = { agents: 9, hosts: 3 };
   return [
     ...variants(a),
-    ...Array.from({ length: a.seeds * 3 }, (_, i) => ({ name: '9 agents, 15 s', seed: 101 + i, opts: nine })),
-    { name: '9 agents, noise x1.5', seed: 201, opts: { ...nine, noise: 1.5 } },
-    { name: '9 agents, 6 load steps/day', seed: 202, opts: { ...nine, loadStepsPerDay: 6 } },
-    { name: '9 agents, injection x0.8', seed: 203, opts: { ...nine, injectionSize: 0.8 } },
+    ...withOffset(a, [
+      ...Array.from({ length: a.seeds * 3 }, (_, i) => ({ name: '9 agents, 15 s', seed: 101 + i, opts: nine })),
+      { name: '9 agents, noise x1.5', seed: 201, opts: { ...nine, noise: 1.5 } },
+      { name: '9 agents, 6 load steps/day', seed: 202, opts: { ...nine, loadStepsPerDay: 6 } },
+      { name: '9 agents, injection x0.8', seed: 203, opts: { ...nine, injectionSize: 0.8 } },
+    ]),
   ];
 }
 
@@ -267,7 +280,7 @@ async function simulator(ctx: BenchContext, a: Args): Promise<Figure[]> {
 
 const bench: Benchmark = {
   name: 'diagnose',
-  description: 'bottleneck diagnosis against the simulator\'s ground truth and synthetic platform streams replayed over NATS, or (--mode pure) through the pure cores alone (args: --mode, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --days, --record DIR)',
+  description: 'bottleneck diagnosis against the simulator\'s ground truth and synthetic platform streams replayed over NATS, or (--mode pure) through the pure cores alone (args: --mode, --runs, --quiet-minutes, --interval, --scenario-seconds, --gap-seconds, --seeds, --seed-offset, --days, --record DIR)',
   async run(ctx) {
     const a = parseArgs(ctx.args);
     const figures: Figure[] = [];
