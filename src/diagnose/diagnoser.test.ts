@@ -176,4 +176,26 @@ describe('Diagnoser', () => {
     );
     expect(out).toEqual([]);
   });
+
+  it('ignores percentages and the utilization outside their declared range, and counts them, but still reads a real one', () => {
+    const out: BottleneckTransition[] = [];
+    const d = diagnoser(out);
+    // memory_usage sent in bytes, event_loop_utilization as a percentage: a unit error, not a full memory or a saturated loop.
+    const wrongUnits = Array.from({ length: 100 }, (_, i) => {
+      const s = agentAt('bytes-agent', i);
+      return { ...s, metrics: { ...s.metrics, memory_usage: 2.3e8 + 1e6 * noise(i), event_loop_utilization: 97 + noise(i) } };
+    });
+    d.onSnapshots(wrongUnits);
+    expect(out).toEqual([]);
+    expect(d.stats()).toMatchObject({ outOfRange: 200, lastOutOfRange: { source: 'bytes-agent', metric: 'event_loop_utilization' } });
+    // The same agent with a memory_usage in range that climbs to its limit is a memory pressure.
+    d.onSnapshots(
+      Array.from({ length: 30 }, (_, k) => {
+        const s = agentAt('pct-agent', k);
+        return { ...s, metrics: { ...s.metrics, memory_usage: k < 20 ? 60 + noise(k) : 96 + noise(k) } };
+      }),
+    );
+    expect(published(out).map((x) => `${x.type} ${x.kind}`)).toEqual(['opened memory_pressure']);
+    expect(d.stats().outOfRange).toBe(200);
+  });
 });

@@ -6,7 +6,7 @@ import type { MetricSnapshot } from '../model/snapshot.js';
 import { relatedOf, type BottleneckRecord, type RelatedSource } from './bottleneck-record.js';
 import { type Resolution } from './resolution.js';
 import type { BottleneckResolveReason } from '../model/bottleneck.js';
-import { isDiagnosticMetric } from './diagnostic-metrics.js';
+import { isDiagnosticMetric, withinDeclaredRanges, type OutOfRange } from './diagnostic-metrics.js';
 import { openEpisode, stepFrame, type ActiveEpisode, type Pending } from './episode-machine.js';
 import { evidenceOf, magnitude } from './finding.js';
 import { buildVersion, type FrameContext, type InFrame } from './frame-context.js';
@@ -47,6 +47,10 @@ export interface DiagnoserStats {
   readonly opened: number;
   readonly resolved: number;
   readonly attached: number;
+  /** Values of metrics with a declared range (percentages, the loop's utilization) outside it, ignored by the signatures. */
+  readonly outOfRange: number;
+  /** The latest of them, with its source (null before any). */
+  readonly lastOutOfRange: (OutOfRange & { readonly source: string }) | null;
 }
 
 /** Sources flagged by an anomaly before their next snapshot, at most (a bound for sources that went silent). */
@@ -72,6 +76,12 @@ export class Diagnoser {
   #opened = 0;
   #resolved = 0;
   #attached = 0;
+  #outOfRange = 0;
+  #lastOutOfRange: DiagnoserStats['lastOutOfRange'] = null;
+  readonly #countOutOfRange = (source: string, o: OutOfRange) => {
+    this.#outOfRange++;
+    this.#lastOutOfRange = { source, ...o };
+  };
 
   constructor(private readonly deps: DiagnoserDeps) {}
 
@@ -86,7 +96,7 @@ export class Diagnoser {
   /** Every accepted snapshot (a snapshot listener registered after the detection stage's). */
   onSnapshots(snapshots: readonly MetricSnapshot[]): void {
     if (!this.deps.settings().enabled) return;
-    for (const s of snapshots) this.#onSnapshot(s);
+    for (const s of snapshots) this.#onSnapshot(withinDeclaredRanges(s, this.#countOutOfRange));
   }
 
   #onSnapshot(s: MetricSnapshot): void {
@@ -283,6 +293,6 @@ export class Diagnoser {
   stats(): DiagnoserStats {
     let active = 0;
     for (const w of this.#watches.values()) if (w.episodes.active) active++;
-    return { sources: this.#info.size, watched: this.#watches.size, active, frames: this.#frames, opened: this.#opened, resolved: this.#resolved, attached: this.#attached };
+    return { sources: this.#info.size, watched: this.#watches.size, active, frames: this.#frames, opened: this.#opened, resolved: this.#resolved, attached: this.#attached, outOfRange: this.#outOfRange, lastOutOfRange: this.#lastOutOfRange };
   }
 }

@@ -53,3 +53,41 @@ export function scopeOf(s: MetricSnapshot): SourceScope {
 export function hostOf(s: MetricSnapshot): string | null {
   return s.host === undefined ? null : toValidName(s.host);
 }
+
+/**
+ * Top of the declared range of the diagnostic metrics that have one (PROTOCOL.md: percentages are
+ * 0-100 of the limit, `event_loop_utilization` 0-1; docs/metrics.md for the engine's own `*_pct`),
+ * times 1.5 for rounding and sampling jitter. A value above it, or below 0, is not a reading in the
+ * declared unit (bytes or per-mille sent as `memory_usage`, a percentage sent as the utilization):
+ * judged as one, it would name a bottleneck on a healthy source.
+ */
+const RANGE_TOPS: ReadonlyMap<string, number> = new Map([
+  ...DIAGNOSTIC_METRICS.filter((m) => m.endsWith('_pct') || m === 'cpu_usage' || m === 'memory_usage' || m === 'cgroup_memory_usage' || m === 'disk_util').map((m) => [m, 150] as const),
+  ['event_loop_utilization', 1.5],
+]);
+
+/** A diagnostic metric's value outside its declared range. */
+export interface OutOfRange {
+  readonly metric: string;
+  readonly value: number;
+}
+
+/**
+ * The snapshot as diagnosis may read it: itself when every metric with a declared range is inside
+ * it, else a copy without the values outside it (each passed to `onOutside` with the source). Storage and detection
+ * keep what was sent; only the signatures ignore it.
+ */
+export function withinDeclaredRanges(s: MetricSnapshot, onOutside: (source: string, o: OutOfRange) => void): MetricSnapshot {
+  let outside: string[] | null = null;
+  for (const [metric, top] of RANGE_TOPS) {
+    const v = s.metrics[metric];
+    if (v !== undefined && !(v >= 0 && v <= top)) (outside ??= []).push(metric);
+  }
+  if (outside === null) return s;
+  const metrics: Record<string, number> = { ...s.metrics };
+  for (const metric of outside) {
+    onOutside(s.source, { metric, value: metrics[metric]! });
+    delete metrics[metric];
+  }
+  return { ...s, metrics };
+}

@@ -13,7 +13,7 @@ function readings(over: { samples?: number; invalid?: Record<string, number> } =
     invalid: over.invalid ?? { 'monitoring.realtime_metrics invalid_json': 2 },
     monitor: { intervalSeconds: 15, ticks: 3, skippedTicks: 0, lastTickAt: null, lastTickMs: 12, lastSnapshots: 2, errors: { 'process-collector': 'EACCES' } },
     detection: { series: 7, samples: 1000, anomalies: 1, late: 0, evicted: 0, loading: 0, stateBytesPerSeries: 100, microsPerSample: 20, lastCheckpoint: null, lastError: null, warmupTimeouts: 4 } as unknown as EngineReadings['detection'],
-    diagnosis: { opened: 2, resolved: 1, active: 1, snapshots: 50, microsPerSnapshot: 100, writeErrors: 0, notifications: { ...QUEUE, queued: 3 } } as unknown as EngineReadings['diagnosis'],
+    diagnosis: { opened: 2, resolved: 1, outOfRange: 4, active: 1, snapshots: 50, microsPerSnapshot: 100, writeErrors: 0, notifications: { ...QUEUE, queued: 3 } } as unknown as EngineReadings['diagnosis'],
     alerting: { evaluator: { tracked: 4, open: 2, late: 0 }, notifications: { ...QUEUE, published: 9 }, silences: 1, writeErrors: 0, lastError: null },
     profiles: { running: 1, completed: 4, failed: 1 },
     profileStarts: { auto: 2, schedule: 3 },
@@ -52,6 +52,7 @@ describe('EngineMetrics', () => {
     expect(first).toContain('perf_engine_invalid_messages_total{subject="monitoring.realtime_metrics",reason="invalid_json"} 2');
     expect(first).toContain('perf_engine_detection_busy_seconds_total 0.02');
     expect(first).toContain('perf_engine_diagnosis_busy_seconds_total 0.005');
+    expect(first).toContain('perf_engine_diagnosis_out_of_range_total 4');
     expect(first).toContain('perf_engine_notification_queue_depth{queue="bottlenecks"} 3');
     expect(first).toContain('perf_engine_notifications_published_total{queue="alerts"} 9');
     expect(first).toContain('perf_engine_alerts_open 2');

@@ -97,6 +97,7 @@ export const SELF_METRICS: readonly SelfMetric[] = [
   gauge('perf_engine_detection_loading_series', 'Series being warmed up from stored history.', (r) => r.detection.loading),
   counter('perf_engine_diagnosis_snapshots_total', 'Snapshots fed to diagnosis.', (r) => r.diagnosis.snapshots),
   counter('perf_engine_diagnosis_busy_seconds_total', 'Event-loop time spent in diagnosis (diagnosis cost).', (r) => (r.diagnosis.microsPerSnapshot * r.diagnosis.snapshots) / 1e6),
+  counter('perf_engine_diagnosis_out_of_range_total', 'Percentages and utilizations outside their declared range, ignored by diagnosis (a unit error at the source).', (r) => r.diagnosis.outOfRange),
   counter('perf_engine_bottlenecks_opened_total', 'Bottlenecks opened.', (r) => r.diagnosis.opened),
   counter('perf_engine_bottlenecks_resolved_total', 'Bottlenecks resolved.', (r) => r.diagnosis.resolved),
   gauge('perf_engine_bottlenecks_open', 'Bottlenecks open now.', (r) => r.diagnosis.active),
