@@ -28,6 +28,8 @@ export const SIGNATURE_LIMITS = Object.freeze({
   /** Share of the interval spent in GC pauses, and its rise over the reference share. */
   gcShare: 0.05,
   gcShareRatio: 5,
+  /** Above this share of the interval, gc_pause_ms is not GC time within it (a unit error): not judged. */
+  gcShareMax: 1.5,
   /** ... and GC's share of the loop's busy time (GC time over event-loop utilisation times the interval). */
   gcCpuShare: 0.1,
   /** GC time over its reference, as a multiple of the heap's growth ratio, from which GC churn rather than a leak is the cause. */

@@ -23,6 +23,9 @@ export function gcPressure(v: SourceView): Finding | null {
   const interval = v.intervalMs;
   if (!Number.isFinite(gc) || !(interval >= 100)) return null;
   const share = gc / interval;
+  // GC pauses within an interval cannot add up to much more than the interval: a larger figure is
+  // in another unit (docs/diagnosis.md#declared-ranges), not pressure.
+  if (share > L.gcShareMax) return null;
   const ref = v.ref('gc_pause_ms');
   const refShare = Number.isFinite(ref) ? Math.max(0, ref) / interval : Number.NaN;
   if (share < L.gcShare || share < L.gcShareRatio * (Number.isFinite(refShare) ? refShare : 0)) return null;

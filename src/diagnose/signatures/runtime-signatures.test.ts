@@ -53,6 +53,9 @@ describe('gc_pressure', () => {
     expect(gcPressure(agent({ gc_pause_ms: flat(600, 50) }))).toBeNull();
     expect(gcPressure(agent({ gc_pause_ms: flat(2000, 1000) }))).toBeNull();
     expect(gcPressure(plainView({ metrics: { gc_pause_ms: flat(3000, 150) }, intervalMs: Number.NaN }))).toBeNull();
+    // 15 s frames (agent()): 30 s of GC per frame is not a reading of GC time within it.
+    expect(gcPressure(agent({ gc_pause_ms: flat(30_000, 150) }))).toBeNull();
+    expect(gcPressure(agent({ gc_pause_ms: flat(15_000, 150) }))).toMatchObject({ kind: 'gc_pressure' });
   });
 });
 
