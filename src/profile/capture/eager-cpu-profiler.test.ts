@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { analyzeProfileBytes } from '../analysis/analyze-profile.js';
 import type { CpuProfile } from '../analysis/cpu-profile.js';
@@ -55,10 +56,12 @@ describe('cpuProfileFromColumns', () => {
 /**
  * A fresh hot loop and its caller for each recording, compiled from the same source (named after this file), so that each is
  * optimized while the recording runs. V8 resolves inlined frames only in code optimized while a profiler runs: one loop
- * shared by both recordings, optimized between them, showed up inside its caller in one recording in about eight.
+ * shared by both recordings, optimized between them, showed up inside its caller in one recording in about eight. The
+ * source is a script given this file's name when compiled, as a module's code is: `new Function` code named by a
+ * `//# sourceURL` comment once came out of the eager recording with no URL (CI, 2026-12-07).
  */
 function freshSpinner(): (busy: () => boolean) => void {
-  const source = `
+  const source = `(() => {
     function eagerTestHotLoop(ms) {
       const end = performance.now() + ms;
       let x = 0;
@@ -69,8 +72,8 @@ function freshSpinner(): (busy: () => boolean) => void {
       eagerTestHotLoop(3);
       if (busy()) setImmediate(spin, busy);
     };
-    //# sourceURL=${import.meta.url}`;
-  return new Function(source)() as (busy: () => boolean) => void;
+  })()`;
+  return new Script(source, { filename: import.meta.url }).runInThisContext() as (busy: () => boolean) => void;
 }
 
 /** Records `ms` of this process spinning in eagerTestHotLoop through `recorder`. */
