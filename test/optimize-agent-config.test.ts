@@ -42,15 +42,23 @@ const decoder = new TextDecoder();
  * Sends orders for `ms` with exponential gaps (Poisson arrivals at RATE, as independent clients
  * send them: the simulator's load generator spaces them evenly, and evenly spaced arrivals hardly
  * ever wait for a 75 %-busy connection) and returns the agent's snapshots of that time (the first
- * two, warming up, left out) and the p95 of the round trips.
+ * two, warming up, left out) and the p95 of the round trips. (Sleeping each gap after the last
+ * arrival lowered the rate on a loaded machine, until the pool of one was no longer short: CI,
+ * 2026-12-07.)
  */
 async function phase(ms: number): Promise<{ metrics: Record<string, number>[]; p95Ms: number }> {
   const from = snapshots.length;
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];
-  const end = Date.now() + ms;
-  for (let n = 0; Date.now() < end; n++) {
-    await sleep((-Math.log(1 - Math.random()) / RATE) * 1000);
+  // Arrivals keep to their own schedule: a timer that fires late (a busy machine) is followed by
+  // the arrivals due meanwhile, so the rate, and the pool's load, stay RATE.
+  const start = performance.now();
+  let due = 0;
+  for (let n = 0; ; n++) {
+    due += (-Math.log(1 - Math.random()) / RATE) * 1000;
+    if (due >= ms) break;
+    const wait = start + due - performance.now();
+    if (wait > 0) await sleep(wait);
     const body = { order_id: n + 1, customer_id: n % 50_000, items: [{ sku: `sku-${n % 97}`, qty: 1 + (n % 12), unit_price: 9.5 }] };
     const t0 = performance.now();
     pending.push(
