@@ -309,9 +309,8 @@ export class DetectionManager implements DetectionEvents {
     }
   }
 
-  /** Creates the detector from a load (or fresh), then scores what was buffered. */
+  /** Gives a series that has none (unstarted or loading: slot -1) its detector, from a load or fresh. */
   #start(e: SeriesEntry, load: SeriesLoad | null): void {
-    if (e.slot >= 0) this.#store.release(e.slot);
     let slot = -1;
     if (load?.state) {
       try {
