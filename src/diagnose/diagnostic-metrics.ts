@@ -61,10 +61,12 @@ export function hostOf(s: MetricSnapshot): string | null {
  * declared unit (bytes or per-mille sent as `memory_usage`, a percentage sent as the utilization):
  * judged as one, it would name a bottleneck on a healthy source.
  */
-const RANGE_TOPS: ReadonlyMap<string, number> = new Map([
-  ...DIAGNOSTIC_METRICS.filter((m) => m.endsWith('_pct') || m === 'cpu_usage' || m === 'memory_usage' || m === 'cgroup_memory_usage' || m === 'disk_util').map((m) => [m, 150] as const),
-  ['event_loop_utilization', 1.5],
-]);
+const RANGE_METRICS: readonly string[] = [
+  ...DIAGNOSTIC_METRICS.filter((m) => m.endsWith('_pct') || m === 'cpu_usage' || m === 'memory_usage' || m === 'cgroup_memory_usage' || m === 'disk_util'),
+  'event_loop_utilization',
+];
+// Arrays, not a map: the check runs on every snapshot, and iterating a map's entries allocates one array per entry.
+const RANGE_TOP_VALUES: readonly number[] = RANGE_METRICS.map((m) => (m === 'event_loop_utilization' ? 1.5 : 150));
 
 /** A diagnostic metric's value outside its declared range. */
 export interface OutOfRange {
@@ -79,9 +81,9 @@ export interface OutOfRange {
  */
 export function withinDeclaredRanges(s: MetricSnapshot, onOutside: (source: string, o: OutOfRange) => void): MetricSnapshot {
   let outside: string[] | null = null;
-  for (const [metric, top] of RANGE_TOPS) {
-    const v = s.metrics[metric];
-    if (v !== undefined && !(v >= 0 && v <= top)) (outside ??= []).push(metric);
+  for (let i = 0; i < RANGE_METRICS.length; i++) {
+    const v = s.metrics[RANGE_METRICS[i]!];
+    if (v !== undefined && !(v >= 0 && v <= RANGE_TOP_VALUES[i]!)) (outside ??= []).push(RANGE_METRICS[i]!);
   }
   if (outside === null) return s;
   const metrics: Record<string, number> = { ...s.metrics };
