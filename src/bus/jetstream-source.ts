@@ -6,9 +6,17 @@ import { ensureIngestStream, type IngestStreamSettings } from './ingest-stream.j
 import { MSG_ID_HEADER, NatsBus } from './nats-bus.js';
 import { PrefixedBus } from './prefixed-bus.js';
 
-/** A message from a durable source: acknowledged once stored, or handed back to be delivered again. */
-export interface DurableMessage {
+/**
+ * A message from a durable source: acknowledged once stored, or handed back to be delivered again.
+ * Its methods work detached from it, so that a taker can keep them (a {@link DurableReceipt}) until
+ * the commit without keeping `data`, a view of the socket read the message came in.
+ */
+export interface DurableMessage extends DurableReceipt {
   readonly data: Uint8Array;
+}
+
+/** What a taker keeps of a {@link DurableMessage} until it is stored. */
+export interface DurableReceipt {
   /** The publisher's message id (`Nats-Msg-Id`), when it set one. */
   readonly msgId?: string;
   /** Delivered before (to this engine or another one): its snapshots may be stored already. */
@@ -46,6 +54,34 @@ export function natsConnectionOf(bus: Bus): { nc: NatsConnection; prefix: string
 
 /** Messages per pull: what one pull can add beyond the writer's bound, at most. */
 const FETCH_MESSAGES = 1000;
+/** The JetStream acknowledgement protocol's payloads (the same bytes `JsMsg` sends). */
+const PAYLOADS = {
+  ack: Uint8Array.of(43, 65, 67, 75), // +ACK
+  nak: Uint8Array.of(45, 78, 65, 75), // -NAK
+  term: Uint8Array.of(43, 84, 69, 82, 77), // +TERM
+  working: Uint8Array.of(43, 87, 80, 73), // +WPI
+} as const;
+const TEXT = new TextEncoder();
+
+type Outcome = keyof typeof PAYLOADS;
+/** Sends a delivery's outcome to JetStream (a `nak` with a delay: delivered again after it). */
+type OutcomeSender = (o: Outcome, delayMs?: number) => void;
+
+/**
+ * Where a delivery's outcome goes: published to its reply subject (JetStream's acknowledgement
+ * protocol, as `JsMsg` does it), so that only that short string is kept until the commit. A `JsMsg`
+ * holds its payload, a view of the socket read it came in: keeping it for the commit (0.3 s under
+ * load) kept every read of that time alive, tens of MB. nats.js has the subject at run time
+ * without declaring it; should it go, the `JsMsg`'s own methods are used.
+ */
+function outcomeSender(nc: NatsConnection, m: JsMsg): OutcomeSender {
+  const reply = (m as { reply?: unknown }).reply;
+  if (typeof reply !== 'string' || !reply.startsWith('$JS.ACK.')) {
+    return (o, delayMs) => (o === 'ack' ? m.ack() : o === 'nak' ? m.nak(delayMs) : o === 'term' ? m.term() : m.working());
+  }
+  return (o, delayMs) =>
+    nc.publish(reply, o === 'nak' && delayMs !== undefined ? TEXT.encode(`-NAK ${JSON.stringify({ delay: delayMs * 1_000_000 })}`) : PAYLOADS[o]);
+}
 const FETCH_EXPIRES_MS = 5000;
 const IDLE_WAIT_MS = 25;
 
@@ -57,7 +93,8 @@ const IDLE_WAIT_MS = 25;
  * dead engine held is delivered again once the ack wait has passed.
  */
 export class JetStreamSource {
-  readonly #unacked = new Map<JsMsg, number>();
+  /** The deliveries not settled yet (by where their outcome goes), and when each was last said to be in work. */
+  readonly #unacked = new Map<OutcomeSender, number>();
   #consumer: Consumer | null = null;
   #batch: ConsumerMessages | null = null;
   #loop: Promise<void> | null = null;
@@ -105,8 +142,9 @@ export class JetStreamSource {
         this.#consuming = true;
         for await (const m of this.#batch) {
           this.#delivered++;
-          this.#unacked.set(m, Date.now());
-          this.#deliver(handler, m);
+          const send = outcomeSender(this.nc, m);
+          this.#unacked.set(send, Date.now());
+          this.#deliver(handler, this.#wrap(m, send), m.seq);
         }
         this.#failures = 0;
       } catch (err) {
@@ -120,12 +158,11 @@ export class JetStreamSource {
   }
 
   /** Hands a message over; one that makes the handler throw goes back to JetStream, delayed. */
-  #deliver(handler: (m: DurableMessage) => void, m: JsMsg): void {
-    const wrapped = this.#wrap(m);
+  #deliver(handler: (m: DurableMessage) => void, wrapped: DurableMessage, seq: number): void {
     try {
       handler(wrapped);
     } catch (err) {
-      this.log.error({ err, stream: this.settings.stream, seq: m.seq }, 'ingest handler failed; message handed back');
+      this.log.error({ err, stream: this.settings.stream, seq }, 'ingest handler failed; message handed back');
       wrapped.nak(this.settings.ackWaitSeconds * 1000);
     }
   }
@@ -139,35 +176,29 @@ export class JetStreamSource {
     }
   }
 
-  #wrap(m: JsMsg): DurableMessage {
+  /** The message as the taker sees it; its outcome is sent once, then it is forgotten. */
+  #wrap(m: JsMsg, send: OutcomeSender): DurableMessage {
     const msgId = m.headers?.get(MSG_ID_HEADER);
-    const done = () => this.#unacked.delete(m);
+    const settle = (o: Outcome, delayMs?: number) => {
+      if (this.#unacked.delete(send)) send(o, delayMs);
+    };
     return {
       data: m.data,
       ...(msgId ? { msgId } : {}),
       redelivered: m.redelivered,
-      ack: () => {
-        done();
-        m.ack();
-      },
-      nak: (delayMs?: number) => {
-        done();
-        m.nak(delayMs);
-      },
-      term: () => {
-        done();
-        m.term();
-      },
+      ack: () => settle('ack'),
+      nak: (delayMs?: number) => settle('nak', delayMs),
+      term: () => settle('term'),
     };
   }
 
   /** Tells JetStream that messages held for `olderThanMs` are still being worked on. */
   #keepAlive(olderThanMs: number): void {
     const now = Date.now();
-    for (const [m, at] of this.#unacked) {
+    for (const [send, at] of this.#unacked) {
       if (now - at < olderThanMs) continue;
-      m.working();
-      this.#unacked.set(m, now);
+      send('working');
+      this.#unacked.set(send, now);
     }
   }
 

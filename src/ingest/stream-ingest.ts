@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DurableMessage } from '../bus/jetstream-source.js';
+import type { DurableMessage, DurableReceipt } from '../bus/jetstream-source.js';
 import type { InvalidMessageReporter } from '../bus/invalid-messages.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { isTransient, type MetricWriter } from '../store/metric-writer.js';
@@ -39,7 +39,7 @@ export interface StreamIngestStats {
 }
 
 interface Taken {
-  readonly m: DurableMessage;
+  readonly m: DurableReceipt;
   readonly snapshots: MetricSnapshot[];
   readonly samples: number;
   readonly settle: Settle;
@@ -62,19 +62,21 @@ export class StreamIngest {
   constructor(private readonly deps: StreamIngestDeps) {}
 
   /** Handles one delivered message. */
-  handle(m: DurableMessage): void {
+  handle(message: DurableMessage): void {
+    // Kept until the commit: the receipt, not the message's bytes (a view of a whole socket read).
+    const { data, ...m } = message;
     this.#stats.messages++;
     if (m.redelivered) this.#stats.redelivered++;
     const { recent, decode, invalid, subject } = this.deps;
-    const key = messageKey(m.data, m.msgId);
+    const key = messageKey(data, m.msgId);
     if (recent.join(key, (_n, err) => this.#finish(m, err))) {
       this.#stats.duplicates++;
       return;
     }
-    const result = decode(m.data);
+    const result = decode(data);
     if (!result.ok) {
       this.#stats.rejected++;
-      if (!m.redelivered) invalid.report(subject, result.rejection.code, result.rejection.message, m.data);
+      if (!m.redelivered) invalid.report(subject, result.rejection.code, result.rejection.message, data);
       m.term();
       return;
     }
@@ -102,7 +104,7 @@ export class StreamIngest {
   }
 
   /** Acknowledges a stored message; hands back one whose write failed for now; drops one the database refuses. */
-  #finish(m: DurableMessage, err?: Error): void {
+  #finish(m: DurableReceipt, err?: Error): void {
     if (!err) {
       this.#stats.acked++;
       m.ack();
