@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigStore } from '../config/config-store.js';
 import { ConfigError } from '../config/validate.js';
 import { createLogger } from '../lifecycle/logger.js';
+import { applyHeapGrowth } from '../lifecycle/heap-growth.js';
 import { PerformanceEngine } from '../engine/engine.js';
 import { CliError } from './cli-error.js';
 import { loadCliConfig, withConfigOption } from './shared.js';
@@ -13,6 +14,7 @@ export default function startCommand(): Command {
     .action(async (opts: { config?: string }) => {
       const loaded = loadCliConfig(opts.config);
       const log = createLogger({ level: loaded.config.log_level, name: 'perf-engine' });
+      applyHeapGrowth(loaded.config.heap_growth_percent);
       const engine = new PerformanceEngine(new ConfigStore(loaded), log);
       try {
         await engine.start();

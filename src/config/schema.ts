@@ -165,6 +165,12 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { description: 'Log level.' },
     ),
+    heap_growth_percent: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      description:
+        'How far the engine process lets its JavaScript heap grow past what survived the last full garbage collection before the next one, in percent (V8 --heap-growing-percent, set by perf-engine start). 0: V8 chooses, up to 300% on a large machine, so garbage can take the RSS to twice the live data.',
+    }),
     live_min_retention_days: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
       description:
         'Local only. Lowest data_retention_days a live update may set; null: the locally configured data_retention_days (a live update may raise retention, never cut it below the local value).',
@@ -299,6 +305,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   host_name: null,
   agent_id: 'performance_engine_agent',
   log_level: 'info',
+  heap_growth_percent: 30,
   live_min_retention_days: null,
   live_may_disable_analysis: false,
   watch_processes: ['^node$'],
