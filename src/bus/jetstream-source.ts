@@ -54,6 +54,9 @@ export function natsConnectionOf(bus: Bus): { nc: NatsConnection; prefix: string
 
 /** Messages per pull: what one pull can add beyond the writer's bound, at most. */
 const FETCH_MESSAGES = 1000;
+const FETCH_EXPIRES_MS = 5000;
+const IDLE_WAIT_MS = 25;
+
 /** The JetStream acknowledgement protocol's payloads (the same bytes `JsMsg` sends). */
 const PAYLOADS = {
   ack: Uint8Array.of(43, 65, 67, 75), // +ACK
@@ -71,19 +74,23 @@ type OutcomeSender = (o: Outcome, delayMs?: number) => void;
  * Where a delivery's outcome goes: published to its reply subject (JetStream's acknowledgement
  * protocol, as `JsMsg` does it), so that only that short string is kept until the commit. A `JsMsg`
  * holds its payload, a view of the socket read it came in: keeping it for the commit (0.3 s under
- * load) kept every read of that time alive, tens of MB. nats.js has the subject at run time
+ * load) kept the reads of that time alive. nats.js has the subject at run time
  * without declaring it; should it go, the `JsMsg`'s own methods are used.
  */
 function outcomeSender(nc: NatsConnection, m: JsMsg): OutcomeSender {
   const reply = (m as { reply?: unknown }).reply;
-  if (typeof reply !== 'string' || !reply.startsWith('$JS.ACK.')) {
-    return (o, delayMs) => (o === 'ack' ? m.ack() : o === 'nak' ? m.nak(delayMs) : o === 'term' ? m.term() : m.working());
-  }
+  // Two functions, so that the closure sent to the subject does not share a scope holding the JsMsg.
+  return typeof reply === 'string' && reply.startsWith('$JS.ACK.') ? replySender(nc, reply) : jsMsgSender(m);
+}
+
+function replySender(nc: NatsConnection, reply: string): OutcomeSender {
   return (o, delayMs) =>
     nc.publish(reply, o === 'nak' && delayMs !== undefined ? TEXT.encode(`-NAK ${JSON.stringify({ delay: delayMs * 1_000_000 })}`) : PAYLOADS[o]);
 }
-const FETCH_EXPIRES_MS = 5000;
-const IDLE_WAIT_MS = 25;
+
+function jsMsgSender(m: JsMsg): OutcomeSender {
+  return (o, delayMs) => (o === 'ack' ? m.ack() : o === 'nak' ? m.nak(delayMs) : o === 'term' ? m.term() : m.working());
+}
 
 /**
  * Pulls the ingest stream's durable consumer and hands each message over, pulling only while the
