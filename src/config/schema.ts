@@ -169,7 +169,7 @@ export const ConfigSchema = Type.Object(
       minimum: 0,
       maximum: 1000,
       description:
-        'How far the engine process lets its JavaScript heap grow past what survived the last full garbage collection before the next one, in percent (V8 --heap-growing-percent, set by perf-engine start). 0: V8 chooses, up to 300% on a large machine, so garbage can take the RSS to twice the live data.',
+        'How far the engine process lets its JavaScript heap grow past what survived the last full garbage collection before the next one, in percent (V8 --heap-growing-percent, set by perf-engine start). 0: V8 chooses, up to 300% on a machine with much memory, and under load the heap then holds up to three times its live data in garbage.',
     }),
     live_min_retention_days: Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], {
       description:
