@@ -105,7 +105,7 @@ export class NoRespondersError extends Error {
   }
 }
 
-/** Replies to a message when it has a reply subject; does nothing otherwise. */
-export function replyJson(bus: Bus, msg: BusMessage, value: unknown): void {
+/** Replies to a message (or to what was kept of it: its reply subject) when it has a reply subject; does nothing otherwise. */
+export function replyJson(bus: Bus, msg: Pick<BusMessage, 'reply'>, value: unknown): void {
   if (msg.reply) bus.publish(msg.reply, encodeJson(value));
 }

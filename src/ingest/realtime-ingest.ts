@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { replyJson, type Bus, type BusMessage } from '../bus/bus.js';
-import { encodeJson } from '../wire/json.js';
 import type { DurableSourceStatus, JetStreamSource } from '../bus/jetstream-source.js';
 import { ENGINE_QUEUE, SUBJECTS } from '../wire/subjects.js';
 import type { MetricSnapshot } from '../model/snapshot.js';
@@ -191,7 +190,7 @@ export class RealtimeIngest {
   }
 
   #reply(reply: string | undefined, samples: number, err?: Error): void {
-    if (reply) this.bus.publish(reply, encodeJson(err ? { ok: false, error: { code: 'store_failed', message: err.message } } : { ok: true, samples }));
+    replyJson(this.bus, { reply }, err ? { ok: false, error: { code: 'store_failed', message: err.message } } : { ok: true, samples });
   }
 
   #notify(snapshots: readonly MetricSnapshot[]): void {
