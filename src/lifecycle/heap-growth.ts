@@ -5,7 +5,7 @@ import v8 from 'node:v8';
  * before it runs the next one (`--heap-growing-percent`; 0 leaves V8's own factor, which reaches
  * 4x on a machine with a large heap limit). Under load the engine promotes what its messages hold
  * while they wait for their commit, and that garbage, not live data, set its peak RSS: 428-444 MB
- * over 4 M samples with V8's factor, 287-293 MB at 30%, for about a tenth more CPU per sample
+ * over 4 M samples with V8's factor, 287-293 MB at 30%, for about a fifth more CPU per sample
  * (docs/benchmarks.md#heap-growth-2026-12-07). V8 reads the flag whenever it sets the next limit,
  * so setting it once the process runs takes effect.
  *
