@@ -151,6 +151,22 @@ describe('pid: a local Node.js process through its inspector', () => {
     expect(child.exitCode).toBeNull();
   });
 
+  // Closing the inspector while the engine's session was still attached crashed the target with
+  // SIGSEGV in about 3 of 100 captures (so about half of the runs of this test failed); the target
+  // now closes it once the connection has gone.
+  it('leaves the target alive and its inspector closed after 30 captures in a row', async () => {
+    const child = await start(process.execPath, ['--inspect-port=0', TARGET]);
+    for (let i = 0; i < 30; i++) {
+      await withChildState(child, capturePid(child.pid!, { kind: 'cpu', durationMs: 100, maxBytes: 1 << 26 }, { allowed: ALLOW_TARGET }));
+      await new Promise((r) => setTimeout(r, 20));
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the target died after capture ${i + 1}: ${childLogs.get(child)?.ended}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(child.signalCode).toBeNull();
+    expect(child.exitCode).toBeNull();
+    expect(listeningPorts(child.pid!)).toEqual([]);
+  });
+
   it('refuses with port_in_use when the default inspector port is taken, rather than signalling', async () => {
     const server: Server | null = await new Promise((resolve) => {
       const s = createServer();

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CaptureError, sleep, type CaptureRequest, type CapturedProfile } from './capture-types.js';
 import { captureOverDevtools, evaluate } from './devtools-capture.js';
+import { CLOSE_WAIT_MS, closeInspectorSource } from './inspector-close-source.js';
 import {
   catchesSignal,
   inspectorAddress,
@@ -147,12 +148,6 @@ async function activate(info: ProcessInfo, procRoot: string, timeoutMs: number):
   throw new CaptureError('inspector_unavailable', `pid ${pid} did not open its inspector within ${timeoutMs} ms of SIGUSR1 (its stderr says why: port ${at.port} taken, or started with --disable-sigusr1)`);
 }
 
-const CLOSE_INSPECTOR_SOURCE = `(() => {
-  const inspector = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('inspector') : require('inspector');
-  setTimeout(() => inspector.close(), 0);
-  return true;
-})()`;
-
 /**
  * Records a profile of another Node.js process on this host through its inspector, on 127.0.0.1
  * only. An inspector already open is used as it is; otherwise SIGUSR1 opens it (after checking the
@@ -175,11 +170,11 @@ export async function captureNodeProcess(pid: number, req: CaptureRequest, opts:
       if (remotePid !== pid) throw new CaptureError('failed', `the inspector found for pid ${pid} belongs to pid ${String(remotePid)}`);
       return await captureOverDevtools(channel, req);
     } finally {
-      if (opened) await evaluate(channel, CLOSE_INSPECTOR_SOURCE).catch(() => undefined);
+      if (opened) await evaluate(channel, closeInspectorSource()).catch(() => undefined);
       await channel.close();
-      // The target closes its inspector on its next turn: wait for it, or a capture right after
-      // this one would find the closing inspector "already open" and lose its connection.
-      if (opened) await waitUntilClosed(pid, opened.port, procRoot, 2000);
+      // The target closes its inspector once this connection has gone: wait for it, or a capture
+      // right after this one would find the closing inspector "already open" and lose its connection.
+      if (opened) await waitUntilClosed(pid, opened.port, procRoot, CLOSE_WAIT_MS + 1000);
     }
   } finally {
     if (opened) openedByUs.delete(opened.port);
