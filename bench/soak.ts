@@ -15,6 +15,17 @@ function firstMinute(samples: readonly SoakSample[], seconds: number): SoakSampl
   return early.length > 0 ? early : samples.slice(0, 1);
 }
 
+/**
+ * The engine's state beside its memory at a few readings: the open alerts (the publisher's ramps
+ * wrap once in 1,000 ticks, and each wrap is a real level change that detection flags once its
+ * models have learnt) and the V8 heap, used and committed, so that a growing RSS says whether it
+ * follows state, the heap, or neither.
+ */
+function memoryStory(at: readonly SoakSample[]): string {
+  const heap = (s: SoakSample) => `${(s.heapUsedBytes / MiB).toFixed(0)}/${(s.heapTotalBytes / MiB).toFixed(0)}`;
+  return `open alerts ${at.map((s) => s.alertsOpen).join(' → ')}; V8 heap used/committed ${at.map(heap).join(' → ')} MiB`;
+}
+
 function figures(r: SoakResult, o: { sources: number; metrics: number; seconds: number }): Figure[] {
   const bench = 'soak';
   const first = firstMinute(r.samples, o.seconds);
@@ -47,7 +58,8 @@ function figures(r: SoakResult, o: { sources: number; metrics: number; seconds: 
     figure({
       bench, name: 'engine RSS at the end', value: last.rssBytes / MiB, unit: 'MiB', reference: { name: "the first minute's max", value: rssRef / MiB, unit: 'MiB' },
       target: 'flat: <= 1.25x', met: last.rssBytes <= rssRef * 1.25,
-      notes: `at start ${(r.rssAtStart / MiB).toFixed(0)} MiB, middle (t=${middle.t.toFixed(0)} s) ${(middle.rssBytes / MiB).toFixed(0)} MiB, end (t=${last.t.toFixed(0)} s) ${(last.rssBytes / MiB).toFixed(0)} MiB, max ${(Math.max(...r.samples.map((s) => s.rssBytes)) / MiB).toFixed(0)} MiB`,
+      notes: `at start ${(r.rssAtStart / MiB).toFixed(0)} MiB, middle (t=${middle.t.toFixed(0)} s) ${(middle.rssBytes / MiB).toFixed(0)} MiB, end (t=${last.t.toFixed(0)} s) ${(last.rssBytes / MiB).toFixed(0)} MiB, max ${(Math.max(...r.samples.map((s) => s.rssBytes)) / MiB).toFixed(0)} MiB; ` +
+        `what grew (first minute's last reading, middle, end): ${memoryStory([first.at(-1)!, middle, last])}`,
     }),
     figure({
       bench, name: 'ingest lag p99 (request to commit reply) in the last quarter', value: lagLate, unit: 'ms', reference: { name: "the first minute's p99", value: lagRef, unit: 'ms' },

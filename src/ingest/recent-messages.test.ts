@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RecentMessages, messageKey } from './recent-messages.js';
 
@@ -8,6 +9,9 @@ describe('messageKey', () => {
     expect(messageKey(bytes('{"a":1}'), 'm-1')).toBe('id:m-1');
     expect(messageKey(bytes('{"a":1}'), undefined)).toBe(messageKey(bytes('{"a":1}'), undefined));
     expect(messageKey(bytes('{"a":1}'), undefined)).not.toBe(messageKey(bytes('{"a":2}'), undefined));
+    // The digest's 20 bytes, one character each (kept compact: up to 100,000 are remembered).
+    expect(messageKey(bytes('{"a":1}'), undefined)).toBe(createHash('sha1').update('{"a":1}').digest('latin1'));
+    expect(messageKey(bytes('{"a":1}'), undefined)).toHaveLength(20);
   });
 });
 

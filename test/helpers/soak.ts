@@ -40,6 +40,10 @@ export interface SoakSample {
   readonly consumerPending: number;
   /** Samples in the engine's write queue. */
   readonly writerPending: number;
+  /** Alerts open in the engine, and its V8 heap: used, and committed (from `/metrics`; NaN when it does not answer). */
+  readonly alertsOpen: number;
+  readonly heapUsedBytes: number;
+  readonly heapTotalBytes: number;
   readonly storedSnapshots: number;
   readonly pub: PublisherReport | null;
 }
@@ -62,14 +66,21 @@ function rssOf(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 }
 
-/** The writer's queue from `/metrics`; NaN when the engine does not answer within 10 s (its event loop is stuck). */
-async function writerPending(http: string): Promise<number> {
+/** The gauges a soak follows from `/metrics`; NaN when the engine does not answer within 10 s (its event loop is stuck). */
+async function engineGauges(http: string): Promise<{ writerPending: number; alertsOpen: number; heapUsedBytes: number; heapTotalBytes: number }> {
+  let text = '';
   try {
-    const text = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-    return Number(/^perf_engine_store_pending_samples (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+    text = await (await fetch(`${http}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
   } catch {
-    return Number.NaN;
+    // Every gauge NaN below.
   }
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    writerPending: gauge('perf_engine_store_pending_samples'),
+    alertsOpen: gauge('perf_engine_alerts_open'),
+    heapUsedBytes: gauge('nodejs_heap_size_used_bytes'),
+    heapTotalBytes: gauge('nodejs_heap_size_total_bytes'),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,7 +103,7 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
     t: (Date.now() - t0) / 1000,
     rssBytes: rssOf(target.pid),
     consumerPending: await consumerPending(),
-    writerPending: await writerPending(target.http),
+    ...(await engineGauges(target.http)),
     storedSnapshots: await storedSnapshots(),
     pub,
   });
@@ -120,7 +131,7 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
       if (!running) break;
       const s = await read(t0, last);
       samples.push(s);
-      log(`t=${s.t.toFixed(0)}s sent ${s.pub?.sent ?? 0} acked ${s.pub?.acked ?? 0} stored ${s.storedSnapshots - before} pending ${s.consumerPending}/${s.writerPending} rss ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB lag p99 ${s.pub?.lagP99Ms.toFixed(0) ?? '-'} ms`);
+      log(`t=${s.t.toFixed(0)}s sent ${s.pub?.sent ?? 0} acked ${s.pub?.acked ?? 0} stored ${s.storedSnapshots - before} pending ${s.consumerPending}/${s.writerPending} rss ${(s.rssBytes / 2 ** 20).toFixed(0)} MiB (heap ${(s.heapUsedBytes / 2 ** 20).toFixed(0)}/${(s.heapTotalBytes / 2 ** 20).toFixed(0)}) alerts ${s.alertsOpen} lag p99 ${s.pub?.lagP99Ms.toFixed(0) ?? '-'} ms`);
     }
     const code = await exited;
     const final = last as PublisherReport | null;
@@ -141,7 +152,7 @@ export async function runSoak(target: SoakTarget, o: SoakOptions): Promise<SoakR
     return {
       samples, rssAtStart, final, drainSeconds,
       stored: Number(counts[0]!.n), storedDistinct: Number(counts[0]!.d), storedSamples: Number(counts[0]!.samples),
-      consumerPendingAfter: await consumerPending(), writerPendingAfter: await writerPending(target.http),
+      consumerPendingAfter: await consumerPending(), writerPendingAfter: (await engineGauges(target.http)).writerPending,
     };
   } finally {
     await nc.close();
