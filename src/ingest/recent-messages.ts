@@ -18,11 +18,11 @@ interface Pending {
  */
 export function messageKey(data: Uint8Array, msgId: string | undefined): string {
   // The one-shot digest: 1.5 µs instead of 2.1 µs for a message of 50 samples (no Hash object).
-  // The digest's 20 bytes as a 20-character string, with no prefix, since up to 100,000 of them are
-  // kept: 77 bytes of heap per message remembered, against 117 as "sha1:" and base64 (a
-  // concatenated string over the digest's own). An id key starts with "id:"; it could equal a
-  // digest only if some message's SHA-1 began with those three bytes and went on with the id.
-  return msgId !== undefined ? `id:${msgId}` : hash('sha1', data, 'latin1');
+  // The digest's 20 bytes as a 20-character string ('binary' is latin1), with no prefix, since up
+  // to 100,000 of them are kept: 77 bytes of heap per message remembered, against 117 as "sha1:"
+  // and base64 (a concatenated string over the digest's own). An id key starts with "id:"; it could
+  // equal a digest only if some message's SHA-1 began with those three bytes and went on with the id.
+  return msgId !== undefined ? `id:${msgId}` : hash('sha1', data, 'binary');
 }
 
 /**
