@@ -12,8 +12,7 @@ export const CLOSE_WAIT_MS = 5000;
  * {@link CLOSE_WAIT_MS} it closes regardless, rather than leave an inspector open. The timers are
  * unreferenced, so they never keep a process alive that would otherwise exit.
  */
-export function closeInspectorSource(waitMs = CLOSE_WAIT_MS): string {
-  return `(() => {
+export const CLOSE_INSPECTOR_SOURCE = `(() => {
   const builtin = (m) => (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(m) : require(m));
   const inspector = builtin('inspector');
   const fs = builtin('fs');
@@ -31,7 +30,7 @@ export function closeInspectorSource(waitMs = CLOSE_WAIT_MS): string {
     }
     return false;
   };
-  const deadline = Date.now() + ${Math.max(0, Math.floor(waitMs))};
+  const deadline = Date.now() + ${CLOSE_WAIT_MS};
   let quiet = 0;
   const check = () => {
     quiet = connected() ? 0 : quiet + 1;
@@ -41,4 +40,3 @@ export function closeInspectorSource(waitMs = CLOSE_WAIT_MS): string {
   setTimeout(check, 50).unref();
   return true;
 })()`;
-}

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CaptureError, sleep, type CaptureRequest, type CapturedProfile } from './capture-types.js';
 import { captureOverDevtools, evaluate } from './devtools-capture.js';
-import { CLOSE_WAIT_MS, closeInspectorSource } from './inspector-close-source.js';
+import { CLOSE_INSPECTOR_SOURCE, CLOSE_WAIT_MS } from './inspector-close-source.js';
 import {
   catchesSignal,
   inspectorAddress,
@@ -170,7 +170,7 @@ export async function captureNodeProcess(pid: number, req: CaptureRequest, opts:
       if (remotePid !== pid) throw new CaptureError('failed', `the inspector found for pid ${pid} belongs to pid ${String(remotePid)}`);
       return await captureOverDevtools(channel, req);
     } finally {
-      if (opened) await evaluate(channel, closeInspectorSource()).catch(() => undefined);
+      if (opened) await evaluate(channel, CLOSE_INSPECTOR_SOURCE).catch(() => undefined);
       await channel.close();
       // The target closes its inspector once this connection has gone: wait for it, or a capture
       // right after this one would find the closing inspector "already open" and lose its connection.
