@@ -9,10 +9,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Vitest's default is one worker fewer than the cores: one, on the 2-core machines the suite
-    // runs on, which left a core idle while most tests wait on NATS, PostgreSQL or a child process.
-    // Two workers took the suite from 744-826 s to 516 s there (2026-12-07).
-    maxWorkers: 2,
     projects: [
       {
         extends: true,
