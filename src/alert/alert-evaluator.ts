@@ -6,6 +6,7 @@ import type { AlertTransition } from './alert-message.js';
 import type { AlertRule } from '../model/alert.js';
 import { degradationOnset, evaluateDegradation, type DegradationConfig, type DegradationReference } from './degradation.js';
 import { evaluateThreshold, type RuleBook } from './threshold-rules.js';
+import { flatString } from '../model/flat-string.js';
 
 /** What the evaluator is given: rules, settings, the detection stage, ids, a wall clock, and where transitions go. */
 export interface EvaluatorDeps {
@@ -44,6 +45,8 @@ interface Tracked {
 }
 
 const keyOf = (rule: AlertRule, source: string, metric: string) => `${rule}\u0000${source}\u0000${metric}`;
+/** A key kept for as long as a series is tracked or cooling down: flat, half the heap of the joined one. */
+const keptKeyOf = (rule: AlertRule, source: string, metric: string) => flatString(keyOf(rule, source, metric));
 
 /**
  * Runs the alert state machines of every (source, metric, rule): threshold rules on every sample
@@ -95,7 +98,7 @@ export class AlertEvaluator {
   }
 
   #followDegradation(t: Tracked): void {
-    const key = keyOf(t.rule, t.source, t.metric);
+    const key = keptKeyOf(t.rule, t.source, t.metric);
     const follower = (s: ScoredSample) => {
       if (this.#tracked.get(key) === t) this.#stepDegradation(t, s.timestamp, s.value, this.deps.degradation());
     };
@@ -173,14 +176,14 @@ export class AlertEvaluator {
     let t = this.#tracked.get(key);
     if (!t) {
       t = { source, metric, rule, state: INITIAL, arrivedAt: this.deps.now(), dirty: false, reference: null, unfollow: null };
-      this.#tracked.set(key, t);
+      this.#tracked.set(flatString(key), t);
     }
     return t;
   }
 
   #coolDown(key: string, until: number): void {
     this.#cooldown.delete(key);
-    this.#cooldown.set(key, until);
+    this.#cooldown.set(flatString(key), until);
     // Bounded: past the cap the oldest cool-downs (inserted first) are forgotten.
     if (this.#cooldown.size > 100_000) this.#cooldown.delete(this.#cooldown.keys().next().value!);
   }

@@ -58,19 +58,58 @@ interface MachineColumn {
   readonly interval: number;
 }
 
-const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 const ms = (v: unknown): number | null => (v === null || v === undefined ? null : new Date(v as string | Date).getTime());
 const isoOf = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string | Date).toISOString());
 
 /** Inserts or updates an alert row (engine-owned columns only, so acknowledgements made meanwhile stay). */
 export async function saveAlert(q: Queryable, r: AlertRecord): Promise<void> {
-  const e = r.episode;
-  const machine: MachineColumn = { candidate: e.candidate, candidateSince: e.candidateSince, clearingSince: e.clearingSince, reference: r.reference, interval: r.interval };
+  await saveAlerts(q, [r]);
+}
+
+/** Rows per statement of {@link saveAlerts}. */
+const SAVE_ROWS = 500;
+
+/**
+ * Inserts or updates alert rows as {@link saveAlert} does, up to {@link SAVE_ROWS} in one
+ * statement. Each alert at most once. A statement that fails is retried row by row, so one row
+ * refused (another open episode of its series stored, say) does not keep the others from being
+ * saved; the first error is thrown after every row was tried.
+ */
+export async function saveAlerts(q: Queryable, records: readonly AlertRecord[]): Promise<void> {
+  let firstError: unknown = null;
+  for (let i = 0; i < records.length; i += SAVE_ROWS) {
+    const chunk = records.slice(i, i + SAVE_ROWS);
+    try {
+      await upsertAlerts(q, chunk);
+    } catch (err) {
+      if (chunk.length === 1) firstError ??= err;
+      else
+        for (const r of chunk) {
+          try {
+            await upsertAlerts(q, [r]);
+          } catch (rowErr) {
+            firstError ??= rowErr;
+          }
+        }
+    }
+  }
+  if (firstError !== null) throw firstError;
+}
+
+async function upsertAlerts(q: Queryable, rs: readonly AlertRecord[]): Promise<void> {
+  const column = <V>(f: (r: AlertRecord) => V) => rs.map(f);
+  const machine = (r: AlertRecord): MachineColumn => {
+    const e = r.episode;
+    return { candidate: e.candidate, candidateSince: e.candidateSince, clearingSince: e.clearingSince, reference: r.reference, interval: r.interval };
+  };
+  const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   await q.query(
     `INSERT INTO alerts (alert_id, source, metric, rule, severity, state, value, threshold, started_at, fired_at,
                          resolved_at, last_notified_at, message, max_severity, resolve_reason, notified, silenced_by,
                          last_sample_at, machine, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::jsonb, now())
+     SELECT * , now() FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[],
+                          $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[],
+                          $15::text[], $16::boolean[], $17::uuid[], $18::timestamptz[], $19::jsonb[])
      ON CONFLICT (alert_id) DO UPDATE SET
        severity = EXCLUDED.severity, state = EXCLUDED.state, value = EXCLUDED.value, threshold = EXCLUDED.threshold,
        fired_at = EXCLUDED.fired_at, resolved_at = EXCLUDED.resolved_at, last_notified_at = EXCLUDED.last_notified_at,
@@ -78,9 +117,25 @@ export async function saveAlert(q: Queryable, r: AlertRecord): Promise<void> {
        notified = EXCLUDED.notified, silenced_by = EXCLUDED.silenced_by, last_sample_at = EXCLUDED.last_sample_at,
        machine = EXCLUDED.machine, updated_at = now()`,
     [
-      e.alertId, r.source, r.metric, r.rule, e.severity, r.state, e.value, e.threshold, date(e.startedAt), date(e.firedAt),
-      date(r.resolvedAt), date(e.lastNotifiedAt), r.message, e.maxSeverity, r.reason, r.notified, r.silencedBy,
-      date(e.lastTs), JSON.stringify(machine),
+      column((r) => r.episode.alertId),
+      column((r) => r.source),
+      column((r) => r.metric),
+      column((r) => r.rule),
+      column((r) => r.episode.severity),
+      column((r) => r.state),
+      column((r) => r.episode.value),
+      column((r) => r.episode.threshold),
+      column((r) => at(r.episode.startedAt)),
+      column((r) => at(r.episode.firedAt)),
+      column((r) => at(r.resolvedAt)),
+      column((r) => at(r.episode.lastNotifiedAt)),
+      column((r) => r.message),
+      column((r) => r.episode.maxSeverity),
+      column((r) => r.reason),
+      column((r) => r.notified),
+      column((r) => r.silencedBy),
+      column((r) => at(r.episode.lastTs)),
+      column((r) => JSON.stringify(machine(r))),
     ],
   );
 }

@@ -9,7 +9,7 @@ import type { MetricSnapshot } from '../../model/snapshot.js';
 import type { Queryable } from '../../store/db.js';
 import { AlertEvaluator } from '../alert-evaluator.js';
 import { describeAlert, firingMessage, resolvedMessage, updateMessage, type AlertTransition } from '../alert-message.js';
-import { deleteAlert, loadOpenAlerts, openAcknowledgements, saveAlert, type AlertRecord } from './alert-repo.js';
+import { deleteAlert, loadOpenAlerts, openAcknowledgements, saveAlert, saveAlerts, type AlertRecord } from './alert-repo.js';
 import { resolveDegradation, type DegradationConfig } from '../degradation.js';
 import { NotificationQueue, type Notification, type NotificationSink, type QueueStats } from '../notification-queue.js';
 import { deleteSilencesBefore, listSilences } from './silence-repo.js';
@@ -17,6 +17,7 @@ import { findSilence, type Silence } from '../silences.js';
 import { RuleBook } from '../threshold-rules.js';
 import { AlertWrites } from './alert-writes.js';
 import { RateLimitedLog } from '../../lifecycle/rate-limited-log.js';
+import { flatString } from '../../model/flat-string.js';
 
 /** Settings read from the configuration (re-read on `reconfigure`). */
 export interface AlertingSettings {
@@ -70,7 +71,7 @@ export class AlertingStage implements Component {
   #rules: RuleBook;
   #degradation: DegradationConfig;
   #staleMs: number;
-  readonly #writes: AlertWrites;
+  readonly #writes: AlertWrites<AlertRecord>;
   readonly #errorLog: RateLimitedLog;
   #timers: NodeJS.Timeout[] = [];
   #writeErrors = 0;
@@ -93,13 +94,15 @@ export class AlertingStage implements Component {
     this.#writes = new AlertWrites(
       (err) => this.#writeFailed(err),
       (n) => this.queue.push(n),
+      (records) => saveAlerts(this.db, records),
     );
     this.evaluator = new AlertEvaluator({
       rules: () => this.#rules,
       degradation: () => this.#degradation,
       staleMs: () => this.#staleMs,
       detection,
-      newId: randomUUID,
+      // Kept as long as the alert is open: flat, not randomUUID's tree of 20 pieces.
+      newId: () => flatString(randomUUID()),
       now: this.now,
       emit: (t) => {
         const full = this.#withBounds(t);
@@ -253,13 +256,13 @@ export class AlertingStage implements Component {
     };
   }
 
-  /** Saves open alerts whose latest value changed (so a restart continues from recent state). */
+  /** Saves open alerts whose latest value changed (so a restart continues from recent state), together: one statement for up to 500. */
   #saveOpen(): void {
     for (const o of this.evaluator.dirtyOpen()) {
       const n = this.#notices.get(o.episode.alertId) ?? { notified: false, silencedBy: null, acknowledgedBy: null };
       const t = this.#withBounds({ ...o, kind: o.episode.phase === 'firing' ? 'fired' : 'pending', at: o.episode.lastTs });
       const record = this.#record(t, n);
-      this.#write(o.episode.alertId, () => saveAlert(this.db, record), []);
+      this.#writes.saveLatest(o.episode.alertId, record, () => saveAlert(this.db, record));
     }
   }
 
