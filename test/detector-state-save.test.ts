@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSeries, saveStates } from '../src/detect/stage/detector-state-repo.js';
+import type { SavedState } from '../src/detect/stream/series-load.js';
+import type { Db } from '../src/store/db.js';
+import { migrate } from '../src/store/migrate.js';
+import { openPgliteDb } from '../src/store/pglite-db.js';
+import { testDatabase } from './helpers/services.js';
+
+const T0 = Date.parse('2026-12-07T08:00:00.123Z');
+
+/** States of odd sizes and names (a quote, a comma, a brace, non-ASCII), as a checkpoint hands them out. */
+function states(n: number, round: number): SavedState[] {
+  const names = ['plain', 'with "quote", comma', 'brace {x}', 'dégradé ☃', 'back\\slash'];
+  return Array.from({ length: n }, (_, i) => ({
+    source: `${names[i % names.length]}-${i}`,
+    metric: i % 3 === 0 ? 'handler_latency_p95_ms' : `m.${i % 7}`,
+    state: new Uint8Array(randomBytes(1 + ((i * 37 + round) % 1500))),
+    lastTs: T0 + i * 1000 + round,
+  }));
+}
+
+const backends: [string, () => Promise<{ db: Db; close(): Promise<void> }>][] = [
+  [
+    'PostgreSQL, binary COPY',
+    async () => {
+      const t = await testDatabase();
+      return { db: t.db, close: () => t.drop() };
+    },
+  ],
+  [
+    'PGlite, arrays',
+    async () => {
+      const db = await openPgliteDb(null, 'public');
+      await migrate(db);
+      return { db, close: () => db.close() };
+    },
+  ],
+];
+
+describe.each(backends)('a detector checkpoint (%s)', (name, open) => {
+  let db: Db;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, close } = await open());
+  });
+  afterAll(async () => close?.());
+
+  it('stores every state byte for byte with its time, and a later checkpoint replaces them', async () => {
+    expect(Boolean(db.copyBinary)).toBe(name.startsWith('PostgreSQL'));
+    for (const round of [0, 1]) {
+      const saved = states(1200, round);
+      await saveStates(db, saved);
+      const loaded = await loadSeries(db, saved.map((s) => ({ source: s.source, metric: s.metric, before: s.lastTs })), 0);
+      expect(loaded).toHaveLength(saved.length);
+      loaded.forEach((l, i) => {
+        expect(l).not.toBeNull();
+        expect(typeof l).toBe('object');
+        expect(Buffer.from((l as { state: Uint8Array }).state).equals(Buffer.from(saved[i]!.state))).toBe(true);
+      });
+      const times = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM detector_state d JOIN unnest($1::text[], $2::text[], $3::float8[]) AS r(s, m, t)
+           ON d.source = r.s AND d.metric = r.m AND d.last_ts = to_timestamp(r.t / 1000.0)`,
+        [saved.map((s) => s.source), saved.map((s) => s.metric), saved.map((s) => s.lastTs)],
+      );
+      expect(times.rows[0]!.n).toBe(saved.length);
+    }
+    const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM detector_state');
+    expect(rows.rows[0]!.n).toBe(1200);
+  });
+});
