@@ -1,6 +1,6 @@
 import { modelOf, type DetectorModel, type SeriesDetail } from './detector-model.js';
 import { resolveDetectorOptions, type DetectorOptions } from './options.js';
-import { decodeState, encodeState } from './state-codec.js';
+import { decodeState, encodeState, encodeStateInto, HEADER_BYTES } from './state-codec.js';
 
 /** Detectors per chunk: a chunk is one allocation of this many states (about 1.2 MB with the defaults). */
 const CHUNK_SLOTS = 1024;
@@ -96,6 +96,13 @@ export class DetectorStore {
   /** {@link SeriesDetector.snapshot} of the detector in `slot` (a copy). */
   snapshot(slot: number): Uint8Array {
     return encodeState(this.#bytesOf(slot));
+  }
+
+  /** The same snapshot written over `scratch` (reused: valid until the next call), allocating nothing when it is large enough. */
+  snapshotInto(slot: number, scratch: { bytes: Uint8Array }): Uint8Array {
+    const bytes = this.#bytesOf(slot);
+    if (scratch.bytes.byteLength < HEADER_BYTES + bytes.byteLength) scratch.bytes = new Uint8Array(HEADER_BYTES + bytes.byteLength);
+    return encodeStateInto(bytes, scratch.bytes);
   }
 
   /** Where the slot's state starts in its chunk's Float64 view. */

@@ -2,7 +2,7 @@
 export const SNAPSHOT_VERSION = 3;
 
 /** Header: version and state byte length, as two doubles. */
-const HEADER_BYTES = 16;
+export const HEADER_BYTES = 16;
 
 /**
  * A detector's whole state is one run of bytes (a double-precision part and a single-precision part);
@@ -11,12 +11,16 @@ const HEADER_BYTES = 16;
  * length header.
  */
 export function encodeState(state: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER_BYTES + state.byteLength);
-  const header = new Float64Array(out.buffer, 0, 2);
+  return encodeStateInto(state, new Uint8Array(HEADER_BYTES + state.byteLength));
+}
+
+/** {@link encodeState} into `out` (at least the snapshot's size, 8-byte aligned); returns the snapshot's view of it. */
+export function encodeStateInto(state: Uint8Array, out: Uint8Array): Uint8Array {
+  const header = new Float64Array(out.buffer, out.byteOffset, 2);
   header[0] = SNAPSHOT_VERSION;
   header[1] = state.byteLength;
   out.set(state, HEADER_BYTES);
-  return out;
+  return out.subarray(0, HEADER_BYTES + state.byteLength);
 }
 
 /**

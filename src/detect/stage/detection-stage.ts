@@ -8,7 +8,8 @@ import { createSeriesDetector } from '../anomaly/index.js';
 import type { DetectionEvents } from '../stream/detection-events.js';
 import { DetectionManager, type ManagerStats } from '../stream/detection-manager.js';
 import { LOAD_AGAIN, type LoadRequest, type SeriesLoad } from '../stream/series-load.js';
-import { deleteStatesBefore, loadSeries, saveStates, type Transactional } from './detector-state-repo.js';
+import { deleteStatesBefore, loadSeries, saveStateBatch, type Transactional } from './detector-state-repo.js';
+import { StateBatch } from './detector-state-copy.js';
 
 /** Settings read from the configuration (live ones are re-read on change). */
 export interface DetectionSettings {
@@ -71,6 +72,8 @@ export class DetectionStage implements Component {
   readonly manager: DetectionManager;
   #timer: NodeJS.Timeout | null = null;
   #saving: Promise<void> | null = null;
+  /** The checkpoint's batch, reused (one checkpoint runs at a time). */
+  #batch: StateBatch | null = null;
   #busyMs = 0;
   #lastCheckpoint: DetectionStatus['lastCheckpoint'] = null;
   #lastError: string | null = null;
@@ -192,18 +195,21 @@ export class DetectionStage implements Component {
   async #save(): Promise<void> {
     const t0 = performance.now();
     let saved = 0;
-    let chunk = [];
+    // Kept from checkpoint to checkpoint: its buffer is sized once.
+    const batch = (this.#batch ??= new StateBatch(this.db.copyBinary !== undefined));
+    batch.clear();
     try {
-      for (const s of this.manager.dirtyStates()) {
-        chunk.push(s);
-        if (chunk.length >= SAVE_CHUNK) {
-          await saveStates(this.db, chunk);
-          saved += chunk.length;
-          chunk = [];
+      // Each state is copied into the batch as it is taken, so they can be handed out transient.
+      for (const s of this.manager.dirtyStates({ transient: true })) {
+        batch.add(s);
+        if (batch.count >= SAVE_CHUNK) {
+          await saveStateBatch(this.db, batch);
+          saved += batch.count;
+          batch.clear();
         }
       }
-      await saveStates(this.db, chunk);
-      saved += chunk.length;
+      await saveStateBatch(this.db, batch);
+      saved += batch.count;
       this.#lastCheckpoint = { at: new Date().toISOString(), saved, ms: Math.round(performance.now() - t0) };
       this.log.debug(this.#lastCheckpoint, 'detector states saved');
     } catch (err) {

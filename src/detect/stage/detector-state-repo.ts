@@ -1,6 +1,6 @@
 import type { Queryable } from '../../store/db.js';
 import { LOAD_AGAIN, type LoadRequest, type SavedState, type SeriesLoad } from '../stream/series-load.js';
-import { encodeStateRows, STATE_COPY_COLUMNS } from './detector-state-copy.js';
+import { STATE_COPY_COLUMNS, StateBatch } from './detector-state-copy.js';
 
 /** How far back history is read for a series without saved state (covers day-of-week seasonality). */
 export const HISTORY_WINDOW_MS = 15 * 86_400_000;
@@ -178,17 +178,24 @@ async function readHistory(q: Transactional, sql: string, params: unknown[], tim
 const UPSERT_STATE = `ON CONFLICT (source, metric) DO UPDATE
        SET state = EXCLUDED.state, last_ts = EXCLUDED.last_ts, updated_at = EXCLUDED.updated_at`;
 
-/**
- * Upserts detector states, each series at most once. On PostgreSQL in one transaction, through a
- * binary COPY into a temporary staging table (detector-state-copy.ts says why); on PGlite in one
- * statement from arrays.
- */
+/** Upserts detector states, each series at most once (see {@link saveStateBatch}). */
 export async function saveStates(q: Transactional, states: readonly SavedState[]): Promise<void> {
-  if (states.length === 0) return;
-  if (q.copyBinary) {
+  const batch = new StateBatch(q.copyBinary !== undefined);
+  for (const s of states) batch.add(s);
+  await saveStateBatch(q, batch);
+}
+
+/**
+ * Upserts a batch of detector states, each series at most once. On PostgreSQL (a binary batch) in
+ * one transaction, through a binary COPY into a temporary staging table (detector-state-copy.ts
+ * says why); on PGlite in one statement from arrays.
+ */
+export async function saveStateBatch(q: Transactional, batch: StateBatch): Promise<void> {
+  if (batch.count === 0) return;
+  if (batch.binary) {
     await q.transaction(async (tx) => {
       await tx.query(`CREATE TEMP TABLE IF NOT EXISTS perf_detector_state_stage (source text, metric text, state bytea, last_ts timestamptz) ON COMMIT DELETE ROWS`);
-      await tx.copyBinary!(`COPY perf_detector_state_stage ${STATE_COPY_COLUMNS} FROM STDIN (FORMAT binary)`, encodeStateRows(states));
+      await tx.copyBinary!(`COPY perf_detector_state_stage ${STATE_COPY_COLUMNS} FROM STDIN (FORMAT binary)`, batch.payload());
       await tx.query(
         `INSERT INTO detector_state (source, metric, state, last_ts, updated_at)
          SELECT source, metric, state, last_ts, now() FROM perf_detector_state_stage
@@ -197,17 +204,13 @@ export async function saveStates(q: Transactional, states: readonly SavedState[]
     });
     return;
   }
+  const c = batch.columns();
   await q.query(
     `INSERT INTO detector_state (source, metric, state, last_ts, updated_at)
      SELECT s, m, decode(h, 'hex'), to_timestamp(t / 1000.0), now()
      FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS r(s, m, h, t)
      ${UPSERT_STATE}`,
-    [
-      states.map((s) => s.source),
-      states.map((s) => s.metric),
-      states.map((s) => Buffer.from(s.state.buffer, s.state.byteOffset, s.state.byteLength).toString('hex')),
-      states.map((s) => s.lastTs),
-    ],
+    [c.sources, c.metrics, c.hex, c.times],
   );
 }
 

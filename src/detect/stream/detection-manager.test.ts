@@ -62,6 +62,21 @@ describe('detection manager', () => {
     expect([...m.dirtyStates()]).toHaveLength(0);
   });
 
+  it('hands out transient states equal to the copies, each valid until the next is taken', () => {
+    const fill = (m: DetectionManager) => {
+      for (let i = 0; i < 30; i++) m.ingest([snap('a', i, { x: value(i), y: 2 * value(i) }), snap('b', i, { x: -value(i) })]);
+    };
+    const copies = new DetectionManager({ maxSeries: 10, anomalyScore: 0.5 });
+    const transient = new DetectionManager({ maxSeries: 10, anomalyScore: 0.5 });
+    fill(copies);
+    fill(transient);
+    const expected = [...copies.dirtyStates()];
+    const taken = [];
+    for (const s of transient.dirtyStates({ transient: true })) taken.push({ ...s, state: s.state.slice() });
+    expect(taken).toEqual(expected);
+    expect(new Set(expected.map((s) => Buffer.from(s.state).toString('hex'))).size).toBe(3);
+  });
+
   it('continues an evicted series from its state when it comes back before the state was saved', () => {
     const m = new DetectionManager({ maxSeries: 2, anomalyScore: 0.5 });
     for (let i = 0; i < 50; i++) m.ingest([snap('a', i, { x: value(i) })]);

@@ -211,18 +211,23 @@ export class DetectionManager implements DetectionEvents {
 
   /**
    * Hands out the states of series updated since they were last handed out (evicted ones first),
-   * marking them clean. Lazy, so a caller can save in chunks while ingestion goes on.
+   * marking them clean. Lazy, so a caller can save in chunks while ingestion goes on. With
+   * `transient`, a live series' state is written over one scratch buffer, valid only until the
+   * next is taken: for a caller that copies each at once, so that a checkpoint of every series
+   * allocates no copy of each.
    */
-  *dirtyStates(): Generator<SavedState> {
+  *dirtyStates(opts: { transient?: boolean } = {}): Generator<SavedState> {
     for (const [k, saved] of this.#evicted) {
       this.#evicted.delete(k);
       yield saved;
     }
+    const scratch = { bytes: new Uint8Array(0) };
     for (const src of this.#sources.values()) {
       for (const e of src.byMetric.values()) {
         if (!e.dirty || e.slot < 0) continue;
         e.dirty = false;
-        yield { source: e.source, metric: e.metric, state: this.#store.snapshot(e.slot), lastTs: e.lastTs };
+        const state = opts.transient ? this.#store.snapshotInto(e.slot, scratch) : this.#store.snapshot(e.slot);
+        yield { source: e.source, metric: e.metric, state, lastTs: e.lastTs };
       }
     }
   }
