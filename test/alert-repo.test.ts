@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Episode } from '../src/alert/alert-machine.js';
 import { loadOpenAlerts, saveAlerts, type AlertRecord } from '../src/alert/stage/alert-repo.js';
 import type { Db } from '../src/store/db.js';
-import { migrate } from '../src/store/migrate.js';
-import { openPgliteDb } from '../src/store/pglite-db.js';
-import { testDatabase } from './helpers/services.js';
+import { bothBackends } from './helpers/services.js';
 
 const T0 = Date.parse('2026-12-07T08:00:00.000Z');
 
@@ -42,23 +40,7 @@ function record(i: number, over: Partial<Episode> = {}, alertId: string = random
   };
 }
 
-const backends: [string, () => Promise<{ db: Db; close(): Promise<void> }>][] = [
-  [
-    'PostgreSQL',
-    async () => {
-      const t = await testDatabase();
-      return { db: t.db, close: () => t.drop() };
-    },
-  ],
-  [
-    'PGlite',
-    async () => {
-      const db = await openPgliteDb(null, 'public');
-      await migrate(db);
-      return { db, close: () => db.close() };
-    },
-  ],
-];
+const backends = bothBackends();
 
 describe.each(backends)('saving alerts together (%s)', (_name, open) => {
   let db: Db;

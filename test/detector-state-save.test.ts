@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSeries, saveStates } from '../src/detect/stage/detector-state-repo.js';
 import type { SavedState } from '../src/detect/stream/series-load.js';
 import type { Db } from '../src/store/db.js';
-import { migrate } from '../src/store/migrate.js';
-import { openPgliteDb } from '../src/store/pglite-db.js';
-import { testDatabase } from './helpers/services.js';
+import { bothBackends } from './helpers/services.js';
 
 const T0 = Date.parse('2026-12-07T08:00:00.123Z');
 
@@ -20,23 +18,7 @@ function states(n: number, round: number): SavedState[] {
   }));
 }
 
-const backends: [string, () => Promise<{ db: Db; close(): Promise<void> }>][] = [
-  [
-    'PostgreSQL, binary COPY',
-    async () => {
-      const t = await testDatabase();
-      return { db: t.db, close: () => t.drop() };
-    },
-  ],
-  [
-    'PGlite, arrays',
-    async () => {
-      const db = await openPgliteDb(null, 'public');
-      await migrate(db);
-      return { db, close: () => db.close() };
-    },
-  ],
-];
+const backends = bothBackends('PostgreSQL, binary COPY', 'PGlite, arrays');
 
 describe.each(backends)('a detector checkpoint (%s)', (name, open) => {
   let db: Db;

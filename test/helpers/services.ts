@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { openPgDb } from '../../src/store/pg-db.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
+import { openPgliteDb } from '../../src/store/pglite-db.js';
 
 /** The real PostgreSQL the integration tests use (CI starts it). */
 export const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,6 +34,30 @@ export async function testDatabase(opts: { migrate?: boolean } = {}): Promise<{ 
       await dropSchema(schema);
     },
   };
+}
+
+/** A migrated database for a store test, and how to get rid of it. */
+export type TestBackend = [name: string, open: () => Promise<{ db: Db; close(): Promise<void> }>];
+
+/** The two backends a store test runs on: the real PostgreSQL (a new schema) and an in-memory PGlite. */
+export function bothBackends(pgName = 'PostgreSQL', pgliteName = 'PGlite'): TestBackend[] {
+  return [
+    [
+      pgName,
+      async () => {
+        const t = await testDatabase();
+        return { db: t.db, close: () => t.drop() };
+      },
+    ],
+    [
+      pgliteName,
+      async () => {
+        const db = await openPgliteDb(null, 'public');
+        await migrate(db);
+        return { db, close: () => db.close() };
+      },
+    ],
+  ];
 }
 
 /** Drops a schema and everything in it. */
