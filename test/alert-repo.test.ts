@@ -86,3 +86,18 @@ describe.each(backends)('saving alerts together (%s)', (_name, open) => {
     await db.query('DELETE FROM alerts');
   });
 });
+
+describe('saving alerts together when the database is gone', () => {
+  it('gives up at the first refusal that is not about a row, without trying each row', async () => {
+    let calls = 0;
+    const gone = {
+      query: () => {
+        calls++;
+        return Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' }));
+      },
+      exec: () => Promise.resolve(),
+    };
+    await expect(saveAlerts(gone, Array.from({ length: 1200 }, (_, i) => record(i)))).rejects.toThrow(/Connection terminated/);
+    expect(calls).toBe(1);
+  });
+});

@@ -69,11 +69,15 @@ export async function saveAlert(q: Queryable, r: AlertRecord): Promise<void> {
 /** Rows per statement of {@link saveAlerts}. */
 const SAVE_ROWS = 500;
 
+/** SQLSTATE class of integrity constraint violations: a row refused, not the database gone. */
+const CONSTRAINT_VIOLATION = '23';
+
 /**
  * Inserts or updates alert rows as {@link saveAlert} does, up to {@link SAVE_ROWS} in one
- * statement. Each alert at most once. A statement that fails is retried row by row, so one row
- * refused (another open episode of its series stored, say) does not keep the others from being
- * saved; the first error is thrown after every row was tried.
+ * statement. Each alert at most once. A statement refused for a row it holds (another open
+ * episode of its series stored, say) is retried row by row, so that row does not keep the others
+ * from being saved, and the first error is thrown after every row was tried; any other error (the
+ * database unreachable) is thrown at once, with no row-by-row retry.
  */
 export async function saveAlerts(q: Queryable, records: readonly AlertRecord[]): Promise<void> {
   let firstError: unknown = null;
@@ -82,6 +86,7 @@ export async function saveAlerts(q: Queryable, records: readonly AlertRecord[]):
     try {
       await upsertAlerts(q, chunk);
     } catch (err) {
+      if (!String((err as { code?: unknown }).code ?? '').startsWith(CONSTRAINT_VIOLATION)) throw err;
       if (chunk.length === 1) firstError ??= err;
       else
         for (const r of chunk) {
