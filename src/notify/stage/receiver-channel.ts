@@ -64,7 +64,10 @@ export class ReceiverChannel {
   readonly #seen = new SeenKeys(SEEN_MAX);
   /** Last delivered notice of each finding still firing (kept alive at Alertmanager). */
   readonly #open = new Map<string, Notice>();
+  /** Ends a backoff wait: at once on stop. */
   readonly #abort = new AbortController();
+  /** Ends a request under way: on stop, once the stop's budget is spent. */
+  readonly #requestAbort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #resendTimer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
@@ -185,7 +188,7 @@ export class ReceiverChannel {
     let attempts = 0;
     while (attempts < maxAttempts) {
       attempts++;
-      outcome = await this.#attempt(req.path, body, this.settings.timeoutMs, this.#abort.signal);
+      outcome = await this.#attempt(req.path, body, this.settings.timeoutMs, this.#requestAbort.signal);
       if (outcome.ok) return this.#delivered(b.notices);
       if (this.#stopped) {
         this.#leftover.push(b);
@@ -237,7 +240,7 @@ export class ReceiverChannel {
     const open = [...this.#open.values()];
     if (open.length === 0) return;
     const req = this.plan.format.encode(open, this.#context({ key: 'resend', notices: open }));
-    const outcome = await this.#attempt(req.path, JSON.stringify(req.body), this.settings.timeoutMs, this.#abort.signal);
+    const outcome = await this.#attempt(req.path, JSON.stringify(req.body), this.settings.timeoutMs, this.#requestAbort.signal);
     if (outcome.ok) this.#c.resent += open.length;
     else if (!this.#stopped) {
       this.#c.failed++;
@@ -262,17 +265,21 @@ export class ReceiverChannel {
   }
 
   /**
-   * Stops: ends a backoff wait or a request under way, then gives what is still queued one attempt
-   * within a short budget; what fails is journaled as pending for the next start.
+   * Stops: ends a backoff wait at once, lets a request under way finish within a short budget (the
+   * receiver may already have it: cut short, its outcome would be unknown and the notice sent
+   * again at the next start), then gives what is still queued one attempt within what is left of
+   * that budget; what fails is journaled as pending for the next start.
    */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of [this.#timer, this.#resendTimer]) if (t) clearTimeout(t);
     this.#abort.abort();
+    const deadline = this.now() + STOP_BUDGET_MS;
+    const cut = setTimeout(() => this.#requestAbort.abort(), STOP_BUDGET_MS);
     await this.#running;
+    clearTimeout(cut);
     const batches = [...this.#leftover, ...this.#grouper.takeAll().map((g) => ({ key: g.key, notices: g.items }))];
     this.#leftover = [];
-    const deadline = this.now() + STOP_BUDGET_MS;
     const pending: Notice[] = [];
     for (const b of batches) {
       const budget = Math.min(this.settings.timeoutMs, deadline - this.now());
