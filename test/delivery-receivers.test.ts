@@ -60,8 +60,8 @@ async function startStage(s: DeliverySettings, log = quietLogger()): Promise<Del
   return stage;
 }
 
-async function receiver(statuses: number[] = []): Promise<HttpReceiver> {
-  const r = await startHttpReceiver(statuses);
+async function receiver(statuses: number[] = [], answerDelayMs = 0): Promise<HttpReceiver> {
+  const r = await startHttpReceiver(statuses, answerDelayMs);
   cleanup.push(() => r.close());
   return r;
 }
@@ -204,6 +204,23 @@ describe('the delivery journal across restarts', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(statesOf(hook.accepted())).toEqual([`${queued} firing`, `${delivered} firing`, `${delivered} resolved`]);
     expect(stats(third, 'restart-hook')).toMatchObject({ duplicates: 2, sent: 1 });
+  });
+
+  it('lets a request under way at stop finish, so a notice the receiver already has is not sent again', async () => {
+    // The receiver has the notice at once and answers 400 ms later: the stop comes in between.
+    const hook = await receiver([], 400);
+    const conf: ReceiverConfig[] = [{ name: 'slow-answer', type: 'webhook', url: hook.url, group_wait_seconds: 0 }];
+    const first = await startStage(settings(conf));
+    const id = newId();
+    first.offer(alert(id, 'firing'));
+    await waitFor(() => hook.received.length === 1);
+    await first.stop();
+    expect(stats(first, 'slow-answer')).toMatchObject({ sent: 1, requests: 1 });
+    const second = await startStage(settings(conf));
+    second.offer(alert(id, 'firing'));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(hook.received).toHaveLength(1);
+    expect(stats(second, 'slow-answer')).toMatchObject({ duplicates: 1, requests: 0 });
   });
 
   it('stops without waiting for a hanging request, and keeps its notices for the next start', async () => {

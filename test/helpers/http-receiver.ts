@@ -21,9 +21,10 @@ export interface HttpReceiver {
 
 /**
  * Starts a receiver on a free loopback port. `statuses` are the answers to the first requests in
- * order (e.g. [500] fails the first one); after them every request gets 200.
+ * order (e.g. [500] fails the first one); after them every request gets 200. A request is recorded
+ * as soon as its body is in, and answered `answerDelayMs` later.
  */
-export async function startHttpReceiver(statuses: readonly number[] = []): Promise<HttpReceiver> {
+export async function startHttpReceiver(statuses: readonly number[] = [], answerDelayMs = 0): Promise<HttpReceiver> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -37,7 +38,9 @@ export async function startHttpReceiver(statuses: readonly number[] = []): Promi
         body = Buffer.concat(chunks).toString('utf8');
       }
       received.push({ path: req.url ?? '', headers: req.headers, body, status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'receiver says no');
+      const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'receiver says no');
+      if (answerDelayMs > 0) setTimeout(answer, answerDelayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
