@@ -32,6 +32,8 @@ export interface RestoredEpisode {
 }
 
 interface Tracked {
+  /** Its key in the tracked map: flat (see flatString), kept as long as the series is tracked, and by its cool-down. */
+  readonly key: string;
   readonly source: string;
   readonly metric: string;
   readonly rule: AlertRule;
@@ -45,8 +47,6 @@ interface Tracked {
 }
 
 const keyOf = (rule: AlertRule, source: string, metric: string) => `${rule}\u0000${source}\u0000${metric}`;
-/** A key kept for as long as a series is tracked or cooling down: flat, half the heap of the joined one. */
-const keptKeyOf = (rule: AlertRule, source: string, metric: string) => flatString(keyOf(rule, source, metric));
 
 /**
  * Runs the alert state machines of every (source, metric, rule): threshold rules on every sample
@@ -98,9 +98,8 @@ export class AlertEvaluator {
   }
 
   #followDegradation(t: Tracked): void {
-    const key = keptKeyOf(t.rule, t.source, t.metric);
     const follower = (s: ScoredSample) => {
-      if (this.#tracked.get(key) === t) this.#stepDegradation(t, s.timestamp, s.value, this.deps.degradation());
+      if (this.#tracked.get(t.key) === t) this.#stepDegradation(t, s.timestamp, s.value, this.deps.degradation());
     };
     t.unfollow = this.deps.detection?.follow(t.source, t.metric, follower) ?? null;
   }
@@ -175,15 +174,16 @@ export class AlertEvaluator {
     const key = keyOf(rule, source, metric);
     let t = this.#tracked.get(key);
     if (!t) {
-      t = { source, metric, rule, state: INITIAL, arrivedAt: this.deps.now(), dirty: false, reference: null, unfollow: null };
-      this.#tracked.set(flatString(key), t);
+      // Flat: half the heap of the joined key, for as long as the series is tracked.
+      t = { key: flatString(key), source, metric, rule, state: INITIAL, arrivedAt: this.deps.now(), dirty: false, reference: null, unfollow: null };
+      this.#tracked.set(t.key, t);
     }
     return t;
   }
 
   #coolDown(key: string, until: number): void {
     this.#cooldown.delete(key);
-    this.#cooldown.set(flatString(key), until);
+    this.#cooldown.set(key, until);
     // Bounded: past the cap the oldest cool-downs (inserted first) are forgotten.
     if (this.#cooldown.size > 100_000) this.#cooldown.delete(this.#cooldown.keys().next().value!);
   }
@@ -202,12 +202,12 @@ export class AlertEvaluator {
     t.arrivedAt = this.deps.now();
     t.dirty = t.state.episode !== null;
     for (const tr of res.transitions) {
-      if (t.rule === 'degradation' && tr.kind === 'resolved') this.#coolDown(keyOf(t.rule, t.source, t.metric), tr.at + this.deps.degradation().cooldownMs);
+      if (t.rule === 'degradation' && tr.kind === 'resolved') this.#coolDown(t.key, tr.at + this.deps.degradation().cooldownMs);
       this.deps.emit({ ...tr, source: t.source, metric: t.metric, rule: t.rule, reference: t.reference, interval: t.state.interval });
     }
     if (t.rule === 'degradation' && t.state.episode === null && (hadEpisode || res.transitions.length > 0)) {
       t.unfollow?.();
-      this.#tracked.delete(keyOf(t.rule, t.source, t.metric));
+      this.#tracked.delete(t.key);
     }
   }
 }
