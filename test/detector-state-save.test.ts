@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSeries, saveStates } from '../src/detect/stage/detector-state-repo.js';
+import { StateBatch } from '../src/detect/stage/detector-state-copy.js';
+import { loadSeries, saveStateBatch } from '../src/detect/stage/detector-state-repo.js';
 import type { SavedState } from '../src/detect/stream/series-load.js';
 import type { Db } from '../src/store/db.js';
 import { bothBackends } from './helpers/services.js';
@@ -32,7 +33,9 @@ describe.each(backends)('a detector checkpoint (%s)', (name, open) => {
     expect(Boolean(db.copyBinary)).toBe(name.startsWith('PostgreSQL'));
     for (const round of [0, 1]) {
       const saved = states(1200, round);
-      await saveStates(db, saved);
+      const batch = new StateBatch(db.copyBinary !== undefined);
+      for (const s of saved) batch.add(s);
+      await saveStateBatch(db, batch);
       const loaded = await loadSeries(db, saved.map((s) => ({ source: s.source, metric: s.metric, before: s.lastTs })), 0);
       expect(loaded).toHaveLength(saved.length);
       loaded.forEach((l, i) => {

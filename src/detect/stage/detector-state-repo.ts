@@ -1,6 +1,6 @@
 import type { Queryable } from '../../store/db.js';
-import { LOAD_AGAIN, type LoadRequest, type SavedState, type SeriesLoad } from '../stream/series-load.js';
-import { STATE_COPY_COLUMNS, StateBatch } from './detector-state-copy.js';
+import { LOAD_AGAIN, type LoadRequest, type SeriesLoad } from '../stream/series-load.js';
+import { STATE_COPY_COLUMNS, type StateBatch } from './detector-state-copy.js';
 
 /** How far back history is read for a series without saved state (covers day-of-week seasonality). */
 export const HISTORY_WINDOW_MS = 15 * 86_400_000;
@@ -177,13 +177,6 @@ async function readHistory(q: Transactional, sql: string, params: unknown[], tim
 
 const UPSERT_STATE = `ON CONFLICT (source, metric) DO UPDATE
        SET state = EXCLUDED.state, last_ts = EXCLUDED.last_ts, updated_at = EXCLUDED.updated_at`;
-
-/** Upserts detector states, each series at most once (see {@link saveStateBatch}). */
-export async function saveStates(q: Transactional, states: readonly SavedState[]): Promise<void> {
-  const batch = new StateBatch(q.copyBinary !== undefined);
-  for (const s of states) batch.add(s);
-  await saveStateBatch(q, batch);
-}
 
 /**
  * Upserts a batch of detector states, each series at most once. On PostgreSQL (a binary batch) in
