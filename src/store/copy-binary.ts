@@ -13,11 +13,21 @@ export interface SnapshotRow {
   readonly key: Buffer;
 }
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** The header every binary COPY payload starts with (then flags and an extension length, both 0). */
+export const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
-const PG_EPOCH_MS = 946_684_800_000;
-const FLOAT8_OID = 701;
+export const PG_EPOCH_MS = 946_684_800_000;
+export const FLOAT8_OID = 701;
 const TWO_32 = 4_294_967_296;
+
+/** Writes a timestamptz field (its length, then microseconds since PostgreSQL's epoch, rounded); returns the next offset. */
+export function writeCopyTime(buf: Buffer, o: number, ms: number): number {
+  const us = Math.round((ms - PG_EPOCH_MS) * 1000);
+  const hi = Math.floor(us / TWO_32);
+  o = buf.writeInt32BE(8, o);
+  o = buf.writeInt32BE(hi, o);
+  return buf.writeUInt32BE(us - hi * TWO_32, o);
+}
 
 /** Column list matching the rows `encodeSnapshotRows` writes. */
 export const SNAPSHOT_COPY_COLUMNS = '(ts, stream_id, set_id, health, enc, f8, snapshot_key)';

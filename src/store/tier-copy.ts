@@ -1,3 +1,4 @@
+import { FLOAT8_OID, SIGNATURE, writeCopyTime } from './copy-binary.js';
 import type { TierBucket } from './tier-buckets.js';
 
 /**
@@ -5,22 +6,8 @@ import type { TierBucket } from './tier-buckets.js';
  * float8[] arrays as text would cost a formatted and a parsed number per metric and aggregate.
  */
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-/** Milliseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
-const PG_EPOCH_MS = 946_684_800_000;
-const FLOAT8_OID = 701;
-const TWO_32 = 4_294_967_296;
-
 /** Columns of the rows `encodeTierRows` writes, in order. */
 export const TIER_COPY_COLUMNS = '(ts, stream_id, set_id, count, last_ts, min_v, max_v, sum_v, last_v)';
-
-function writeTime(buf: Buffer, o: number, ms: number): number {
-  const us = Math.round((ms - PG_EPOCH_MS) * 1000);
-  const hi = Math.floor(us / TWO_32);
-  o = buf.writeInt32BE(8, o);
-  o = buf.writeInt32BE(hi, o);
-  return buf.writeUInt32BE(us - hi * TWO_32, o);
-}
 
 function writeArray(buf: Buffer, o: number, a: Float64Array): number {
   o = buf.writeInt32BE(20 + 12 * a.length, o);
@@ -47,12 +34,12 @@ export function encodeTierRows(rows: readonly TierBucket[]): Buffer {
   o = buf.writeInt32BE(0, o);
   for (const r of rows) {
     o = buf.writeInt16BE(9, o);
-    o = writeTime(buf, o, r.start);
+    o = writeCopyTime(buf, o, r.start);
     for (const v of [r.streamId, r.setId, r.count]) {
       o = buf.writeInt32BE(4, o);
       o = buf.writeInt32BE(v, o);
     }
-    o = writeTime(buf, o, r.lastTs);
+    o = writeCopyTime(buf, o, r.lastTs);
     for (const a of [r.min, r.max, r.sum, r.last]) o = writeArray(buf, o, a);
   }
   buf.writeInt16BE(-1, o);

@@ -1,3 +1,4 @@
+import { PG_EPOCH_MS, SIGNATURE } from '../../store/copy-binary.js';
 import type { SavedState } from '../stream/series-load.js';
 
 /**
@@ -12,9 +13,6 @@ import type { SavedState } from '../stream/series-load.js';
  * soak the engine's RSS stepped up by 15-20 MB at each checkpoint.
  */
 
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-/** Milliseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
-const PG_EPOCH_MS = 946_684_800_000;
 const TRAILER_BYTES = 2;
 
 /** Columns of the rows a binary batch holds, in order. */
