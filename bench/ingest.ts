@@ -215,12 +215,12 @@ function tierFigures(withTiers: EngineRun, without: EngineRun, samples: number):
 
 const bench: Benchmark = {
   name: 'ingest',
-  description: 'samples/s from NATS into PostgreSQL, durable (reply after commit), ingest path and whole engine, vs psql \\copy one row per sample',
+  description: 'samples/s from NATS into PostgreSQL, durable (reply after commit), ingest path and whole engine, vs psql \\copy one row per sample (args: --samples N, --sources S (1000), --per-message M (50), --window W (2000), --engines ingest,whole,no-tiers)',
   async run(ctx) {
     const samplesWanted = argNumber(ctx.args, '--samples', 1_000_000);
     const perMessage = argNumber(ctx.args, '--per-message', 50);
     const window = argNumber(ctx.args, '--window', 2000);
-    const sources = 1000;
+    const sources = argNumber(ctx.args, '--sources', 1000);
     const workload: Workload = {
       sources,
       metricsPerSnapshot: perMessage,

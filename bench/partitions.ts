@@ -15,7 +15,9 @@ const DAY = 86_400_000;
 const silent = pino({ level: 'silent' });
 
 /** The warm-up statement as it was before issue 11: per-series bounds only, which the planner cannot prune with. */
-const UNPRUNED_HISTORY_SQL = HISTORY_SQL.replace('AND m.ts > $6::timestamptz AND m.ts < $7::timestamptz', 'AND $6::timestamptz IS NOT NULL AND $7::timestamptz IS NOT NULL');
+const PRUNING_BOUNDS = 'AND s.ts > $6::timestamptz AND s.ts < $7::timestamptz';
+if (!HISTORY_SQL.includes(PRUNING_BOUNDS)) throw new Error('bench partitions: HISTORY_SQL no longer holds its pruning bounds as this bench expects');
+const UNPRUNED_HISTORY_SQL = HISTORY_SQL.replace(PRUNING_BOUNDS, 'AND $6::timestamptz IS NOT NULL AND $7::timestamptz IS NOT NULL');
 
 async function withSchema<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const schema = uniqueName('bench_part');

@@ -44,15 +44,28 @@ export function groupRanges(ranges: readonly HistoryRange[]): HistoryRange[][] {
  * The statement reading the latest `$5` samples of each (source, metric) in its range. The
  * constant bounds `$6` and `$7` (the union of the ranges) are what the planner prunes partitions
  * with; the per-series bounds inside the lateral join cannot be used for that.
+ *
+ * It reads the tables, not the `system_metrics` view, and walks each of the source's streams in
+ * its own lateral step, so that every stream is read newest first through the (stream_id, ts)
+ * index whatever the statistics say. Through the view, a day's partition that filled since it was
+ * last analysed (a cold start, the first hours of a day) was planned as a scan of the partition by
+ * time joined to the streams by hash, repeated for every series: 80 ms a batch of 128 new series
+ * at 10,000 sources, against 8 ms at 1,000.
  */
 export const HISTORY_SQL = `SELECT r.i::int AS i, (extract(epoch FROM h.ts) * 1000)::float8 AS t, h.value
        FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $8::int[]) AS r(source, metric, after_ms, before_ms, i)
        CROSS JOIN LATERAL (
-         SELECT m.ts, m.value FROM system_metrics m
-         WHERE m.source = r.source AND m.metric = r.metric
-           AND m.ts > $6::timestamptz AND m.ts < $7::timestamptz
-           AND m.ts > to_timestamp(r.after_ms / 1000.0) AND m.ts < to_timestamp(r.before_ms / 1000.0)
-         ORDER BY m.ts DESC LIMIT $5
+         SELECT x.ts, x.value FROM metric_streams st
+         CROSS JOIN LATERAL (
+           SELECT s.ts, perf_snapshot_value(s.enc, s.f8, array_position(ms.names, r.metric)) AS value
+           FROM metric_snapshots s JOIN metric_sets ms ON ms.id = s.set_id
+           WHERE s.stream_id = st.id AND r.metric = ANY (ms.names)
+             AND s.ts > $6::timestamptz AND s.ts < $7::timestamptz
+             AND s.ts > to_timestamp(r.after_ms / 1000.0) AND s.ts < to_timestamp(r.before_ms / 1000.0)
+           ORDER BY s.ts DESC LIMIT $5
+         ) x
+         WHERE st.source = r.source
+         ORDER BY x.ts DESC LIMIT $5
        ) h
        LIMIT $9`;
 
@@ -162,11 +175,13 @@ async function readGroup(
   return { rows: await read(group.slice(0, fit)), notRead: group.slice(fit) };
 }
 
-/** Runs the history statement under a statement timeout; null when the timeout cancelled it. */
+/** Runs the history statement under a statement timeout, without JIT; null when the timeout cancelled it. */
 async function readHistory(q: Transactional, sql: string, params: unknown[], timeoutMs: number) {
   try {
     return await q.transaction(async (tx) => {
       await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+      // Index lookups for a batch of series: compiling them would take longer than running them.
+      await tx.query('SET LOCAL jit = off');
       return tx.query<HistoryRow>(sql, params);
     });
   } catch (err) {
