@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricSnapshot } from '../model/snapshot.js';
-import { TierBuckets, type TierBucket } from './tier-buckets.js';
+import { aggregateOf, TierBuckets, type TierBucket } from './tier-buckets.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const snap = (timestamp: number, metrics: Record<string, number>): MetricSnapshot => ({ source: 's', timestamp, metrics });
@@ -9,7 +9,7 @@ function fold(b: TierBuckets, snaps: MetricSnapshot[], now: number, setId = 1): 
   return b.fold(snaps, Int32Array.from(snaps, () => 7), Int32Array.from(snaps, () => setId), now);
 }
 
-const plain = (b: TierBucket) => ({ start: b.start, count: b.count, lastTs: b.lastTs, min: [...b.min], max: [...b.max], sum: [...b.sum], last: [...b.last] });
+const plain = (b: TierBucket) => ({ start: b.start, count: b.count, lastTs: b.lastTs, min: aggregateOf(b, 'min'), max: aggregateOf(b, 'max'), sum: aggregateOf(b, 'sum'), last: aggregateOf(b, 'last') });
 
 describe('TierBuckets', () => {
   it('keeps count, min, max, sum and last per metric of a minute', () => {
@@ -68,7 +68,7 @@ describe('TierBuckets', () => {
     const b = new TierBuckets({ graceMs: 10_000, maxOpen: 1000 });
     fold(b, [snap(T0, { a: 1 })], T0, 1);
     fold(b, [snap(T0 + 1000, { a: 2, b: 3 })], T0, 2);
-    expect(b.close(T0, true)['1m'].map((x) => [x.setId, x.min.length])).toEqual([
+    expect(b.close(T0, true)['1m'].map((x) => [x.setId, x.size])).toEqual([
       [1, 1],
       [2, 2],
     ]);

@@ -1,6 +1,11 @@
 import type { MetricSnapshot } from '../model/snapshot.js';
 import { bucketStart, TIERS, type TierName } from './tiers.js';
 
+/** Where each aggregate's run of `size` values begins in {@link TierBucket.values}, in units of `size`. */
+export const AGGREGATES = { min: 0, max: 1, sum: 2, last: 3 } as const;
+/** One of the four aggregates a bucket keeps per metric. */
+export type Aggregate = keyof typeof AGGREGATES;
+
 /**
  * One bucket of one tier for one stream and metric set: per metric (in the set's order) the
  * minimum, maximum, sum and last value of the samples folded in, with their count (the same for
@@ -14,12 +19,22 @@ export interface TierBucket {
   count: number;
   /** Time of the sample the `last` values come from, epoch ms. */
   lastTs: number;
-  readonly min: Float64Array;
-  readonly max: Float64Array;
-  readonly sum: Float64Array;
-  readonly last: Float64Array;
+  /** Metrics in the set. */
+  readonly size: number;
+  /**
+   * The four aggregates one after the other, `size` values each, in {@link AGGREGATES} order: one
+   * array instead of four (a typed array and its buffer cost about 150 bytes of heap besides their
+   * values, and the open buckets of every stream and tier are many).
+   */
+  readonly values: Float64Array;
   /** Wall-clock time of the last fold into it. */
   touched: number;
+}
+
+/** The values of aggregate `a` of bucket `b`, as a new plain array (for tests and text encodings). */
+export function aggregateOf(b: TierBucket, a: Aggregate): number[] {
+  const from = AGGREGATES[a] * b.size;
+  return Array.from(b.values.subarray(from, from + b.size));
 }
 
 /** Buckets closed by one `close`, per tier, ready to be upserted. */
@@ -58,28 +73,23 @@ interface Level {
 }
 
 function newBucket(streamId: number, setId: number, start: number, n: number, now: number): TierBucket {
-  return {
-    streamId,
-    setId,
-    start,
-    count: 0,
-    lastTs: -Infinity,
-    min: new Float64Array(n).fill(Infinity),
-    max: new Float64Array(n).fill(-Infinity),
-    sum: new Float64Array(n),
-    last: new Float64Array(n),
-    touched: now,
-  };
+  const values = new Float64Array(4 * n);
+  values.fill(Infinity, 0, n);
+  values.fill(-Infinity, n, 2 * n);
+  return { streamId, setId, start, count: 0, lastTs: -Infinity, size: n, values, touched: now };
 }
 
 /** Merges bucket `from` (same stream, set and metric order) into `into`. */
 export function mergeBucket(into: TierBucket, from: TierBucket): void {
   const takeLast = from.lastTs >= into.lastTs;
-  for (let j = 0; j < into.min.length; j++) {
-    if (from.min[j]! < into.min[j]!) into.min[j] = from.min[j]!;
-    if (from.max[j]! > into.max[j]!) into.max[j] = from.max[j]!;
-    into.sum[j] = into.sum[j]! + from.sum[j]!;
-    if (takeLast) into.last[j] = from.last[j]!;
+  const n = into.size;
+  const a = into.values;
+  const b = from.values;
+  for (let j = 0; j < n; j++) {
+    if (b[j]! < a[j]!) a[j] = b[j]!;
+    if (b[n + j]! > a[n + j]!) a[n + j] = b[n + j]!;
+    a[2 * n + j] = a[2 * n + j]! + b[2 * n + j]!;
+    if (takeLast) a[3 * n + j] = b[3 * n + j]!;
   }
   into.count += from.count;
   if (takeLast) into.lastTs = from.lastTs;
@@ -117,13 +127,15 @@ export class TierBuckets {
       const b = cur?.start === start ? cur : this.#bucketFor(level, streamIds[i]!, setIds[i]!, start, Object.keys(s.metrics).length, now);
       this.#track(b.streamId, b.setId, ts);
       const takeLast = ts >= b.lastTs;
+      const n = b.size;
+      const a = b.values;
       let j = 0;
       for (const name in s.metrics) {
         const v = s.metrics[name]!;
-        if (v < b.min[j]!) b.min[j] = v;
-        if (v > b.max[j]!) b.max[j] = v;
-        b.sum[j] = b.sum[j]! + v;
-        if (takeLast) b.last[j] = v;
+        if (v < a[j]!) a[j] = v;
+        if (v > a[n + j]!) a[n + j] = v;
+        a[2 * n + j] = a[2 * n + j]! + v;
+        if (takeLast) a[3 * n + j] = v;
         j++;
       }
       b.count++;
@@ -160,7 +172,7 @@ export class TierBuckets {
       this.#open -= done.length;
       out[TIERS[k]!.name] = done;
       const next = this.#levels[k + 1];
-      if (next) for (const b of done) mergeBucket(this.#bucketFor(next, b.streamId, b.setId, bucketStart(b.start, next.widthMs), b.min.length, now), b);
+      if (next) for (const b of done) mergeBucket(this.#bucketFor(next, b.streamId, b.setId, bucketStart(b.start, next.widthMs), b.size, now), b);
     });
     return out;
   }

@@ -9,16 +9,17 @@ import type { TierBucket } from './tier-buckets.js';
 /** Columns of the rows `encodeTierRows` writes, in order. */
 export const TIER_COPY_COLUMNS = '(ts, stream_id, set_id, count, last_ts, min_v, max_v, sum_v, last_v)';
 
-function writeArray(buf: Buffer, o: number, a: Float64Array): number {
-  o = buf.writeInt32BE(20 + 12 * a.length, o);
+/** Writes `values[from, from + n)` as a one-dimensional float8[] field. */
+function writeArray(buf: Buffer, o: number, values: Float64Array, from: number, n: number): number {
+  o = buf.writeInt32BE(20 + 12 * n, o);
   o = buf.writeInt32BE(1, o);
   o = buf.writeInt32BE(0, o);
   o = buf.writeInt32BE(FLOAT8_OID, o);
-  o = buf.writeInt32BE(a.length, o);
+  o = buf.writeInt32BE(n, o);
   o = buf.writeInt32BE(1, o);
-  for (let i = 0; i < a.length; i++) {
+  for (let i = from; i < from + n; i++) {
     o = buf.writeInt32BE(8, o);
-    o = buf.writeDoubleBE(a[i]!, o);
+    o = buf.writeDoubleBE(values[i]!, o);
   }
   return o;
 }
@@ -27,7 +28,7 @@ function writeArray(buf: Buffer, o: number, a: Float64Array): number {
 export function encodeTierRows(rows: readonly TierBucket[]): Buffer {
   let size = SIGNATURE.length + 8 + 2;
   // Per row: field count, two timestamps and three integers with their lengths, four float8[].
-  for (const r of rows) size += 2 + 2 * 12 + 3 * 8 + 4 * (4 + 20 + 12 * r.min.length);
+  for (const r of rows) size += 2 + 2 * 12 + 3 * 8 + 4 * (4 + 20 + 12 * r.size);
   const buf = Buffer.allocUnsafe(size);
   let o = SIGNATURE.copy(buf, 0);
   o = buf.writeInt32BE(0, o);
@@ -40,7 +41,8 @@ export function encodeTierRows(rows: readonly TierBucket[]): Buffer {
       o = buf.writeInt32BE(v, o);
     }
     o = writeCopyTime(buf, o, r.lastTs);
-    for (const a of [r.min, r.max, r.sum, r.last]) o = writeArray(buf, o, a);
+    // min_v, max_v, sum_v, last_v: the bucket's values in AGGREGATES order.
+    for (let k = 0; k < 4; k++) o = writeArray(buf, o, r.values, k * r.size, r.size);
   }
   buf.writeInt16BE(-1, o);
   return buf;

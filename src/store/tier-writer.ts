@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MetricSnapshot } from '../model/snapshot.js';
 import type { Db, Queryable } from './db.js';
 import { DailyPartitions, dayOf } from './partitions.js';
-import { mergeBucket, TierBuckets, type ClosedBuckets, type StreamSetUse, type TierBucket } from './tier-buckets.js';
+import { AGGREGATES, mergeBucket, TierBuckets, type Aggregate, type ClosedBuckets, type StreamSetUse, type TierBucket } from './tier-buckets.js';
 import { encodeTierRows, TIER_COPY_COLUMNS } from './tier-copy.js';
 import { TIERS, type TierName, type TierSpec } from './tiers.js';
 
@@ -52,11 +52,13 @@ export interface TierWriterStats {
 
 const CHUNK_ROWS = 5000;
 
-function float8Literal(a: Float64Array): string {
+/** Aggregate `a` of bucket `b` as a float8[] literal. */
+function float8Literal(b: TierBucket, a: Aggregate): string {
+  const from = AGGREGATES[a] * b.size;
   let s = '{';
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i]!;
-    s += (i > 0 ? ',' : '') + (Object.is(v, -0) ? '-0' : String(v));
+  for (let i = from; i < from + b.size; i++) {
+    const v = b.values[i]!;
+    s += (i > from ? ',' : '') + (Object.is(v, -0) ? '-0' : String(v));
   }
   return `${s}}`;
 }
@@ -97,10 +99,10 @@ async function upsertBuckets(q: Queryable, tier: TierSpec, rows: readonly TierBu
         chunk.map((b) => b.setId),
         chunk.map((b) => b.count),
         chunk.map((b) => b.lastTs),
-        chunk.map((b) => float8Literal(b.min)),
-        chunk.map((b) => float8Literal(b.max)),
-        chunk.map((b) => float8Literal(b.sum)),
-        chunk.map((b) => float8Literal(b.last)),
+        chunk.map((b) => float8Literal(b, 'min')),
+        chunk.map((b) => float8Literal(b, 'max')),
+        chunk.map((b) => float8Literal(b, 'sum')),
+        chunk.map((b) => float8Literal(b, 'last')),
       ],
     );
   }
