@@ -1,4 +1,5 @@
 import type { MetricSnapshot } from '../model/snapshot.js';
+import { StreamSetMap } from './stream-set-map.js';
 import { bucketStart, TIERS, type TierName } from './tiers.js';
 
 /** Where each aggregate's run of `size` values begins in {@link TierBucket.values}, in units of `size`. */
@@ -57,6 +58,7 @@ export interface TierBucketOptions {
 }
 
 interface PairState {
+  readonly setId: number;
   firstTs: number;
   newestTs: number;
   /** `newestTs` as last handed out by `dueStreamSets`; -Infinity before. */
@@ -66,7 +68,7 @@ interface PairState {
 /** The open buckets of one tier: the newest per stream and set, and older ones that late samples reopened. */
 interface Level {
   readonly widthMs: number;
-  readonly current: Map<number, Map<number, TierBucket>>;
+  readonly current: StreamSetMap<TierBucket>;
   readonly late: Map<string, TierBucket>;
   /** Closed because a newer bucket of the same stream and set began; emitted at the next `close`. */
   readonly closed: TierBucket[];
@@ -103,8 +105,8 @@ export function mergeBucket(into: TierBucket, from: TierBucket): void {
  * opens the bucket again, and the two parts are merged where they are stored. Pure: no I/O.
  */
 export class TierBuckets {
-  readonly #levels: Level[] = TIERS.map((t) => ({ widthMs: t.widthMs, current: new Map(), late: new Map(), closed: [] }));
-  readonly #pairs = new Map<number, Map<number, PairState>>();
+  readonly #levels: Level[] = TIERS.map((t) => ({ widthMs: t.widthMs, current: new StreamSetMap<TierBucket>(), late: new Map(), closed: [] }));
+  readonly #pairs = new StreamSetMap<PairState>();
   #open = 0;
   #newPairs = 0;
 
@@ -123,7 +125,7 @@ export class TierBuckets {
       const s = snapshots[i]!;
       const ts = s.timestamp;
       const start = bucketStart(ts, level.widthMs);
-      const cur = level.current.get(streamIds[i]!)?.get(setIds[i]!);
+      const cur = level.current.get(streamIds[i]!, setIds[i]!);
       const b = cur?.start === start ? cur : this.#bucketFor(level, streamIds[i]!, setIds[i]!, start, Object.keys(s.metrics).length, now);
       this.#track(b.streamId, b.setId, ts);
       const takeLast = ts >= b.lastTs;
@@ -156,14 +158,7 @@ export class TierBuckets {
     this.#levels.forEach((level, k) => {
       const done = level.closed.splice(0);
       const due = (b: TierBucket) => force || (now - b.touched >= this.opts.graceMs && now >= b.start + level.widthMs + this.opts.graceMs);
-      for (const [streamId, bySet] of level.current) {
-        for (const [setId, b] of bySet) {
-          if (!due(b)) continue;
-          bySet.delete(setId);
-          done.push(b);
-        }
-        if (bySet.size === 0) level.current.delete(streamId);
-      }
+      done.push(...level.current.removeWhere(due));
       for (const [key, b] of level.late) {
         if (!due(b)) continue;
         level.late.delete(key);
@@ -182,7 +177,7 @@ export class TierBuckets {
     const out = { '1m': Infinity, '5m': Infinity, '1h': Infinity } as Record<TierName, number>;
     this.#levels.forEach((level, k) => {
       let min = Infinity;
-      for (const bySet of level.current.values()) for (const b of bySet.values()) if (b.start < min) min = b.start;
+      for (const b of level.current.values()) if (b.start < min) min = b.start;
       for (const b of level.late.values()) if (b.start < min) min = b.start;
       for (const b of level.closed) if (b.start < min) min = b.start;
       out[TIERS[k]!.name] = min;
@@ -200,11 +195,9 @@ export class TierBuckets {
   /** Stream and set uses that are new, or whose newest sample moved `everyMs` past what was last handed out. */
   dueStreamSets(everyMs: number): StreamSetUse[] {
     const due: StreamSetUse[] = [];
-    for (const [streamId, bySet] of this.#pairs) {
-      for (const [setId, p] of bySet) {
-        if (p.newestTs - p.writtenTs < everyMs) continue;
-        due.push({ streamId, setId, firstTs: p.firstTs, lastTs: p.newestTs });
-      }
+    for (const [streamId, p] of this.#pairs.entries()) {
+      if (p.newestTs - p.writtenTs < everyMs) continue;
+      due.push({ streamId, setId: p.setId, firstTs: p.firstTs, lastTs: p.newestTs });
     }
     return due;
   }
@@ -212,21 +205,17 @@ export class TierBuckets {
   /** Records that these uses were stored; a stream and set idle since then is forgotten. */
   markStreamSetsWritten(uses: readonly StreamSetUse[]): void {
     for (const u of uses) {
-      const bySet = this.#pairs.get(u.streamId);
-      const p = bySet?.get(u.setId);
-      if (!bySet || !p) continue;
+      const p = this.#pairs.get(u.streamId, u.setId);
+      if (!p) continue;
       p.writtenTs = Math.max(p.writtenTs, u.lastTs);
-      if (p.newestTs <= p.writtenTs && !this.#levels[0]!.current.get(u.streamId)?.has(u.setId)) bySet.delete(u.setId);
-      if (bySet.size === 0) this.#pairs.delete(u.streamId);
+      if (p.newestTs <= p.writtenTs && !this.#levels[0]!.current.has(u.streamId, u.setId)) this.#pairs.delete(u.streamId, u.setId);
     }
   }
 
   #track(streamId: number, setId: number, ts: number): void {
-    let bySet = this.#pairs.get(streamId);
-    if (!bySet) this.#pairs.set(streamId, (bySet = new Map()));
-    const p = bySet.get(setId);
+    const p = this.#pairs.get(streamId, setId);
     if (!p) {
-      bySet.set(setId, { firstTs: ts, newestTs: ts, writtenTs: -Infinity });
+      this.#pairs.set(streamId, { setId, firstTs: ts, newestTs: ts, writtenTs: -Infinity });
       this.#newPairs++;
     }
     else {
@@ -237,14 +226,12 @@ export class TierBuckets {
 
   /** The open bucket of a level for a stream, set and start, created (and a superseded one closed) as needed. */
   #bucketFor(level: Level, streamId: number, setId: number, start: number, n: number, now: number): TierBucket {
-    let bySet = level.current.get(streamId);
-    if (!bySet) level.current.set(streamId, (bySet = new Map()));
-    const cur = bySet.get(setId);
+    const cur = level.current.get(streamId, setId);
     if (cur && cur.start === start) return cur;
     if (!cur || start > cur.start) {
       if (cur) level.closed.push(cur);
       const b = newBucket(streamId, setId, start, n, now);
-      bySet.set(setId, b);
+      level.current.set(streamId, b);
       this.#open++;
       return b;
     }
