@@ -111,8 +111,36 @@ function close(ep: Episode, at: number, reason: AlertResolveReason): Transition 
   return ep.phase === 'pending' ? { kind: 'cancelled', episode: ep, at } : { kind: 'resolved', episode: ep, at, reason };
 }
 
+/**
+ * `ep` at a new sample, with its clearing and candidate fields set: every field written out, so that
+ * the steady path (every sample of every open alert) allocates one object of the episode's shape
+ * instead of going through a spread.
+ */
+function atSample(ep: Episode, value: number, ts: number, clearingSince: number | null, candidate: Severity | null, candidateSince: number | null): Episode {
+  return {
+    alertId: ep.alertId,
+    phase: ep.phase,
+    severity: ep.severity,
+    maxSeverity: ep.maxSeverity,
+    startedAt: ep.startedAt,
+    firedAt: ep.firedAt,
+    lastNotifiedAt: ep.lastNotifiedAt,
+    clearingSince,
+    candidate,
+    candidateSince,
+    value,
+    threshold: ep.threshold,
+    lastTs: ts,
+  };
+}
+
 function fire(ep: Episode, ts: number): Episode {
   return { ...ep, phase: 'firing', firedAt: ts, lastNotifiedAt: ts, maxSeverity: higher(ep.maxSeverity, ep.severity) };
+}
+
+/** The result of a step that took a sample at `ts` and left episode `e`. */
+function stepped(out: readonly Transition[], ts: number, interval: number, e: Episode | null): StepResult {
+  return { state: { lastTs: ts, episode: e, resumed: false, interval }, transitions: out, late: false };
 }
 
 /** Feeds one sample and the rule's verdict on it. */
@@ -132,10 +160,9 @@ export function stepSample(
     ep = null;
   }
   const interval = Number.isFinite(s.lastTs) && !s.resumed ? ts - s.lastTs : s.interval;
-  const done = (e: Episode | null): StepResult => ({ state: { lastTs: ts, episode: e, resumed: false, interval }, transitions: out, late: false });
 
   if (ep === null) {
-    if (cond.trigger === null) return done(null);
+    if (cond.trigger === null) return stepped(out, ts, interval, null);
     const fresh: Episode = {
       alertId: newId(),
       phase: 'pending',
@@ -153,61 +180,64 @@ export function stepSample(
     };
     if (p.forMs > 0) {
       out.push({ kind: 'pending', episode: fresh, at: ts });
-      return done(fresh);
+      return stepped(out, ts, interval, fresh);
     }
     const fired = fire(fresh, ts);
     out.push({ kind: 'fired', episode: fired, at: ts });
-    return done(fired);
+    return stepped(out, ts, interval, fired);
   }
 
   if (ep.phase === 'pending') {
     if (cond.trigger === null) {
       out.push({ kind: 'cancelled', episode: { ...ep, value, lastTs: ts }, at: ts });
-      return done(null);
+      return stepped(out, ts, interval, null);
     }
     const next: Episode = { ...ep, severity: cond.trigger, maxSeverity: higher(ep.maxSeverity, cond.trigger), value, threshold: cond.threshold, lastTs: ts };
-    if (ts - ep.startedAt < p.forMs) return done(next);
+    if (ts - ep.startedAt < p.forMs) return stepped(out, ts, interval, next);
     const fired = fire(next, ts);
     out.push({ kind: 'fired', episode: fired, at: ts });
-    return done(fired);
+    return stepped(out, ts, interval, fired);
   }
 
-  let cur: Episode = { ...ep, value, lastTs: ts };
+  // Firing. Each branch builds the next episode in one object (atSample): this runs for every sample
+  // of every open alert, and what it allocates is held until the next sample.
   if (!cond.hold) {
-    const since = cur.clearingSince ?? ts;
+    const since = ep.clearingSince ?? ts;
     if (ts - since >= p.keepFiringMs) {
-      out.push({ kind: 'resolved', episode: cur, at: since, reason: 'cleared' });
-      return done(null);
+      out.push({ kind: 'resolved', episode: { ...ep, value, lastTs: ts }, at: since, reason: 'cleared' });
+      return stepped(out, ts, interval, null);
     }
-    return done({ ...cur, clearingSince: since, candidate: null, candidateSince: null });
+    return stepped(out, ts, interval, atSample(ep, value, ts, since, null, null));
   }
-  cur = { ...cur, clearingSince: null };
   const target = cond.trigger ?? p.lowest;
-  if (target === cur.severity) cur = { ...cur, candidate: null, candidateSince: null };
+  let cur: Episode;
+  if (target === ep.severity) cur = atSample(ep, value, ts, null, null, null);
   else {
-    const since = cur.candidate === target ? cur.candidateSince! : ts;
-    const up = RANK[target] > RANK[cur.severity];
+    const since = ep.candidate === target ? ep.candidateSince! : ts;
+    const up = RANK[target] > RANK[ep.severity];
     if (ts - since >= (up ? p.forMs : p.keepFiringMs)) {
-      const previousSeverity = cur.severity;
       cur = {
-        ...cur,
+        ...ep,
+        value,
+        lastTs: ts,
+        clearingSince: null,
         severity: target,
-        maxSeverity: higher(cur.maxSeverity, target),
+        maxSeverity: higher(ep.maxSeverity, target),
         threshold: cond.threshold,
         candidate: null,
         candidateSince: null,
         lastNotifiedAt: ts,
       };
-      out.push({ kind: up ? 'escalated' : 'deescalated', episode: cur, at: ts, previousSeverity });
-      return done(cur);
+      out.push({ kind: up ? 'escalated' : 'deescalated', episode: cur, at: ts, previousSeverity: ep.severity });
+      return stepped(out, ts, interval, cur);
     }
-    cur = { ...cur, candidate: target, candidateSince: since };
+    cur = atSample(ep, value, ts, null, target, since);
   }
   if (p.renotifyMs > 0 && ts - (cur.lastNotifiedAt ?? ts) >= p.renotifyMs) {
     cur = { ...cur, lastNotifiedAt: ts };
     out.push({ kind: 'renotify', episode: cur, at: ts });
   }
-  return done(cur);
+  return stepped(out, ts, interval, cur);
 }
 
 /** The series went silent for {@link staleAfter}: the open episode ends as stale, dated last sample + that time. */
