@@ -259,22 +259,26 @@ export class DetectionManager implements DetectionEvents {
   #emit(e: SeriesEntry, ts: number, value: number, score: number): void {
     const store = this.#store;
     const slot = e.slot;
-    // Followers added by an anomaly listener start with the next sample.
-    const followers = e.followers === null ? null : [...e.followers];
+    // Followers added by an anomaly listener start with the next sample; one that unfollows during
+    // the calls does not change who is called (a series has one follower nearly always: no copy).
+    const list = e.followers;
+    const followers = list === null ? null : list.length === 1 ? list[0]! : [...list];
     if (score > 0 && score >= this.#opts.anomalyScore && this.#listeners.length > 0) {
       this.#stats.anomalies++;
       const a: Anomaly = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: store.detail(slot) };
-      for (const l of this.#listeners) this.#call(() => l(a));
+      for (const l of this.#listeners) this.#callWith(l, a);
     }
     if (followers !== null) {
       const s = { source: e.source, metric: e.metric, timestamp: ts, value, score, detail: () => store.detail(slot) };
-      for (const f of followers) this.#call(() => f(s));
+      if (typeof followers === 'function') this.#callWith(followers, s);
+      else for (const f of followers) this.#callWith(f, s);
     }
   }
 
-  #call(fn: () => void): void {
+  /** Calls a listener with its event; what it throws is counted and logged, never passed on. */
+  #callWith<T>(fn: (event: T) => void, event: T): void {
     try {
-      fn();
+      fn(event);
     } catch (err) {
       this.#stats.listenerErrors++;
       this.onError(err, 'detection listener failed');
@@ -349,7 +353,7 @@ export class DetectionManager implements DetectionEvents {
     }
     this.#start(e, history);
     for (let i = 0; i < buf.length; i += 2) this.#score(e, buf[i]!, buf[i + 1]!);
-    if (src && src.loading === 0) for (const l of this.#readyListeners) this.#call(() => l(e.source));
+    if (src && src.loading === 0) for (const l of this.#readyListeners) this.#callWith(l, e.source);
   }
 
   #evict(): void {
