@@ -97,11 +97,15 @@ async function warmup(ctx: BenchContext, days: number, now: number): Promise<Fig
     const requests = Array.from({ length: 20 }, (_, i) => ({ source: `s${i}`, metric: 'cpu_usage', before: now }));
     const group = requests.map((r, i) => ({ i, afterMs: r.before - HISTORY_WINDOW_MS, beforeMs: r.before }));
     const params = historyParams(requests, group, 12_000);
+    // As the engine runs it (detector-state-repo.ts readHistory): without JIT.
     const time = async (sql: string) => {
       let best = Infinity;
       for (let k = 0; k < 5; k++) {
         const t0 = performance.now();
-        await db.query(sql, params);
+        await db.transaction(async (tx) => {
+          await tx.query('SET LOCAL jit = off');
+          await tx.query(sql, params);
+        });
         best = Math.min(best, performance.now() - t0);
       }
       return best;
