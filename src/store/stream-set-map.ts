@@ -73,9 +73,8 @@ export class StreamSetMap<V extends PerStreamSet> {
     for (const [, v] of this.entries()) yield v;
   }
 
-  /** Removes the values `remove` picks and returns them (in the order of {@link entries}). */
-  removeWhere(remove: (v: V) => boolean): V[] {
-    const out: V[] = [];
+  /** Removes the values `remove` picks and appends them to `out` (in the order of {@link entries}); returns `out`. */
+  removeWhere(remove: (v: V) => boolean, out: V[] = []): V[] {
     for (const [streamId, e] of this.#byStream) {
       if (!(e instanceof Map)) {
         if (!remove(e)) continue;

@@ -101,4 +101,14 @@ describe('TierBuckets', () => {
     fold(b, [snap(T0 + 400_000, { a: 1 })], T0);
     expect(b.dueStreamSets(300_000)).toEqual([{ streamId: 7, setId: 1, firstTs: T0, lastTs: T0 + 400_000 }]);
   });
+
+  it('closes 150,000 open buckets at once (too many to spread into a call\'s arguments)', () => {
+    const b = new TierBuckets({ graceMs: 10_000, maxOpen: 1_000_000 });
+    const n = 150_000;
+    const snaps = Array.from({ length: n }, (_, i) => ({ source: `s${i}`, timestamp: T0, metrics: { a: i } }));
+    b.fold(snaps, Int32Array.from(snaps, (_, i) => i + 1), new Int32Array(n).fill(1), T0);
+    const closed = b.close(T0, true);
+    expect([closed['1m'].length, closed['5m'].length, closed['1h'].length]).toEqual([n, n, n]);
+    expect(b.open).toBe(0);
+  });
 });

@@ -32,7 +32,7 @@ export interface TierBucket {
   touched: number;
 }
 
-/** The values of aggregate `a` of bucket `b`, as a new plain array (for tests and text encodings). */
+/** The values of aggregate `a` of bucket `b`, as a new plain array (for tests and inspection; the writers read `values` directly). */
 export function aggregateOf(b: TierBucket, a: Aggregate): number[] {
   const from = AGGREGATES[a] * b.size;
   return Array.from(b.values.subarray(from, from + b.size));
@@ -158,7 +158,7 @@ export class TierBuckets {
     this.#levels.forEach((level, k) => {
       const done = level.closed.splice(0);
       const due = (b: TierBucket) => force || (now - b.touched >= this.opts.graceMs && now >= b.start + level.widthMs + this.opts.graceMs);
-      done.push(...level.current.removeWhere(due));
+      level.current.removeWhere(due, done);
       for (const [key, b] of level.late) {
         if (!due(b)) continue;
         level.late.delete(key);
