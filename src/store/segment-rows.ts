@@ -1,3 +1,4 @@
+import { PG_EPOCH_MS } from './copy-binary.js';
 import type { DataSource, Segment } from './range-plan.js';
 import { tierSpec } from './tiers.js';
 import { decodeValueAt } from './value-codec.js';
@@ -54,9 +55,6 @@ export function segmentRowsParams(pairs: readonly PairWant[], seg: Segment): unk
     new Date(seg.toMs),
   ];
 }
-
-/** Milliseconds between the Unix epoch and PostgreSQL's (2000-01-01). */
-const PG_EPOCH_MS = 946_684_800_000;
 
 /** The epoch ms of a binary timestamp (int8 microseconds since 2000-01-01) at byte `at`. */
 function pgTime(v: DataView, at: number): number {
