@@ -20,11 +20,22 @@ export const PG_EPOCH_MS = 946_684_800_000;
 export const FLOAT8_OID = 701;
 const TWO_32 = 4_294_967_296;
 
-/** Writes a timestamptz field (its length, then microseconds since PostgreSQL's epoch, rounded); returns the next offset. */
+/** Writes the header of a binary COPY payload (signature, flags 0, no extension) at the start of `buf`; returns the next offset. */
+export function writeCopyHeader(buf: Buffer): number {
+  const o = SIGNATURE.copy(buf, 0);
+  return buf.writeInt32BE(0, buf.writeInt32BE(0, o));
+}
+
+/**
+ * Writes a timestamptz field (its length, then microseconds since PostgreSQL's epoch, rounded;
+ * PostgreSQL's `infinity` and `-infinity` for infinite times); returns the next offset.
+ */
 export function writeCopyTime(buf: Buffer, o: number, ms: number): number {
+  o = buf.writeInt32BE(8, o);
+  if (ms === Number.POSITIVE_INFINITY) return buf.writeUInt32BE(0xffff_ffff, buf.writeInt32BE(0x7fff_ffff, o));
+  if (ms === Number.NEGATIVE_INFINITY) return buf.writeUInt32BE(0, buf.writeInt32BE(-0x8000_0000, o));
   const us = Math.round((ms - PG_EPOCH_MS) * 1000);
   const hi = Math.floor(us / TWO_32);
-  o = buf.writeInt32BE(8, o);
   o = buf.writeInt32BE(hi, o);
   return buf.writeUInt32BE(us - hi * TWO_32, o);
 }
@@ -53,11 +64,11 @@ export function encodeSnapshotRows(rows: readonly SnapshotRow[]): Buffer {
   let size = SIGNATURE.length + 8 + 2;
   for (const r of rows) size += rowSize(r);
   const buf = Buffer.allocUnsafe(size);
-  let o = SIGNATURE.copy(buf, 0);
-  o = buf.writeInt32BE(0, o);
-  o = buf.writeInt32BE(0, o);
+  let o = writeCopyHeader(buf);
   for (const r of rows) {
     o = buf.writeInt16BE(7, o);
+    // Not writeCopyTime: unrounded, as rows were always written here (a fraction of a microsecond is
+    // cut off, where writeCopyTime rounds), so a snapshot sent again keeps its stored time.
     const us = (r.ts - PG_EPOCH_MS) * 1000;
     const hi = Math.floor(us / TWO_32);
     o = buf.writeInt32BE(8, o);

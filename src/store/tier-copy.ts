@@ -1,4 +1,4 @@
-import { FLOAT8_OID, SIGNATURE, writeCopyTime } from './copy-binary.js';
+import { FLOAT8_OID, SIGNATURE, writeCopyHeader, writeCopyTime } from './copy-binary.js';
 import type { TierBucket } from './tier-buckets.js';
 
 /**
@@ -30,9 +30,7 @@ export function encodeTierRows(rows: readonly TierBucket[]): Buffer {
   // Per row: field count, two timestamps and three integers with their lengths, four float8[].
   for (const r of rows) size += 2 + 2 * 12 + 3 * 8 + 4 * (4 + 20 + 12 * r.size);
   const buf = Buffer.allocUnsafe(size);
-  let o = SIGNATURE.copy(buf, 0);
-  o = buf.writeInt32BE(0, o);
-  o = buf.writeInt32BE(0, o);
+  let o = writeCopyHeader(buf);
   for (const r of rows) {
     o = buf.writeInt16BE(9, o);
     o = writeCopyTime(buf, o, r.start);

@@ -1,4 +1,4 @@
-import { PG_EPOCH_MS, SIGNATURE } from '../../store/copy-binary.js';
+import { writeCopyHeader, writeCopyTime } from '../../store/copy-binary.js';
 import type { SavedState } from '../stream/series-load.js';
 
 /**
@@ -17,13 +17,6 @@ const TRAILER_BYTES = 2;
 
 /** Columns of the rows a binary batch holds, in order. */
 export const STATE_COPY_COLUMNS = '(source, metric, state, last_ts)';
-
-/** Microseconds since PostgreSQL's epoch; PostgreSQL's infinities for infinite times. */
-function pgMicros(ms: number): bigint {
-  if (ms === Number.POSITIVE_INFINITY) return 0x7fff_ffff_ffff_ffffn;
-  if (ms === Number.NEGATIVE_INFINITY) return -0x8000_0000_0000_0000n;
-  return BigInt(Math.round((ms - PG_EPOCH_MS) * 1000));
-}
 
 /** The columns of a batch for a statement from arrays. */
 export interface StateColumns {
@@ -73,8 +66,7 @@ export class StateBatch {
     o = buf.writeInt32BE(s.state.byteLength, o);
     buf.set(s.state, o);
     o += s.state.byteLength;
-    o = buf.writeInt32BE(8, o);
-    this.#at = buf.writeBigInt64BE(pgMicros(s.lastTs), o);
+    this.#at = writeCopyTime(buf, o, s.lastTs);
   }
 
   /** The COPY payload of what was added (a view of the reused buffer: valid until the next `add` or `clear`). */
@@ -97,9 +89,7 @@ export class StateBatch {
       for (const a of [c.sources, c.metrics, c.hex, c.times]) a.length = 0;
       return;
     }
-    let o = SIGNATURE.copy(this.#buf, 0);
-    o = this.#buf.writeInt32BE(0, o);
-    this.#at = this.#buf.writeInt32BE(0, o);
+    this.#at = writeCopyHeader(this.#buf);
   }
 
   #reserve(bytes: number): void {
