@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Episode } from '../src/alert/alert-machine.js';
 import { loadOpenAlerts, saveAlerts, type AlertRecord } from '../src/alert/stage/alert-repo.js';
-import type { Db } from '../src/store/db.js';
-import { bothBackends } from './helpers/services.js';
+import { bothBackends, openedBackend } from './helpers/services.js';
 
 const T0 = Date.parse('2026-12-07T08:00:00.000Z');
 
@@ -43,17 +42,12 @@ function record(i: number, over: Partial<Episode> = {}, alertId: string = random
 const backends = bothBackends();
 
 describe.each(backends)('saving alerts together (%s)', (_name, open) => {
-  let db: Db;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, close } = await open());
-  });
-  afterAll(async () => close?.());
+  const t = openedBackend(open);
 
   it('stores a batch larger than one statement exactly as given, and restores every field the machine needs', async () => {
     const records = Array.from({ length: 1234 }, (_, i) => record(i));
-    await saveAlerts(db, records);
-    const open = await loadOpenAlerts(db);
+    await saveAlerts(t.db, records);
+    const open = await loadOpenAlerts(t.db);
     expect(open).toHaveLength(records.length);
     const byId = new Map(open.map((o) => [o.episode.alertId, o]));
     for (const r of records) {
@@ -68,22 +62,22 @@ describe.each(backends)('saving alerts together (%s)', (_name, open) => {
         notified: r.notified,
       });
     }
-    await db.query('DELETE FROM alerts');
+    await t.db.query('DELETE FROM alerts');
   });
 
   it('updates rows in place, keeps an acknowledgement made meanwhile, and saves the others when one row is refused', async () => {
     const records = Array.from({ length: 20 }, (_, i) => record(i));
-    await saveAlerts(db, records);
-    await db.query(`UPDATE alerts SET acknowledged_by = 'ops', acknowledged_at = now() WHERE alert_id = $1`, [records[3]!.episode.alertId]);
+    await saveAlerts(t.db, records);
+    await t.db.query(`UPDATE alerts SET acknowledged_by = 'ops', acknowledged_at = now() WHERE alert_id = $1`, [records[3]!.episode.alertId]);
     // A second open episode of agent-7's series under another id breaks the one-open-episode index.
     const clash = record(7, {}, randomUUID());
     const updated = [...records.map((r) => ({ ...r, episode: { ...r.episode, value: -1, lastTs: r.episode.lastTs + 5000 } })), clash];
-    await expect(saveAlerts(db, updated)).rejects.toThrow(/alerts_one_open_episode|duplicate key/);
-    const rows = await db.query<{ alert_id: string; value: number; acknowledged_by: string | null }>('SELECT alert_id, value, acknowledged_by FROM alerts');
+    await expect(saveAlerts(t.db, updated)).rejects.toThrow(/alerts_one_open_episode|duplicate key/);
+    const rows = await t.db.query<{ alert_id: string; value: number; acknowledged_by: string | null }>('SELECT alert_id, value, acknowledged_by FROM alerts');
     expect(rows.rows).toHaveLength(20);
     expect(rows.rows.every((r) => Number(r.value) === -1)).toBe(true);
     expect(rows.rows.find((r) => r.alert_id === records[3]!.episode.alertId)?.acknowledged_by).toBe('ops');
-    await db.query('DELETE FROM alerts');
+    await t.db.query('DELETE FROM alerts');
   });
 });
 

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSeries } from '../src/detect/stage/detector-state-repo.js';
 import type { SeriesLoad } from '../src/detect/stream/series-load.js';
 import type { MetricSnapshot } from '../src/model/snapshot.js';
-import type { Db } from '../src/store/db.js';
 import { MetricWriter } from '../src/store/metric-writer.js';
 import { DailyPartitions, dayOf } from '../src/store/partitions.js';
-import { bothBackends, quietLogger } from './helpers/services.js';
+import { bothBackends, openedBackend, quietLogger } from './helpers/services.js';
 
 const T0 = Date.parse('2026-12-07T08:00:00Z');
 const MIN = 60_000;
@@ -33,16 +32,13 @@ function expected(source: string, metric: string, before: number, limit: number)
 }
 
 describe.each(bothBackends())('the history a new series warms up from (%s)', (_name, open) => {
-  let db: Db;
-  let close: () => Promise<void>;
+  const t = openedBackend(open);
   beforeAll(async () => {
-    ({ db, close } = await open());
-    await new DailyPartitions(db, 'metric_snapshots').ensure([dayOf(T0)]);
-    const writer = new MetricWriter(db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 100_000, maxPendingSamples: 1_000_000, maxPartitionsPerBatch: 0 });
+    await new DailyPartitions(t.db, 'metric_snapshots').ensure([dayOf(T0)]);
+    const writer = new MetricWriter(t.db, quietLogger(), { flushIntervalMs: 5, batchMaxSamples: 100_000, maxPendingSamples: 1_000_000, maxPartitionsPerBatch: 0 });
     await writer.write(snapshots());
     await writer.stop();
   });
-  afterAll(async () => close?.());
 
   it('reads every stream of the source that carries the metric, newest first up to the limit, and nothing of other sources or metrics', async () => {
     const requests = [
@@ -55,12 +51,12 @@ describe.each(bothBackends())('the history a new series warms up from (%s)', (_n
       { source: 'nobody', metric: 'cpu', before: T0 + 3 * MIN },
     ];
     for (const limit of [1, 8, 100]) {
-      const loads = await loadSeries(db, requests, limit, { timeoutMs: 5000 });
+      const loads = await loadSeries(t.db, requests, limit, { timeoutMs: 5000 });
       const got = loads.map((l) => (l === null ? null : { timestamps: Array.from((l as SeriesLoad).timestamps), values: Array.from((l as SeriesLoad).values) }));
       expect(got).toEqual(requests.map((r) => expected(r.source, r.metric, r.before, limit)));
     }
     // The two streams interleave: the latest 8 latencies before minute 12 come from both hosts.
-    const [mixed] = await loadSeries(db, requests.slice(0, 1), 8, { timeoutMs: 5000 });
+    const [mixed] = await loadSeries(t.db, requests.slice(0, 1), 8, { timeoutMs: 5000 });
     expect((mixed as SeriesLoad).values).toEqual([7, 1007, 8, 1008, 9, 1009, 10, 11]);
   });
 });

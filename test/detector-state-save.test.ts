@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StateBatch } from '../src/detect/stage/detector-state-copy.js';
 import { loadSeries, saveStateBatch } from '../src/detect/stage/detector-state-repo.js';
 import type { SavedState } from '../src/detect/stream/series-load.js';
-import type { Db } from '../src/store/db.js';
-import { bothBackends } from './helpers/services.js';
+import { bothBackends, openedBackend } from './helpers/services.js';
 
 const T0 = Date.parse('2026-12-07T08:00:00.123Z');
 
@@ -22,35 +21,30 @@ function states(n: number, round: number): SavedState[] {
 const backends = bothBackends('PostgreSQL, binary COPY', 'PGlite, arrays');
 
 describe.each(backends)('a detector checkpoint (%s)', (name, open) => {
-  let db: Db;
-  let close: () => Promise<void>;
-  beforeAll(async () => {
-    ({ db, close } = await open());
-  });
-  afterAll(async () => close?.());
+  const t = openedBackend(open);
 
   it('stores every state byte for byte with its time, and a later checkpoint replaces them', async () => {
-    expect(Boolean(db.copyBinary)).toBe(name.startsWith('PostgreSQL'));
+    expect(Boolean(t.db.copyBinary)).toBe(name.startsWith('PostgreSQL'));
     for (const round of [0, 1]) {
       const saved = states(1200, round);
-      const batch = new StateBatch(db.copyBinary !== undefined);
+      const batch = new StateBatch(t.db.copyBinary !== undefined);
       for (const s of saved) batch.add(s);
-      await saveStateBatch(db, batch);
-      const loaded = await loadSeries(db, saved.map((s) => ({ source: s.source, metric: s.metric, before: s.lastTs })), 0);
+      await saveStateBatch(t.db, batch);
+      const loaded = await loadSeries(t.db, saved.map((s) => ({ source: s.source, metric: s.metric, before: s.lastTs })), 0);
       expect(loaded).toHaveLength(saved.length);
       loaded.forEach((l, i) => {
         expect(l).not.toBeNull();
         expect(typeof l).toBe('object');
         expect(Buffer.from((l as { state: Uint8Array }).state).equals(Buffer.from(saved[i]!.state))).toBe(true);
       });
-      const times = await db.query<{ n: number }>(
+      const times = await t.db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM detector_state d JOIN unnest($1::text[], $2::text[], $3::float8[]) AS r(s, m, t)
            ON d.source = r.s AND d.metric = r.m AND d.last_ts = to_timestamp(r.t / 1000.0)`,
         [saved.map((s) => s.source), saved.map((s) => s.metric), saved.map((s) => s.lastTs)],
       );
       expect(times.rows[0]!.n).toBe(saved.length);
     }
-    const rows = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM detector_state');
+    const rows = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM detector_state');
     expect(rows.rows[0]!.n).toBe(1200);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { openPgDb } from '../../src/store/pg-db.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -58,6 +59,24 @@ export function bothBackends(pgName = 'PostgreSQL', pgliteName = 'PGlite'): Test
       },
     ],
   ];
+}
+
+/**
+ * Opens a backend of {@link bothBackends} before the enclosing `describe`'s tests (its own
+ * `beforeAll` hooks, registered after this call, run after it) and closes it after them.
+ */
+export function openedBackend(open: TestBackend[1]): { readonly db: Db } {
+  let opened: { db: Db; close(): Promise<void> } | null = null;
+  beforeAll(async () => {
+    opened = await open();
+  });
+  afterAll(async () => opened?.close());
+  return {
+    get db(): Db {
+      if (opened === null) throw new Error('openedBackend: the backend is opened in beforeAll, read db in a hook or a test');
+      return opened.db;
+    },
+  };
 }
 
 /** Drops a schema and everything in it. */
