@@ -182,9 +182,9 @@ async function readGroup(
 async function readHistory(q: Transactional, sql: string, params: unknown[], timeoutMs: number) {
   try {
     return await q.transaction(async (tx) => {
-      await tx.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-      // Index lookups for a batch of series: compiling them would take longer than running them.
-      await tx.query('SET LOCAL jit = off');
+      // Both local to the transaction, in one round trip. No JIT: compiling a batch's index lookups
+      // would take longer than running them.
+      await tx.query(`SELECT set_config('statement_timeout', $1, true), set_config('jit', 'off', true)`, [String(Math.max(1, Math.floor(timeoutMs)))]);
       return tx.query<HistoryRow>(sql, params);
     });
   } catch (err) {
